@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+// Musika for Swift. The tensor engine is libtorch, reached through the C API in Sources/CTorch.
+//
+// Which libtorch: Debian's `libtorch-dev` by default. Set LIBTORCH=/path/to/torch (a folder with
+// include/ and lib/, e.g. a PyTorch wheel's site-packages/torch) to build against another one, CPU
+// or CUDA. Wheels built with the pre-C++11 ABI need LIBTORCH_CXX11_ABI=0 as well.
+import Foundation
+import PackageDescription
+
+let environment = Context.environment
+let libtorch = environment["LIBTORCH"].flatMap { $0.isEmpty ? nil : $0 }
+
+var torchCxxFlags = ["-std=c++17", "-Wno-deprecated-declarations"]
+var torchLinkerFlags: [String] = []
+if let root = libtorch {
+  torchCxxFlags += ["-I\(root)/include", "-I\(root)/include/torch/csrc/api/include"]
+  torchLinkerFlags += ["-L\(root)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(root)/lib"]
+} else {
+  torchCxxFlags += ["-I/usr/include/torch/csrc/api/include"]
+}
+if let abi = environment["LIBTORCH_CXX11_ABI"], !abi.isEmpty {
+  torchCxxFlags += ["-D_GLIBCXX_USE_CXX11_ABI=\(abi)"]
+}
+
+let package = Package(
+  name: "Musika",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "musika", targets: ["musika"]),
+    .library(name: "Musika", targets: ["Musika"]),
+    .library(name: "Torch", targets: ["Torch"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .target(
+      name: "CTorch",
+      cxxSettings: [.unsafeFlags(torchCxxFlags)],
+      linkerSettings: [
+        .unsafeFlags(torchLinkerFlags),
+        .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+        .linkedLibrary("dl"),
+      ]
+    ),
+    .target(name: "Torch", dependencies: ["CTorch"]),
+    .target(name: "Audio", dependencies: ["Torch"]),
+    .target(name: "Musika", dependencies: ["Torch", "Audio"]),
+    .executableTarget(
+      name: "musika",
+      dependencies: ["Musika", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "MusikaTests", dependencies: ["Musika", "musika"]),
+  ],
+  cxxLanguageStandard: .cxx17
+)

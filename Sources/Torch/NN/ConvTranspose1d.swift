@@ -1,0 +1,76 @@
+/// Padding of a transposed convolution, stated as the output it gives.
+public enum TransposedConvPadding: Sendable, Equatable {
+  /// Keras 'same': output length T·stride (k4 s2 → 2T).
+  case same
+  /// The full output, (T−1)·stride + dilation·(kernel−1) + 1.
+  case valid
+  /// PyTorch's `padding` (crops that many frames from each side).
+  case explicit(Int)
+}
+
+public struct ConvTranspose1dConfig: Sendable {
+  public var stride: Int
+  public var padding: TransposedConvPadding
+  public var outputPadding: Int
+  public var dilation: Int
+  public var groups: Int
+  public var bias: Bool
+  public var initializer: Initializer
+
+  public init(stride: Int = 1, padding: TransposedConvPadding = .valid, outputPadding: Int = 0, dilation: Int = 1,
+              groups: Int = 1, bias: Bool = true, initializer: Initializer = .pytorch) {
+    self.stride = stride
+    self.padding = padding
+    self.outputPadding = outputPadding
+    self.dilation = dilation
+    self.groups = groups
+    self.bias = bias
+    self.initializer = initializer
+  }
+}
+
+/// Transposed 1-D convolution (upsampling): (batch, inChannels, T) → (batch, outChannels, T').
+/// Keys: `weight` (inChannels, outChannels/groups, kernel), `bias` (outChannels).
+/// Fan-in for initialisation is outChannels/groups·kernel, in both PyTorch and Keras.
+public final class ConvTranspose1d: Module, Layer {
+  @Parameter public var weight: Tensor
+  @OptionalParameter public var bias: Tensor?
+  public let kernel: Int
+  public let config: ConvTranspose1dConfig
+
+  public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, _ config: ConvTranspose1dConfig = .init()) {
+    precondition(inChannels % config.groups == 0 && outChannels % config.groups == 0,
+                 "ConvTranspose1d: channels \(inChannels)→\(outChannels) not divisible by groups \(config.groups)")
+    self.weight = Tensor.zeros([inChannels, outChannels / config.groups, kernel]).requiringGrad()
+    self.bias = config.bias ? Tensor.zeros([outChannels]).requiringGrad() : nil
+    self.kernel = kernel
+    self.config = config
+  }
+
+  override public func resetParameters(using generator: Generator) {
+    config.initializer.apply(weight: weight, bias: bias, fanIn: weight.size(1) * kernel, generator: generator)
+  }
+
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    let c = config
+    switch c.padding {
+    case .valid:
+      return x.convTranspose1d(weight, bias: bias, stride: c.stride, outputPadding: c.outputPadding, groups: c.groups,
+                               dilation: c.dilation)
+    case .explicit(let p):
+      return x.convTranspose1d(weight, bias: bias, stride: c.stride, padding: p, outputPadding: c.outputPadding,
+                               groups: c.groups, dilation: c.dilation)
+    case .same:
+      // TensorFlow crops (total/2, total − total/2) from the full output; libtorch crops symmetrically,
+      // so crop the left amount there and trim the rest.
+      let length = x.size(-1)
+      let total = (kernel - 1) * c.dilation + 1 - c.stride
+      precondition(total >= 0, "ConvTranspose1d: 'same' needs kernel ≥ stride")
+      let left = total / 2
+      let y = x.convTranspose1d(weight, bias: bias, stride: c.stride, padding: left, groups: c.groups,
+                                dilation: c.dilation)
+      let target = length * c.stride
+      return y.size(-1) == target ? y : y.narrow(dim: -1, start: 0, length: target)
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/// The base of every layer and model. Parameters are stored tensors marked `@Parameter`; children are
+/// stored properties holding modules (or arrays or optionals of them). Both are found by reflection,
+/// so names follow the code: a property `up` holding `[ConvTranspose1d]` gives keys `up.0.weight`,
+/// `up.1.weight`, … — the keys of the model's safetensors file.
+///
+/// Modules are built with zero parameters; call `initialize(seed:)` (training from scratch) or
+/// `load(_:)` (trained weights) before use.
+open class Module {
+  public private(set) var isTraining = true
+
+  public init() {}
+
+  // MARK: Structure
+
+  /// Direct child modules with their keys, in declaration order.
+  open func namedChildren() -> [(String, Module)] {
+    var result: [(String, Module)] = []
+    forEachStoredProperty { label, value in
+      if let module = value as? Module {
+        result.append((label, module))
+      } else if let modules = value as? [Module] {
+        for (i, module) in modules.enumerated() { result.append(("\(label).\(i)", module)) }
+      }
+    }
+    return result
+  }
+
+  /// This module's own parameters (not its children's), with their keys.
+  open func namedOwnParameters() -> [(String, Tensor)] {
+    var result: [(String, Tensor)] = []
+    forEachStoredProperty { label, value in
+      if let p = value as? Parameter {
+        result.append((p.key ?? Module.propertyName(label), p.wrappedValue))
+      } else if let p = value as? OptionalParameter, let tensor = p.wrappedValue {
+        result.append((p.key ?? Module.propertyName(label), tensor))
+      }
+    }
+    return result
+  }
+
+  /// Every module in the tree with its dotted path ("" for self), parents before children.
+  public func namedModules() -> [(String, Module)] {
+    var result: [(String, Module)] = [("", self)]
+    for (key, child) in namedChildren() {
+      for (path, module) in child.namedModules() {
+        result.append((path.isEmpty ? key : "\(key).\(path)", module))
+      }
+    }
+    return result
+  }
+
+  /// Every parameter in the tree with its dotted key, e.g. `decoder.up.0.weight`.
+  public func namedParameters() -> [(String, Tensor)] {
+    namedModules().flatMap { path, module in
+      module.namedOwnParameters().map { (path.isEmpty ? $0.0 : "\(path).\($0.0)", $0.1) }
+    }
+  }
+
+  public var parameters: [Tensor] { namedParameters().map(\.1) }
+
+  /// Total number of parameter elements.
+  public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+  // MARK: Modes
+
+  /// Switches the whole tree to training (true) or evaluation (false) mode.
+  public func train(_ on: Bool = true) {
+    for (_, module) in namedModules() { module.isTraining = on }
+  }
+
+  public func eval() { train(false) }
+
+  /// Makes every parameter trainable or frozen.
+  public func setRequiresGrad(_ flag: Bool) {
+    for p in parameters { p.requiresGrad = flag }
+  }
+
+  public func zeroGrad() {
+    for p in parameters { p.zeroGrad() }
+  }
+
+  // MARK: Initialisation and randomness
+
+  /// Re-initialises the module's own parameters (layers override this with their scheme).
+  open func resetParameters(using generator: Generator) {}
+
+  /// Initialises every parameter. Each module draws from a generator derived from `seed` and its
+  /// path, so adding a layer does not change the initial weights of the others.
+  public func initialize(seed: UInt64) {
+    withNoGrad {
+      for (path, module) in namedModules() {
+        module.resetParameters(using: Generator(seed: seed, "init", .label(path)))
+      }
+    }
+    seedRandomness(seed)
+  }
+
+  /// Layers that draw randomness in their forward pass (noise injection) reseed from this.
+  open func reseed(_ seed: UInt64) {}
+
+  /// Reseeds every stochastic layer from `seed` and its path, e.g. once per generated window.
+  public func seedRandomness(_ seed: UInt64) {
+    for (path, module) in namedModules() {
+      module.reseed(Seed.derive(seed, ["noise", .label(path)]))
+    }
+  }
+
+  // MARK: Weights in and out
+
+  /// The parameters by key, detached (sharing storage), ready for `Safetensors.write`.
+  public func stateDict() -> [String: Tensor] {
+    Dictionary(namedParameters().map { ($0.0, $0.1.detach()) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// Copies `tensors` into the parameters in place (converting dtype and device as needed).
+  /// `strict` requires exactly the module's keys; every missing, unexpected or mis-shaped key is
+  /// named in the error.
+  public func load(_ tensors: [String: Tensor], strict: Bool = true) throws {
+    let params = namedParameters()
+    let expected = Set(params.map(\.0))
+    var problems: [String] = []
+    let missing = expected.subtracting(tensors.keys).sorted()
+    let unexpected = Set(tensors.keys).subtracting(expected).sorted()
+    if strict {
+      if !missing.isEmpty { problems.append("missing \(missing.joined(separator: ", "))") }
+      if !unexpected.isEmpty { problems.append("unexpected \(unexpected.joined(separator: ", "))") }
+    }
+    for (key, param) in params {
+      guard let source = tensors[key] else { continue }
+      if source.shape != param.shape {
+        problems.append("\(key) has shape \(source.shape) in the file but \(param.shape) in the model")
+      }
+    }
+    guard problems.isEmpty else {
+      throw TorchError(op: "load", message: problems.joined(separator: "; "))
+    }
+    for (key, param) in params {
+      if let source = tensors[key] { try param.tryCopy(from: source) }
+    }
+  }
+
+  /// Moves (and optionally converts) every parameter in place, keeping tensor identities.
+  public func to(device: Device? = nil, dtype: DType? = nil) throws {
+    for p in parameters {
+      try p.setData(p.detach().tryTo(dtype: dtype, device: device))
+    }
+  }
+
+  // MARK: Reflection
+
+  private func forEachStoredProperty(_ body: (String, Any) -> Void) {
+    var mirror: Mirror? = Mirror(reflecting: self)
+    var levels: [Mirror] = []
+    while let m = mirror {
+      levels.append(m)
+      mirror = m.superclassMirror
+    }
+    // Base class properties first, so declaration order reads top-down.
+    for level in levels.reversed() {
+      for child in level.children {
+        guard let label = child.label else { continue }
+        body(label, child.value)
+      }
+    }
+  }
+
+  static func propertyName(_ label: String) -> String {
+    label.hasPrefix("_") ? String(label.dropFirst()) : label
+  }
+}
+
+/// A module that maps one tensor to one tensor.
+public protocol Layer: Module {
+  func callAsFunction(_ x: Tensor) -> Tensor
+}
+
+/// Layers applied in order; children are keyed 0, 1, 2, …
+public final class Sequential: Module, Layer {
+  public let layers: [any Layer]
+
+  public init(_ layers: [any Layer]) {
+    self.layers = layers
+  }
+
+  override public func namedChildren() -> [(String, Module)] {
+    layers.enumerated().map { ("\($0.offset)", $0.element) }
+  }
+
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    layers.reduce(x) { $1($0) }
+  }
+}

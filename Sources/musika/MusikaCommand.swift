@@ -1,0 +1,17 @@
+import ArgumentParser
+import Musika
+
+@main
+struct MusikaCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "musika",
+    abstract: "Fast, infinite stereo music generation: a spectral codec and a latent GAN on libtorch.",
+    discussion: """
+      Musika compresses audio into a compact latent sequence with a two-level spectrogram \
+      autoencoder, and generates latent sequences of any length with a GAN driven by interpolated \
+      random coordinates. Run `musika bench engine` to see how fast this machine runs it.
+      """,
+    version: MusikaVersion.string,
+    subcommands: [Bench.self]
+  )
+}
