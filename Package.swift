@@ -51,6 +51,7 @@ let package = Package(
       dependencies: ["Musika", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AudioTests", dependencies: ["Audio"]),
     .testTarget(name: "MusikaTests", dependencies: ["Musika", "musika"]),
   ],
   cxxLanguageStandard: .cxx17

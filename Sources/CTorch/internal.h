@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,13 @@ namespace ctorch {
 
 void set_error(const std::string &message);
 
-inline ct_tensor wrap(at::Tensor t) { return new ct_tensor_impl{std::move(t)}; }
+extern std::atomic<int64_t> live_tensors;
+
+inline ct_tensor wrap(at::Tensor t) {
+  auto handle = new ct_tensor_impl{std::move(t)};
+  live_tensors.fetch_add(1, std::memory_order_relaxed);
+  return handle;
+}
 
 /// Throws when a required handle is missing, so a NULL from Swift becomes an error, not a crash.
 inline const at::Tensor &unwrap(ct_tensor t) {

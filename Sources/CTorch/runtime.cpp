@@ -31,6 +31,7 @@ at::ScalarType scalar_type(int dtype) {
     case CT_UINT8: return at::kByte;
     case CT_BOOL: return at::kBool;
     case CT_COMPLEX64: return at::kComplexFloat;
+    case CT_COMPLEX128: return at::kComplexDouble;
   }
   throw std::invalid_argument("unknown dtype code " + std::to_string(dtype));
 }
@@ -46,6 +47,7 @@ int dtype_code(at::ScalarType type) {
     case at::kByte: return CT_UINT8;
     case at::kBool: return CT_BOOL;
     case at::kComplexFloat: return CT_COMPLEX64;
+    case at::kComplexDouble: return CT_COMPLEX128;
     default: break;
   }
   throw std::invalid_argument(std::string("dtype not supported by ctorch: ") + c10::toString(type));

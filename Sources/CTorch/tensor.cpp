@@ -6,9 +6,17 @@
 
 using ctorch::unwrap;
 
+std::atomic<int64_t> ctorch::live_tensors{0};
+
 extern "C" {
 
-void ct_tensor_free(ct_tensor t) { delete t; }
+void ct_tensor_free(ct_tensor t) {
+  if (t == nullptr) return;
+  delete t;
+  ctorch::live_tensors.fetch_sub(1, std::memory_order_relaxed);
+}
+
+int64_t ct_tensor_live_count(void) { return ctorch::live_tensors.load(std::memory_order_relaxed); }
 
 int ct_tensor_from_data(ct_tensor *out, const void *data, const int64_t *shape, int64_t ndim, int dtype) {
   CT_TENSOR_OP(out, ([&] {

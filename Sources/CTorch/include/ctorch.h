@@ -32,6 +32,7 @@ typedef enum {
   CT_UINT8 = 6,
   CT_BOOL = 7,
   CT_COMPLEX64 = 8,
+  CT_COMPLEX128 = 9,
 } ct_dtype;
 
 #define CT_DEVICE_CPU (-1)
@@ -56,6 +57,8 @@ int ct_is_grad_enabled(void);
 
 // ---------------------------------------------------------------- tensors (tensor.cpp)
 void ct_tensor_free(ct_tensor t);
+/// Tensor handles currently alive (created and not yet freed): an exact leak detector.
+int64_t ct_tensor_live_count(void);
 /// Copies `ndim`-dimensional data of `dtype` from `data` (row-major, contiguous) into a new CPU tensor.
 int ct_tensor_from_data(ct_tensor *out, const void *data, const int64_t *shape, int64_t ndim, int dtype);
 /// Copies the tensor's elements (moved to the CPU, made contiguous) to `dst`; `nbytes` must match.

@@ -11,10 +11,12 @@ public enum DType: Int32, CaseIterable, Sendable, CustomStringConvertible {
   case uint8 = 6
   case bool = 7
   case complex64 = 8
+  case complex128 = 9
 
   /// Bytes per element.
   public var byteSize: Int {
     switch self {
+    case .complex128: 16
     case .float64, .int64, .complex64: 8
     case .float32, .int32: 4
     case .float16, .bfloat16: 2
@@ -35,6 +37,7 @@ public enum DType: Int32, CaseIterable, Sendable, CustomStringConvertible {
     case .uint8: "uint8"
     case .bool: "bool"
     case .complex64: "complex64"
+    case .complex128: "complex128"
     }
   }
 

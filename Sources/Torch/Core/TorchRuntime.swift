@@ -40,3 +40,8 @@ public func withGradMode<T>(enabled: Bool, _ body: () throws -> T) rethrows -> T
   defer { _ = ct_set_grad_enabled(previous) }
   return try body()
 }
+
+extension TorchRuntime {
+  /// Tensor handles alive right now; a number that keeps growing in a loop is a leak.
+  public static var liveTensorCount: Int { Int(ct_tensor_live_count()) }
+}

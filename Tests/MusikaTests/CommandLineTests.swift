@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Runs the built `musika` binary (it sits beside the test bundle) and captures what it prints.
+func runMusika(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+  let binary = Bundle.main.bundleURL.appendingPathComponent("musika")
+  let process = Process()
+  process.executableURL = binary
+  process.arguments = arguments
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdout = out.fileHandleForReading.readDataToEndOfFile()
+  let stderr = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("The musika command line")
+struct CommandLineTests {
+  @Test func versionAndHelp() throws {
+    let version = try runMusika(["--version"])
+    #expect(version.status == 0)
+    #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+
+    let help = try runMusika(["--help"])
+    #expect(help.status == 0)
+    #expect(help.stdout.contains("USAGE: musika"))
+    #expect(help.stdout.contains("bench"))
+
+    let benchHelp = try runMusika(["bench", "engine", "--help"])
+    #expect(benchHelp.status == 0)
+    for option in ["--threads", "--device", "--batch", "--seconds", "--no-bf16", "--layers"] {
+      #expect(benchHelp.stdout.contains(option), "bench engine --help lacks \(option)")
+    }
+  }
+
+  @Test func badArgumentsExplainThemselves() throws {
+    let threads = try runMusika(["bench", "engine", "--threads", "0"])
+    #expect(threads.status == 64)
+    #expect(threads.stderr.contains("--threads must be at least 1"))
+
+    let device = try runMusika(["bench", "engine", "--device", "tpu"])
+    #expect(device.status == 64)
+    #expect(device.stderr.contains("unknown device 'tpu'"))
+
+    let unknown = try runMusika(["frobnicate"])
+    #expect(unknown.status == 64)
+  }
+
+  @Test func benchEnginePrintsItsFigures() throws {
+    // Speed is not asserted (that is the benchmark's job); the report's shape is.
+    let run = try runMusika(["bench", "engine", "--seconds", "0.05", "--batch", "2", "--threads", "1"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("threads 1"))
+    #expect(run.stdout.contains("sgemm fp32"))
+    #expect(run.stdout.contains("decoder convs fp32"))
+    #expect(run.stdout.contains("decoder convs bf16"))
+    #expect(run.stdout.contains("conv/sgemm"))
+    #expect(run.stdout.contains("× real time"))
+  }
+}

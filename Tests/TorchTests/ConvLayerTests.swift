@@ -1,0 +1,136 @@
+import Testing
+
+@testable import Torch
+
+@Suite("Convolution layers: Keras padding, transposed convs, caches")
+struct ConvLayerTests {
+  @Test func kerasSamePaddingAmounts() {
+    // k3 s2 on an even length: TensorFlow pads (0, 1).
+    #expect(ConvPadding.same.amounts(length: 64, kernel: 3, stride: 2, dilation: 1) == (0, 1))
+    // k3 s2 on an odd length: (1, 1).
+    #expect(ConvPadding.same.amounts(length: 7, kernel: 3, stride: 2, dilation: 1) == (1, 1))
+    // k4 s1: (1, 2), more on the right.
+    #expect(ConvPadding.same.amounts(length: 10, kernel: 4, stride: 1, dilation: 1) == (1, 2))
+    #expect(ConvPadding.same.amounts(length: 10, kernel: 3, stride: 1, dilation: 1) == (1, 1))
+    #expect(ConvPadding.valid.amounts(length: 10, kernel: 3, stride: 1, dilation: 1) == (0, 0))
+  }
+
+  @Test func samePaddingK3S2EvenLengthMatchesExplicitPadding() {
+    let conv = Conv1d(3, 5, kernel: 3, .init(stride: 2, padding: .same))
+    conv.initialize(seed: 1)
+    let x = Tensor.randn([2, 3, 8], generator: Generator(seed: 2))
+    let y = conv(x)
+    #expect(y.shape == [2, 5, 4])
+    let expected = x.pad([0, 1]).conv1d(conv.weight, bias: conv.bias, stride: 2)
+    #expect(close(values(y), values(expected)))
+  }
+
+  @Test func samePaddingK4S1IsAsymmetric() {
+    let conv = Conv1d(2, 3, kernel: 4, .init(padding: .same))
+    conv.initialize(seed: 3)
+    let x = Tensor.randn([1, 2, 9], generator: Generator(seed: 4))
+    let y = conv(x)
+    #expect(y.shape == [1, 3, 9])
+    let expected = x.pad([1, 2]).conv1d(conv.weight, bias: conv.bias)
+    #expect(close(values(y), values(expected)))
+  }
+
+  @Test func sameTransposedDoublesLength() {
+    let up = ConvTranspose1d(4, 6, kernel: 4, .init(stride: 2, padding: .same))
+    up.initialize(seed: 5)
+    #expect(up(Tensor.randn([3, 4, 8], generator: Generator(seed: 6))).shape == [3, 6, 16])
+    let odd = ConvTranspose1d(4, 6, kernel: 3, .init(stride: 2, padding: .same))
+    odd.initialize(seed: 5)
+    #expect(odd(Tensor.randn([1, 4, 5], generator: Generator(seed: 6))).shape == [1, 6, 10])
+  }
+
+  @Test(arguments: [(4, 2, 1, 0), (4, 2, 0, 0), (3, 2, 1, 1), (5, 3, 1, 2), (1, 1, 0, 0), (6, 4, 2, 1), (2, 3, 0, 2)])
+  func transposedConvMatchesLoopReference(kernel: Int, stride: Int, padding: Int, outputPadding: Int) {
+    let g = Generator(seed: UInt64(kernel * 100 + stride * 10 + padding))
+    let x = Tensor.randn([2, 3, 5], generator: g, dtype: .float64)
+    let w = Tensor.randn([3, 4, kernel], generator: g, dtype: .float64)
+    let y = x.convTranspose1d(w, stride: stride, padding: padding, outputPadding: outputPadding)
+    let (expected, shape) = naiveConvTranspose1d(values(x), x.shape, values(w), w.shape, stride: stride,
+                                                 padding: padding, outputPadding: outputPadding)
+    #expect(y.shape == shape)
+    #expect(close(values(y), expected, tolerance: 1e-12))
+  }
+
+  @Test func transposedConvInBFloat16() {
+    // libtorch 1.13 has no bf16 transposed conv on the CPU; ours goes through plain convolutions.
+    let g = Generator(seed: 9)
+    let x = Tensor.randn([2, 16, 8], generator: g)
+    let w = Tensor.randn([16, 8, 4], generator: g)
+    let reference = x.convTranspose1d(w, stride: 2, padding: 1)
+    let half = x.to(dtype: .bfloat16).convTranspose1d(w.to(dtype: .bfloat16), stride: 2, padding: 1)
+    #expect(half.dtype == .bfloat16)
+    #expect(half.shape == [2, 8, 16])
+    let error = (half.to(dtype: .float32) - reference).abs().amax().item()
+    let scale = reference.abs().amax().item()
+    #expect(error / scale < 0.02)
+  }
+
+  @Test func cachedTransposedWeightFollowsInPlaceUpdates() {
+    let up = ConvTranspose1d(2, 2, kernel: 4, .init(stride: 2, padding: .same, bias: false))
+    up.initialize(seed: 11)
+    let x = Tensor.randn([1, 2, 4], generator: Generator(seed: 12))
+    let first = withNoGrad { up(x) }
+    // In-place change (as an optimiser step or a weight load does) must not reuse the old layout.
+    up.weight.copy(from: up.weight * 2)
+    let second = withNoGrad { up(x) }
+    #expect(close(values(second), values(first).map { $0 * 2 }, tolerance: 1e-5))
+    // Replacing the data (as a device or dtype move does) must not either.
+    try? up.weight.setData(Tensor.zeros(up.weight.shape))
+    #expect(withNoGrad { up(x) }.abs().sum().item() == 0)
+  }
+
+  @Test func heUniformBoundsAndZeroBias() {
+    let conv = Conv1d(64, 128, kernel: 3, .init(initializer: .heUniform))
+    conv.initialize(seed: 1)
+    let limit = (6.0 / Double(64 * 3)).squareRoot()
+    let w = values(conv.weight)
+    #expect(w.allSatisfy { Swift.abs($0) <= limit })
+    #expect(w.max()! > limit * 0.95)
+    #expect(values(conv.bias!).allSatisfy { $0 == 0 })
+    // Keras computes a transposed conv's fan-in from its *output* channels: 32·4.
+    let up = ConvTranspose1d(16, 32, kernel: 4, .init(initializer: .heUniform))
+    up.initialize(seed: 1)
+    let upLimit = (6.0 / Double(32 * 4)).squareRoot()
+    #expect(values(up.weight).allSatisfy { Swift.abs($0) <= upLimit })
+    #expect(values(up.weight).max()! > upLimit * 0.95)
+  }
+
+  @Test func pytorchDefaultBounds() {
+    let linear = Linear(100, 10)
+    linear.initialize(seed: 2)
+    let bound = 1 / 10.0
+    #expect(values(linear.weight).allSatisfy { Swift.abs($0) <= bound })
+    #expect(values(linear.bias!).allSatisfy { Swift.abs($0) <= bound })
+    #expect(values(linear.bias!).contains { $0 != 0 })
+  }
+
+  @Test func conv2dLayer() {
+    let conv = Conv2d(1, 4, kernel: (3, 5), .init(stride: (1, 2), padding: (1, 2)))
+    conv.initialize(seed: 1)
+    #expect(conv(Tensor.zeros([2, 1, 16, 20])).shape == [2, 4, 16, 10])
+    #expect(conv.parameterCount == 4 * 15 + 4)
+  }
+
+  @Test func noiseInjectionIsSeededAndStartsSilent() {
+    let noise = NoiseInjection()
+    noise.initialize(seed: 1)
+    let x = Tensor.ones([2, 3, 5])
+    #expect(values(noise(x)) == values(x))  // strength starts at 0
+    noise.strength.copy(from: Tensor([0.5] as [Float]))
+    noise.seedRandomness(42)
+    let a = noise(x)
+    noise.seedRandomness(42)
+    let b = noise(x)
+    #expect(values(a) == values(b))
+    // The same noise for every channel: shape (batch, 1, time).
+    let d = values(a - x)
+    #expect(d[0..<5] == d[5..<10] && d[5..<10] == d[10..<15])
+    noise.seedRandomness(43)
+    #expect(values(noise(x)) != values(a))
+  }
+}
