@@ -39,7 +39,7 @@ let package = Package(
       cxxSettings: [.unsafeFlags(torchCxxFlags)],
       linkerSettings: [
         .unsafeFlags(torchLinkerFlags),
-        .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+        .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
         .linkedLibrary("dl"),
       ]
     ),

@@ -78,8 +78,9 @@ enum EngineReportFormatter {
     if r.blasLooksSlow {
       lines.append("""
         WARNING: matrix products are slow (\(f(r.sgemm.gflops)) GFLOP/s on \(r.blas.description)). \
-        libtorch is using a reference BLAS; install an optimised one: sudo apt-get install libopenblas0-openmp \
-        (or run scripts/setup.sh).
+        Install an optimised BLAS (sudo apt-get install libopenblas0-openmp) and make sure libblas.so.3 \
+        points to it (sudo update-alternatives --config libblas.so.3-x86_64-linux-gnu); scripts/setup.sh \
+        checks both.
         """)
     }
     return lines.joined(separator: "\n")
