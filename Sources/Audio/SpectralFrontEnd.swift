@@ -1,0 +1,37 @@
+import Foundation
+import Torch
+
+/// Musika's spectrogram normalisation (reference §2): power in dB, floored at −100 dB, then
+/// standardised, S = (10·log10(max(|X|², 1e-10)) − μ) / σ, with μ = −25 and σ = 75 for the original.
+/// The floor maps to exactly −1 and a full-scale sine to about +0.98. Phase is not encoded.
+public struct SpectralFrontEnd: Sendable {
+  public let stft: STFT
+  public let mu: Double
+  public let sigma: Double
+
+  public init(stft: STFT = STFT(), mu: Double = -25, sigma: Double = 75) {
+    self.stft = stft
+    self.mu = mu
+    self.sigma = sigma
+  }
+
+  /// signal (channels, samples) → normalised log-magnitude (channels, bins, frames).
+  public func analyze(_ signal: Tensor) throws -> Tensor {
+    normalizedLogMagnitude(try stft(signal))
+  }
+
+  /// complex spectrum (…, bins, frames) → normalised log-magnitude, same shape.
+  public func normalizedLogMagnitude(_ spectrum: Tensor) -> Tensor {
+    let power = spectrum.abs().square().maximum(1e-10)
+    return (power.log10() * 10 - mu) / sigma
+  }
+
+  /// Decoder outputs (both in [−1, 1], clipped here) → complex spectrum:
+  /// |X| = √(10^((σ·S + μ)/10) + 1e-7), φ = π·P.
+  /// magnitude, phase: (…, bins, frames).
+  public func spectrum(magnitude: Tensor, phase: Tensor) -> Tensor {
+    let decibels = magnitude.clamp(min: -1, max: 1) * sigma + mu
+    let linear = (decibels * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
+    return Tensor.polar(magnitude: linear.sqrt(), phase: phase.clamp(min: -1, max: 1) * Double.pi)
+  }
+}
