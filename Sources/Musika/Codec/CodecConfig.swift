@@ -1,0 +1,67 @@
+/// Architecture and signal constants of a two-level spectral codec (reference §1–4). Stored as the
+/// `codec` part of a model's config.json; `formatVersion` guards against files from a newer release.
+public struct CodecConfig: Codable, Sendable, Equatable {
+  public static let currentFormatVersion = 1
+
+  public var formatVersion: Int
+  public var name: String
+  public var sampleRate: Int
+  public var nFFT: Int
+  public var hop: Int
+  /// Log-power normalisation: S = (dB − mu) / sigma.
+  public var mu: Double
+  public var sigma: Double
+  /// Level-1 latent size per frame and channel (tanh-bounded).
+  public var latentChannels: Int
+  /// Level-2 latent size per vector and channel (tanh-bounded); one vector per `framesPerVector` frames.
+  public var vectorChannels: Int
+  /// ENC: width of its five 1×1 layers.
+  public var encoderWidth: Int
+  /// DEC: widths of g0, g1, g2, g3 (the U-Net's levels at 64, 32, 16, 8 frames).
+  public var decoderWidths: [Int]
+  /// ENC2: widths at 16, 7, 3 and 1 frames.
+  public var latentEncoderWidths: [Int]
+  /// DEC2: widths at 4, 8, 16, 32 and 64 frames.
+  public var latentDecoderWidths: [Int]
+
+  /// ENC2's valid convolutions map exactly 16 frames to one vector.
+  public var framesPerVector: Int { 16 }
+  public var bins: Int { nFFT / 2 + 1 }
+
+  /// The original 44.1 kHz universal codec: exactly its parameter counts
+  /// (ENC 4 790 336, DEC 12 673 291, ENC2 3 984 960, DEC2 6 639 303).
+  public static let musika44k = CodecConfig(
+    formatVersion: currentFormatVersion, name: "musika-44k", sampleRate: 44_100, nFFT: 1024, hop: 256, mu: -25,
+    sigma: 75, latentChannels: 64, vectorChannels: 64, encoderWidth: 1024, decoderWidths: [768, 768, 512, 256],
+    latentEncoderWidths: [256, 384, 512, 768], latentDecoderWidths: [768, 640, 512, 384, 256])
+
+  /// The same architecture with every width multiplied by `factor` (rounded to a multiple of 8),
+  /// for codecs that train on a CPU in hours.
+  public func scaled(by factor: Double, name: String) -> CodecConfig {
+    func s(_ w: Int) -> Int { max(8, Int((Double(w) * factor / 8).rounded()) * 8) }
+    var copy = self
+    copy.name = name
+    copy.encoderWidth = s(encoderWidth)
+    copy.decoderWidths = decoderWidths.map(s)
+    copy.latentEncoderWidths = latentEncoderWidths.map(s)
+    copy.latentDecoderWidths = latentDecoderWidths.map(s)
+    return copy
+  }
+
+  /// Checks what the networks rely on; a config read from disk goes through this.
+  public func validate() throws {
+    func fail(_ reason: String) -> MusikaError { .invalidConfig("codec '\(name)': \(reason)") }
+    guard formatVersion <= Self.currentFormatVersion else {
+      throw fail("format version \(formatVersion) is newer than this release understands (\(Self.currentFormatVersion)); update musika")
+    }
+    guard sampleRate > 0, nFFT > 0, hop > 0, nFFT % hop == 0 else {
+      throw fail("needs a positive sample rate and nFFT a multiple of hop")
+    }
+    guard sigma > 0 else { throw fail("sigma must be positive") }
+    guard decoderWidths.count == 4, latentEncoderWidths.count == 4, latentDecoderWidths.count == 5 else {
+      throw fail("needs 4 decoder widths, 4 latent-encoder widths and 5 latent-decoder widths")
+    }
+    let all = [latentChannels, vectorChannels, encoderWidth] + decoderWidths + latentEncoderWidths + latentDecoderWidths
+    guard all.allSatisfy({ $0 > 0 }) else { throw fail("every width must be positive") }
+  }
+}

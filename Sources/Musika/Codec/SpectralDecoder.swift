@@ -1,0 +1,62 @@
+import Torch
+
+/// DEC, the level-1 decoder (reference §3): a U-Net over frames with separate magnitude and phase
+/// heads. Every convolution except the two heads has noise injection and swish; skips are added.
+///
+/// | layer | op                          | out (frames × channels) at 64 frames in |
+/// |-------|-----------------------------|------------------------------------------|
+/// | g0    | conv k3                     | 64 × w0                                  |
+/// | g1    | conv k3 s2                  | 32 × w1                                  |
+/// | g2    | conv k3 s2                  | 16 × w2                                  |
+/// | g3    | conv k3 s2                  | 8 × w3                                   |
+/// | g22   | up (g3)                     | 16 × w2                                  |
+/// | g11   | up (g22 + g2)               | 32 × w1                                  |
+/// | g00   | up (g11 + g1)               | 64 × w0                                  |
+/// | mag   | conv 1×1 (g00 + g0), linear | 64 × bins, clipped to ±1                 |
+/// | p1    | up (g22)                    | 32 × w1                                  |
+/// | p2    | up (p1 + g11)               | 64 × w0                                  |
+/// | phase | conv 1×1 (p2 + g00), linear | 64 × bins, clipped to ±1                 |
+public final class SpectralDecoder: Module {
+  let g0: ConvUnit
+  let g1: ConvUnit
+  let g2: ConvUnit
+  let g3: ConvUnit
+  let g22: ConvUnit
+  let g11: ConvUnit
+  let g00: ConvUnit
+  let mag: Conv1d
+  let p1: ConvUnit
+  let p2: ConvUnit
+  let phase: Conv1d
+
+  public init(_ config: CodecConfig) {
+    let w = config.decoderWidths
+    g0 = ConvUnit(config.latentChannels, w[0], kernel: 3, noise: true)
+    g1 = ConvUnit(w[0], w[1], kernel: 3, stride: 2, noise: true)
+    g2 = ConvUnit(w[1], w[2], kernel: 3, stride: 2, noise: true)
+    g3 = ConvUnit(w[2], w[3], kernel: 3, stride: 2, noise: true)
+    g22 = ConvUnit(upsampling: w[3], w[2], noise: true)
+    g11 = ConvUnit(upsampling: w[2], w[1], noise: true)
+    g00 = ConvUnit(upsampling: w[1], w[0], noise: true)
+    mag = Conv1d(w[0], config.bins, kernel: 1, .init(initializer: .heUniform))
+    p1 = ConvUnit(upsampling: w[2], w[1], noise: true)
+    p2 = ConvUnit(upsampling: w[1], w[0], noise: true)
+    phase = Conv1d(w[0], config.bins, kernel: 1, .init(initializer: .heUniform))
+  }
+
+  /// latents (batch, latentChannels, frames), frames a multiple of 8 →
+  /// (magnitude, phase), each (batch, bins, frames) in [−1, 1].
+  public func callAsFunction(_ x: Tensor) -> (magnitude: Tensor, phase: Tensor) {
+    let a0 = g0(x)
+    let a1 = g1(a0)
+    let a2 = g2(a1)
+    let a3 = g3(a2)
+    let b2 = g22(a3)
+    let b1 = g11(b2 + a2)
+    let b0 = g00(b1 + a1)
+    let magnitude = mag(b0 + a0).clamp(min: -1, max: 1)
+    let q1 = p1(b2)
+    let q0 = p2(q1 + b1)
+    return (magnitude, phase(q0 + b0).clamp(min: -1, max: 1))
+  }
+}
