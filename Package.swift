@@ -44,7 +44,9 @@ let package = Package(
       ]
     ),
     .target(name: "Torch", dependencies: ["CTorch"]),
-    .target(name: "Audio", dependencies: ["Torch"]),
+    .systemLibrary(name: "CSndfile", providers: [.apt(["libsndfile1-dev"])]),
+    .systemLibrary(name: "CSoxr", providers: [.apt(["libsoxr-dev"])]),
+    .target(name: "Audio", dependencies: ["Torch", "CSndfile", "CSoxr"]),
     .target(name: "Musika", dependencies: ["Torch", "Audio"]),
     .executableTarget(
       name: "musika",

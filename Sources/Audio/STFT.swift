@@ -35,15 +35,3 @@ public struct STFT: Sendable {
     return try signal.tryStft(nFFT: nFFT, hop: hop, window: window, center: false)
   }
 }
-
-/// Errors of audio processing; each says what was wrong and what would fix it.
-public enum AudioError: Error, CustomStringConvertible, Equatable {
-  case tooShort(samples: Int, needed: Int)
-
-  public var description: String {
-    switch self {
-    case .tooShort(let samples, let needed):
-      "audio is \(samples) samples long; at least \(needed) are needed for one analysis frame"
-    }
-  }
-}

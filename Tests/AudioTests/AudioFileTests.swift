@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import Torch
+
+@testable import Audio
+
+/// Writes fixtures into a fresh temporary folder.
+final class FixtureFolder {
+  let url: URL
+
+  init() throws {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent("musika-audio-\(UUID())")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(at: url) }
+
+  func path(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+  /// A sine per channel (frequencies 220·(c+1) Hz) at amplitude 0.5.
+  func sine(_ name: String, channels: Int, sampleRate: Int, seconds: Double,
+            encoding: SampleEncoding = .pcm16) throws -> URL {
+    let frames = Int(Double(sampleRate) * seconds)
+    var values = [Float](repeating: 0, count: channels * frames)
+    for c in 0..<channels {
+      for f in 0..<frames {
+        values[c * frames + f] = 0.5 * Float(sin(2 * Double.pi * 220 * Double(c + 1) * Double(f) / Double(sampleRate)))
+      }
+    }
+    let url = path(name)
+    try AudioFile.write(Tensor(values, shape: [channels, frames]), sampleRate: sampleRate, to: url, encoding: encoding)
+    return url
+  }
+}
+
+/// Frequency (Hz) of the strongest bin of a (frames) signal.
+func dominantFrequency(_ signal: Tensor, sampleRate: Int) -> Double {
+  let spectrum = signal.to(dtype: .float64).rfft().abs()
+  return Double(spectrum.argmax(dim: 0).itemInt()) * Double(sampleRate) / Double(signal.size(0))
+}
+
+@Suite("Audio files: every format and layout decodes or throws a named error")
+struct AudioFileTests {
+  @Test(arguments: ["wav", "flac", "ogg", "mp3"])
+  func stereoRoundTripInEveryFormat(ext: String) throws {
+    let folder = try FixtureFolder()
+    let url = try folder.sine("stereo.\(ext)", channels: 2, sampleRate: 44_100, seconds: 1)
+    let info = try AudioFile.info(url)
+    #expect(info.channels == 2 && info.sampleRate == 44_100)
+    let audio = try AudioFile.read(url)
+    #expect(audio.samples.shape[0] == 2)
+    #expect(audio.sampleRate == 44_100)
+    // Lossy codecs add padding; the length is within a few codec frames of 1 s.
+    #expect(Swift.abs(audio.duration - 1) < 0.1)
+    #expect(Swift.abs(dominantFrequency(audio.samples.select(dim: 0, index: 0), sampleRate: 44_100) - 220) < 3)
+    #expect(Swift.abs(dominantFrequency(audio.samples.select(dim: 0, index: 1), sampleRate: 44_100) - 440) < 3)
+    #expect(audio.notes.isEmpty)
+  }
+
+  @Test func losslessWavIsSampleExact() throws {
+    let folder = try FixtureFolder()
+    let url = try folder.sine("exact.wav", channels: 2, sampleRate: 44_100, seconds: 0.5, encoding: .float32)
+    let audio = try AudioFile.read(url)
+    let frames = audio.frames
+    let expected = (0..<frames).map { Float(0.5 * sin(2 * Double.pi * 220 * Double($0) / 44_100)) }
+    #expect(audio.samples.select(dim: 0, index: 0).toArray(of: Float.self) == expected)
+  }
+
+  @Test func monoIsDuplicated() throws {
+    let folder = try FixtureFolder()
+    let audio = try AudioFile.read(try folder.sine("mono.flac", channels: 1, sampleRate: 44_100, seconds: 0.5))
+    #expect(audio.samples.shape == [2, 22_050])
+    #expect(values(audio.samples.select(dim: 0, index: 0)) == values(audio.samples.select(dim: 0, index: 1)))
+    #expect(audio.notes.contains { $0.contains("mono") })
+  }
+
+  @Test func sixChannelsAreMixedDown() throws {
+    let folder = try FixtureFolder()
+    let audio = try AudioFile.read(try folder.sine("surround.wav", channels: 6, sampleRate: 48_000, seconds: 0.5))
+    #expect(audio.samples.shape == [2, 24_000])
+    #expect(audio.notes.contains { $0.contains("6 channels") })
+    #expect(audio.samples.abs().amax().item() <= 1)
+  }
+
+  @Test(arguments: [8_000, 96_000])
+  func otherRatesAreResampled(rate: Int) throws {
+    let folder = try FixtureFolder()
+    let url = try folder.sine("rate\(rate).wav", channels: 2, sampleRate: rate, seconds: 1)
+    let audio = try AudioFile.read(url, sampleRate: 44_100)
+    #expect(audio.sampleRate == 44_100)
+    #expect(Swift.abs(audio.frames - 44_100) <= 2)
+    #expect(Swift.abs(dominantFrequency(audio.samples.select(dim: 0, index: 1), sampleRate: 44_100) - 440) < 3)
+    #expect(audio.notes.contains { $0.contains("resampled from \(rate) Hz") })
+  }
+
+  @Test func veryShortAudioStillDecodes() throws {
+    let folder = try FixtureFolder()
+    let audio = try AudioFile.read(try folder.sine("short.wav", channels: 2, sampleRate: 44_100, seconds: 0.1))
+    #expect(audio.frames == 4_410)
+  }
+
+  @Test func emptyFilesAreNamed() throws {
+    let folder = try FixtureFolder()
+    let zeroBytes = folder.path("zero.wav")
+    _ = FileManager.default.createFile(atPath: zeroBytes.path, contents: Data())
+    #expect(throws: AudioError.empty(file: zeroBytes.path)) { try AudioFile.read(zeroBytes) }
+
+    let noFrames = folder.path("noframes.wav")
+    try AudioFile.write(Tensor.zeros([2, 0]), sampleRate: 44_100, to: noFrames)
+    #expect(throws: AudioError.empty(file: noFrames.path)) { try AudioFile.read(noFrames) }
+  }
+
+  @Test func truncatedFilesAreNamed() throws {
+    let folder = try FixtureFolder()
+    let url = try folder.sine("cut.wav", channels: 2, sampleRate: 44_100, seconds: 1)
+    let data = try Data(contentsOf: url)
+    try data.prefix(data.count / 2).write(to: url)
+    #expect { try AudioFile.read(url) } throws: { error in
+      guard case AudioError.truncated(let file, let expected, let read)? = error as? AudioError else { return false }
+      return file == url.path && expected == 44_100 && read < expected
+    }
+  }
+
+  @Test func nonAudioFilesAreNamed() throws {
+    let folder = try FixtureFolder()
+    let text = folder.path("notes.wav")
+    try "these are not samples\n".write(to: text, atomically: true, encoding: .utf8)
+    #expect { try AudioFile.read(text) } throws: { error in
+      guard case AudioError.unreadable(let file, _)? = error as? AudioError else { return false }
+      return file == text.path && "\(error)".contains("cannot be read as audio")
+    }
+    let missing = folder.path("missing.flac")
+    #expect { try AudioFile.read(missing) } throws: { "\($0)".contains("no such file") }
+    #expect { try AudioFile.read(folder.url) } throws: { "\($0)".contains("folder") }
+  }
+
+  @Test func writingLimitsPeaksInsteadOfClipping() throws {
+    let folder = try FixtureFolder()
+    // A 0.5 sine with one 3.0 spike: hard clipping would flatten it; the limiter scales around it.
+    var values = (0..<4410).map { Float(0.5 * sin(2 * Double.pi * 441 * Double($0) / 44_100)) }
+    values[2000] = 3
+    let url = folder.path("loud.wav")
+    try AudioFile.write(Tensor(values + values, shape: [2, 4410]), sampleRate: 44_100, to: url, encoding: .float32)
+    let read = try AudioFile.read(url).samples.select(dim: 0, index: 0).toArray(of: Float.self)
+    #expect(read.map { Swift.abs($0) }.max()! <= 0.98 + 1e-6)
+    #expect(Swift.abs(read[2000] - 0.98) < 1e-4)
+    // Far from the spike the signal is untouched.
+    #expect(read[0..<1500] == values[0..<1500])
+    #expect(read[2500...] == values[2500...])
+    #expect { try AudioFile.write(Tensor.zeros([2, 10]), sampleRate: 44_100, to: folder.path("x.aiff2")) } throws: {
+      "\($0)".contains("end the name in .wav")
+    }
+    // No partial file is left behind on success.
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.contains("partial") }
+    #expect(leftovers.isEmpty)
+  }
+
+  @Test func limiterNeverExceedsTheCeiling() {
+    var samples = [Float](repeating: 0, count: 20_000)
+    for i in samples.indices {
+      let spike: Float = i % 997 == 0 ? 5 : 1
+      samples[i] = Float(sin(Double(i) * 0.01)) * spike * 1.3
+    }
+    let limiter = PeakLimiter(ceiling: 0.9, lookahead: 64)
+    let lowest = limiter.apply(&samples, channels: 2)
+    #expect(samples.map { Swift.abs($0) }.max()! <= 0.9 + 1e-6)
+    #expect(lowest < 0.2)
+  }
+}
