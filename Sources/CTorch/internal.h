@@ -36,6 +36,11 @@ inline const at::Tensor &unwrap(ct_tensor t) {
   return t->tensor;
 }
 
+template <typename T>
+inline void require_output(T *out) {
+  if (out == nullptr) throw std::invalid_argument("output pointer was NULL");
+}
+
 inline c10::optional<at::Tensor> optional_tensor(ct_tensor t) {
   if (t == nullptr) return c10::nullopt;
   return t->tensor;

@@ -26,12 +26,14 @@ at::Tensor polyphase_weight(const at::Tensor &w, int64_t s) {
 
 // Re-laying out a large weight costs as much as the convolution itself, so inference reuses it.
 // An entry is valid while the weight has the same TensorImpl (held weakly, so its address cannot be
-// reused), version counter (bumped by in-place updates such as optimiser steps and loads), data
-// pointer (changed by set_data), dtype and device.
+// reused), version counter (bumped by in-place updates such as optimiser steps and loads, and by
+// ct_tensor_set_data), data pointer, sizes, dtype and device. An entry for an older version of a
+// weight is dropped when the weight is next used.
 struct PolyphaseCacheEntry {
   c10::weak_intrusive_ptr<c10::TensorImpl> impl;
   int64_t version;
   const void *data;
+  std::vector<int64_t> sizes;
   int64_t stride;
   at::Tensor weight;
 };
@@ -53,10 +55,14 @@ at::Tensor cached_polyphase_weight(const at::Tensor &w, int64_t s) {
         it = polyphase_cache.erase(it);
         continue;
       }
-      if (strong.get() == w.unsafeGetTensorImpl() && it->version == version && it->data == data && it->stride == s &&
-          it->weight.scalar_type() == w.scalar_type() && it->weight.device() == w.device()) {
-        polyphase_cache.splice(polyphase_cache.begin(), polyphase_cache, it);
-        return polyphase_cache.front().weight;
+      if (strong.get() == w.unsafeGetTensorImpl() && it->stride == s) {
+        if (it->version == version && it->data == data && it->sizes == w.sizes().vec() &&
+            it->weight.scalar_type() == w.scalar_type() && it->weight.device() == w.device()) {
+          polyphase_cache.splice(polyphase_cache.begin(), polyphase_cache, it);
+          return polyphase_cache.front().weight;
+        }
+        it = polyphase_cache.erase(it);  // superseded by an update of the same weight
+        continue;
       }
       ++it;
     }
@@ -67,7 +73,8 @@ at::Tensor cached_polyphase_weight(const at::Tensor &w, int64_t s) {
     relaid = polyphase_weight(w, s);
   }
   std::lock_guard<std::mutex> lock(polyphase_mutex);
-  polyphase_cache.push_front({c10::weak_intrusive_ptr<c10::TensorImpl>(w.getIntrusivePtr()), version, data, s, relaid});
+  polyphase_cache.push_front(
+      {c10::weak_intrusive_ptr<c10::TensorImpl>(w.getIntrusivePtr()), version, data, w.sizes().vec(), s, relaid});
   if (polyphase_cache.size() > polyphase_cache_capacity) polyphase_cache.pop_back();
   return relaid;
 }

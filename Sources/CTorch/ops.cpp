@@ -74,7 +74,13 @@ at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
     case CT_MINIMUM: return at::clamp_max(a, s);
     case CT_LOGICAL_AND:
     case CT_LOGICAL_OR:
-    case CT_ATAN2: return binary_tensors(op, a, at::scalar_tensor(s, a.options()));
+    case CT_ATAN2: {
+      // A wrapped number takes part in type promotion like a Python scalar: 0.5 stays 0.5 for an
+      // integer tensor instead of being cast to its dtype.
+      auto scalar = c10::scalar_to_tensor(at::Scalar(s), a.device());
+      scalar.unsafeGetTensorImpl()->set_wrapped_number(true);
+      return binary_tensors(op, a, scalar);
+    }
     default: return binary(op, a, at::Scalar(s));
   }
 }
@@ -114,12 +120,15 @@ int ct_op_reduce(ct_tensor *out, int op, ct_tensor t, const int64_t *dims, int64
                  auto d = ctorch::ints(dims, ndims);
                  bool keep = keepdim != 0;
                  switch (op) {
-                   case CT_SUM: return ndims == 0 ? x.sum() : x.sum(d, keep);
-                   case CT_MEAN: return ndims == 0 ? x.mean() : x.mean(d, keep);
+                   case CT_SUM: return x.sum(d, keep);  // an empty list reduces over every dimension
+                   case CT_MEAN: return x.mean(d, keep);
                    case CT_AMAX: return x.amax(d, keep);
                    case CT_AMIN: return x.amin(d, keep);
                    case CT_PROD:
-                     if (ndims == 0) return x.prod();
+                     if (ndims == 0) {
+                       auto all = x.prod();
+                       return keep ? all.reshape(std::vector<int64_t>(x.dim(), 1)) : all;
+                     }
                      if (ndims == 1) return x.prod(d[0], keep);
                      throw std::invalid_argument("prod reduces over one dimension or all of them");
                  }

@@ -5,29 +5,29 @@ using ctorch::unwrap;
 
 extern "C" {
 
-int ct_optim_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int64_t n,
-                       int64_t step, double lr, double beta1, double beta2, double eps, double weight_decay,
-                       int decoupled) {
+int ct_optim_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq,
+                       int64_t *steps, int64_t n, double lr, double beta1, double beta2, double eps,
+                       double weight_decay, int decoupled) {
   CT_PROTECT(
-      if (step < 1) throw std::invalid_argument("Adam step count must start at 1");
-      auto ps = ctorch::tensors(params, n); auto ms = ctorch::tensors(exp_avg, n);
+      ctorch::require_output(steps); auto ps = ctorch::tensors(params, n); auto ms = ctorch::tensors(exp_avg, n);
       auto vs = ctorch::tensors(exp_avg_sq, n); at::NoGradGuard guard;
-      // The same arithmetic as torch.optim.Adam / AdamW (single-tensor path).
-      const double bias1 = 1.0 - std::pow(beta1, static_cast<double>(step));
-      const double bias2 = 1.0 - std::pow(beta2, static_cast<double>(step));
-      const double step_size = lr / bias1; const double bias2_sqrt = std::sqrt(bias2);
+      // The same arithmetic as torch.optim.Adam / AdamW in libtorch 1.13 (single-tensor path).
       for (int64_t i = 0; i < n; i++) {
         auto &p = ps[i];
         auto grad = p.grad();
         if (!grad.defined()) continue;
+        const int64_t step = steps[i] + 1;
+        const double bias1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+        const double bias2 = 1.0 - std::pow(beta2, static_cast<double>(step));
         if (weight_decay != 0) {
           if (decoupled) p.mul_(1.0 - lr * weight_decay);
           else grad = grad.add(p, weight_decay);
         }
-        ms[i].lerp_(grad, 1.0 - beta1);
+        ms[i].mul_(beta1).add_(grad, 1.0 - beta1);
         vs[i].mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
-        auto denom = (vs[i].sqrt() / bias2_sqrt).add_(eps);
-        p.addcdiv_(ms[i], denom, -step_size);
+        auto denom = (vs[i].sqrt() / std::sqrt(bias2)).add_(eps);
+        p.addcdiv_(ms[i], denom, -lr / bias1);
+        steps[i] = step;
       })
 }
 

@@ -28,13 +28,13 @@ at::Tensor finish(const at::Tensor &drawn, int dtype, int device) {
 extern "C" {
 
 int ct_generator_new(ct_generator *out, uint64_t seed) {
-  CT_PROTECT(*out = new ct_generator_impl{at::make_generator<at::CPUGeneratorImpl>(seed)})
+  CT_PROTECT(ctorch::require_output(out); *out = new ct_generator_impl{at::make_generator<at::CPUGeneratorImpl>(seed)})
 }
 
 void ct_generator_free(ct_generator g) { delete g; }
 
 int ct_generator_clone(ct_generator *out, ct_generator g) {
-  CT_PROTECT(*out = new ct_generator_impl{gen(g).clone()})
+  CT_PROTECT(ctorch::require_output(out); *out = new ct_generator_impl{gen(g).clone()})
 }
 
 int ct_generator_get_state(ct_tensor *out, ct_generator g) {

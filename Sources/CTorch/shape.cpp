@@ -27,7 +27,7 @@ int ct_op_split(ct_tensor *outs, ct_tensor t, const int64_t *sizes, int64_t nsiz
 }
 
 int ct_op_chunk(ct_tensor *outs, int64_t *n_out, ct_tensor t, int64_t chunks, int64_t dim) {
-  CT_PROTECT(auto parts = unwrap(t).chunk(chunks, dim); write_all(outs, parts);
+  CT_PROTECT(ctorch::require_output(n_out); auto parts = unwrap(t).chunk(chunks, dim); write_all(outs, parts);
              *n_out = static_cast<int64_t>(parts.size()))
 }
 

@@ -40,23 +40,23 @@ int ct_tensor_copy_to(ct_tensor t, void *dst, size_t nbytes) {
              if (nbytes > 0) std::memcpy(dst, cpu.data_ptr(), nbytes))
 }
 
-int ct_tensor_ndim(ct_tensor t, int64_t *out) { CT_PROTECT(*out = unwrap(t).dim()) }
+int ct_tensor_ndim(ct_tensor t, int64_t *out) { CT_PROTECT(ctorch::require_output(out); *out = unwrap(t).dim()) }
 
 int ct_tensor_shape(ct_tensor t, int64_t *out) {
-  CT_PROTECT(auto sizes = unwrap(t).sizes(); for (size_t i = 0; i < sizes.size(); i++) out[i] = sizes[i])
+  CT_PROTECT(ctorch::require_output(out); auto sizes = unwrap(t).sizes(); for (size_t i = 0; i < sizes.size(); i++) out[i] = sizes[i])
 }
 
-int ct_tensor_dtype(ct_tensor t, int *out) { CT_PROTECT(*out = ctorch::dtype_code(unwrap(t).scalar_type())) }
+int ct_tensor_dtype(ct_tensor t, int *out) { CT_PROTECT(ctorch::require_output(out); *out = ctorch::dtype_code(unwrap(t).scalar_type())) }
 
-int ct_tensor_device(ct_tensor t, int *out) { CT_PROTECT(*out = ctorch::device_code(unwrap(t).device())) }
+int ct_tensor_device(ct_tensor t, int *out) { CT_PROTECT(ctorch::require_output(out); *out = ctorch::device_code(unwrap(t).device())) }
 
-int ct_tensor_numel(ct_tensor t, int64_t *out) { CT_PROTECT(*out = unwrap(t).numel()) }
+int ct_tensor_numel(ct_tensor t, int64_t *out) { CT_PROTECT(ctorch::require_output(out); *out = unwrap(t).numel()) }
 
-int ct_tensor_item_double(ct_tensor t, double *out) { CT_PROTECT(*out = unwrap(t).item<double>()) }
+int ct_tensor_item_double(ct_tensor t, double *out) { CT_PROTECT(ctorch::require_output(out); *out = unwrap(t).item<double>()) }
 
-int ct_tensor_item_int64(ct_tensor t, int64_t *out) { CT_PROTECT(*out = unwrap(t).item<int64_t>()) }
+int ct_tensor_item_int64(ct_tensor t, int64_t *out) { CT_PROTECT(ctorch::require_output(out); *out = unwrap(t).item<int64_t>()) }
 
-int ct_tensor_defined(ct_tensor t, int *out) { CT_PROTECT(*out = unwrap(t).defined() ? 1 : 0) }
+int ct_tensor_defined(ct_tensor t, int *out) { CT_PROTECT(ctorch::require_output(out); *out = unwrap(t).defined() ? 1 : 0) }
 
 int ct_tensor_shallow_clone(ct_tensor *out, ct_tensor t) { CT_TENSOR_OP(out, unwrap(t)) }
 
@@ -75,14 +75,14 @@ int ct_tensor_to(ct_tensor *out, ct_tensor t, int dtype, int device) {
 
 int ct_tensor_contiguous(ct_tensor *out, ct_tensor t) { CT_TENSOR_OP(out, unwrap(t).contiguous()) }
 
-int ct_tensor_requires_grad(ct_tensor t, int *out) { CT_PROTECT(*out = unwrap(t).requires_grad() ? 1 : 0) }
+int ct_tensor_requires_grad(ct_tensor t, int *out) { CT_PROTECT(ctorch::require_output(out); *out = unwrap(t).requires_grad() ? 1 : 0) }
 
 int ct_tensor_set_requires_grad(ct_tensor t, int requires_grad) {
   CT_PROTECT(auto x = unwrap(t); x.set_requires_grad(requires_grad != 0))
 }
 
 int ct_tensor_grad(ct_tensor *out, ct_tensor t) {
-  CT_PROTECT(auto g = unwrap(t).grad(); *out = g.defined() ? ctorch::wrap(g) : nullptr)
+  CT_PROTECT(ctorch::require_output(out); auto g = unwrap(t).grad(); *out = g.defined() ? ctorch::wrap(g) : nullptr)
 }
 
 int ct_tensor_zero_grad(ct_tensor t) {
@@ -94,7 +94,8 @@ int ct_tensor_copy_(ct_tensor dst, ct_tensor src) {
 }
 
 int ct_tensor_set_data(ct_tensor dst, ct_tensor src) {
-  CT_PROTECT(auto d = unwrap(dst); d.set_data(unwrap(src)))
+  // set_data keeps the version counter; bump it so caches keyed on the version see the change.
+  CT_PROTECT(auto d = unwrap(dst); d.set_data(unwrap(src)); d.unsafeGetTensorImpl()->bump_version())
 }
 
 int ct_tensor_fill_(ct_tensor t, double value) {
@@ -102,7 +103,7 @@ int ct_tensor_fill_(ct_tensor t, double value) {
 }
 
 int ct_tensor_description(ct_tensor t, char **out) {
-  CT_PROTECT(std::ostringstream s; s << unwrap(t); *out = strdup(s.str().c_str()))
+  CT_PROTECT(ctorch::require_output(out); std::ostringstream s; s << unwrap(t); *out = strdup(s.str().c_str()))
 }
 
 int ct_tensor_full(ct_tensor *out, const int64_t *shape, int64_t ndim, double value, int dtype, int device) {

@@ -212,13 +212,14 @@ int ct_autograd_grad(ct_tensor *outs, const ct_tensor *outputs, int64_t n_output
                      int allow_unused);
 
 // ---------------------------------------------------------------- optimisation (optim.cpp)
-/// One Adam/AdamW update of n parameters, in place, from their .grad. `step` is the 1-based count
-/// including this update. The state tensors are owned by the caller, so they can be saved.
-/// decoupled = 1 gives AdamW (p *= 1 - lr*wd); 0 gives Adam's L2 (g += wd*p).
-/// Parameters without a gradient are skipped.
-int ct_optim_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int64_t n,
-                       int64_t step, double lr, double beta1, double beta2, double eps, double weight_decay,
-                       int decoupled);
+/// One Adam/AdamW update of n parameters, in place, from their .grad. `steps[i]` counts the updates
+/// parameter i has had; it is incremented here for each parameter that has a gradient (the others
+/// are skipped and keep their count), as torch.optim does. The state tensors are owned by the
+/// caller, so they can be saved. decoupled = 1 gives AdamW (p *= 1 - lr*wd); 0 gives Adam's L2
+/// (g += wd*p).
+int ct_optim_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq,
+                       int64_t *steps, int64_t n, double lr, double beta1, double beta2, double eps,
+                       double weight_decay, int decoupled);
 /// shadow = decay·shadow + (1 − decay)·param, for n pairs, in place and without autograd.
 int ct_ema_update(const ct_tensor *shadow, const ct_tensor *params, int64_t n, double decay);
 

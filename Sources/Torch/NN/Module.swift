@@ -18,8 +18,10 @@ open class Module {
     forEachStoredProperty { label, value in
       if let module = value as? Module {
         result.append((label, module))
-      } else if let modules = value as? [Module] {
-        for (i, module) in modules.enumerated() { result.append(("\(label).\(i)", module)) }
+      } else if let modules = value as? [Module?] {
+        for (i, module) in modules.enumerated() {
+          if let module { result.append(("\(label).\(i)", module)) }
+        }
       }
     }
     return result
@@ -38,21 +40,31 @@ open class Module {
     return result
   }
 
-  /// Every module in the tree with its dotted path ("" for self), parents before children.
+  /// Every module in the tree with its dotted path ("" for self), parents before children. A module
+  /// reachable by several paths (shared, or a back-reference to a parent) is listed once, at the
+  /// first path, as in PyTorch.
   public func namedModules() -> [(String, Module)] {
-    var result: [(String, Module)] = [("", self)]
-    for (key, child) in namedChildren() {
-      for (path, module) in child.namedModules() {
-        result.append((path.isEmpty ? key : "\(key).\(path)", module))
+    var seen: Set<ObjectIdentifier> = []
+    var result: [(String, Module)] = []
+    func visit(_ module: Module, _ path: String) {
+      guard seen.insert(ObjectIdentifier(module)).inserted else { return }
+      result.append((path, module))
+      for (key, child) in module.namedChildren() {
+        visit(child, path.isEmpty ? key : "\(path).\(key)")
       }
     }
+    visit(self, "")
     return result
   }
 
-  /// Every parameter in the tree with its dotted key, e.g. `decoder.up.0.weight`.
+  /// Every parameter in the tree with its dotted key, e.g. `decoder.up.0.weight`; a tensor shared by
+  /// several modules is listed once.
   public func namedParameters() -> [(String, Tensor)] {
-    namedModules().flatMap { path, module in
-      module.namedOwnParameters().map { (path.isEmpty ? $0.0 : "\(path).\($0.0)", $0.1) }
+    var seen: Set<ObjectIdentifier> = []
+    return namedModules().flatMap { path, module in
+      module.namedOwnParameters().compactMap { key, tensor in
+        seen.insert(ObjectIdentifier(tensor)).inserted ? (path.isEmpty ? key : "\(path).\(key)", tensor) : nil
+      }
     }
   }
 
@@ -139,9 +151,11 @@ open class Module {
     }
   }
 
-  /// Moves (and optionally converts) every parameter in place, keeping tensor identities.
+  /// Moves (and optionally converts) every parameter in place, keeping tensor identities. Gradients
+  /// are dropped (they would be on the old device); create optimisers after moving.
   public func to(device: Device? = nil, dtype: DType? = nil) throws {
     for p in parameters {
+      p.zeroGrad()
       try p.setData(p.detach().tryTo(dtype: dtype, device: device))
     }
   }
@@ -158,7 +172,9 @@ open class Module {
     // Base class properties first, so declaration order reads top-down.
     for level in levels.reversed() {
       for child in level.children {
-        guard let label = child.label else { continue }
+        guard var label = child.label else { continue }
+        // `lazy var x` is stored as `$__lazy_storage_$_x`.
+        if label.hasPrefix("$__lazy_storage_$_") { label = String(label.dropFirst("$__lazy_storage_$_".count)) }
         body(label, child.value)
       }
     }

@@ -1,8 +1,9 @@
 import CTorch
 
-/// Adam (Kingma & Ba) and AdamW (decoupled weight decay), with the same arithmetic as torch.optim.
-/// The moment estimates are ordinary tensors held here, so `stateDict()` can go into a checkpoint
-/// and `loadState(_:)` resumes bit for bit.
+/// Adam (Kingma & Ba) and AdamW (decoupled weight decay), with the same arithmetic as torch.optim,
+/// including a step count per parameter (a parameter without a gradient is skipped and its count
+/// does not advance). The moment estimates are ordinary tensors held here, so `stateDict()` can go
+/// into a checkpoint and `loadState(_:)` resumes bit for bit.
 public final class Adam {
   public let parameters: [(name: String, tensor: Tensor)]
   public var learningRate: Double
@@ -12,8 +13,10 @@ public final class Adam {
   public let weightDecay: Double
   /// true: AdamW (p ← p·(1 − lr·wd)); false: Adam's L2 term (g ← g + wd·p).
   public let decoupledWeightDecay: Bool
-  /// Updates taken so far.
+  /// Calls of `update()` so far.
   public private(set) var step: Int = 0
+  /// Updates each parameter has had.
+  private var parameterSteps: [Int64]
   private var expAvg: [Tensor]
   private var expAvgSq: [Tensor]
 
@@ -27,6 +30,7 @@ public final class Adam {
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     self.decoupledWeightDecay = decoupledWeightDecay
+    parameterSteps = [Int64](repeating: 0, count: parameters.count)
     expAvg = parameters.map { Tensor.zeros($0.1.shape, dtype: $0.1.dtype, device: $0.1.device) }
     expAvgSq = parameters.map { Tensor.zeros($0.1.shape, dtype: $0.1.dtype, device: $0.1.device) }
   }
@@ -47,17 +51,18 @@ public final class Adam {
 
   /// Applies one update from the parameters' accumulated gradients (those without one are skipped).
   public func update() throws {
-    let next = step + 1
     try withHandles(parameters.map(\.tensor)) { ps, n in
       try withHandles(expAvg) { ms, _ in
         try withHandles(expAvgSq) { vs, _ in
-          try check("adam_step",
-                    ct_optim_adam_step(ps, ms, vs, n, Int64(next), learningRate, beta1, beta2, epsilon, weightDecay,
-                                       decoupledWeightDecay ? 1 : 0))
+          try parameterSteps.withUnsafeMutableBufferPointer { steps in
+            try check("adam_step",
+                      ct_optim_adam_step(ps, ms, vs, steps.baseAddress, n, learningRate, beta1, beta2, epsilon,
+                                         weightDecay, decoupledWeightDecay ? 1 : 0))
+          }
         }
       }
     }
-    step = next
+    step += 1
   }
 
   /// Drops the gradients of all parameters.
@@ -65,12 +70,13 @@ public final class Adam {
     for p in parameters { p.tensor.zeroGrad() }
   }
 
-  /// The optimiser's state by key: `exp_avg.NAME`, `exp_avg_sq.NAME` and `step` (int64).
+  /// The optimiser's state by key: `exp_avg.NAME`, `exp_avg_sq.NAME`, `step.NAME` and `step` (int64).
   public func stateDict() -> [String: Tensor] {
     var state: [String: Tensor] = ["step": Tensor([Int64(step)], shape: [])]
     for (i, p) in parameters.enumerated() {
       state["exp_avg.\(p.name)"] = expAvg[i]
       state["exp_avg_sq.\(p.name)"] = expAvgSq[i]
+      state["step.\(p.name)"] = Tensor([parameterSteps[i]], shape: [])
     }
     return state
   }
@@ -91,6 +97,10 @@ public final class Adam {
         }
         try target.tryCopy(from: source)
       }
+      guard let count = state["step.\(p.name)"], count.count == 1 else {
+        throw TorchError(op: "adam.load", message: "optimizer state has no 'step.\(p.name)'")
+      }
+      parameterSteps[i] = Int64(count.itemInt())
     }
     step = stepTensor.itemInt()
   }

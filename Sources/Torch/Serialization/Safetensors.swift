@@ -90,8 +90,9 @@ public enum Safetensors {
         throw fail("tensor '\(name)' has invalid shape \(info.shape)")
       }
       let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
-      guard !overflow, bytes == end - begin else {
-        throw fail("tensor '\(name)' of shape \(info.shape) \(info.dtype) needs \(count * dtype.byteSize) bytes "
+      guard !overflow else { throw fail("tensor '\(name)' of shape \(info.shape) is too large") }
+      guard bytes == end - begin else {
+        throw fail("tensor '\(name)' of shape \(info.shape) \(info.dtype) needs \(bytes) bytes "
           + "but its offsets span \(end - begin)")
       }
       entries.append((name, dtype, info.shape, begin, end))
