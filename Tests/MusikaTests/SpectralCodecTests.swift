@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+@Suite("SpectralCodec: audio ⇄ latents")
+struct SpectralCodecTests {
+  static let tiny = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "tiny")
+
+  private func makeCodec(noise: Double = 0.1) throws -> SpectralCodec {
+    let codec = try SpectralCodec(config: Self.tiny)
+    codec.initialize(seed: 1)
+    for (name, p) in codec.namedParameters() where name.hasSuffix("noise.strength") { p.fill(noise) }
+    return codec
+  }
+
+  @Test func geometry() throws {
+    let codec = try makeCodec()
+    #expect(codec.samplesPerVector == 4096)
+    #expect(codec.sampleCount(vectors: 4) == 63 * 256 + 1024)
+    #expect(codec.vectorCount(samples: codec.sampleCount(vectors: 4)) == 4)
+    #expect(codec.vectorCount(samples: codec.sampleCount(vectors: 4) - 1) == 3)
+  }
+
+  @Test func roundTripShapesAndDeterminism() throws {
+    let codec = try makeCodec()
+    let audio = Tensor.randn([2, 5 * 4096 + 3000], generator: Generator(seed: 2)) * 0.1
+    let latents = try withNoGrad { try codec.encode(audio) }
+    #expect(latents.shape == [128, 5])
+    #expect(latents.abs().amax().item() <= 1)
+    let a = try codec.decode(latents, seed: 9)
+    #expect(a.shape == [2, codec.sampleCount(vectors: 5)])
+    let b = try codec.decode(latents, seed: 9)
+    #expect(try a.bytes() == b.bytes())
+    let c = try codec.decode(latents, seed: 10)
+    #expect(try a.bytes() != c.bytes())
+  }
+
+  @Test func chunkedDecodingEqualsWholePieceDecoding() throws {
+    // Without noise, decoding in chunks with context must give the same frames as one pass.
+    let codec = try makeCodec(noise: 0)
+    let latents = Tensor.uniform([128, 40], low: -1, high: 1, generator: Generator(seed: 3))
+    var whole = SpectralCodec.Chunking()
+    whole.vectorsPerChunk = 1000
+    whole.framesPerChunk = 100_000
+    var small = SpectralCodec.Chunking()
+    small.vectorsPerChunk = 8
+    small.framesPerChunk = 64
+    let framesWhole = try withNoGrad { try codec.decodeFrames(latents, seed: 1, chunking: whole) }
+    let framesSmall = try withNoGrad { try codec.decodeFrames(latents, seed: 1, chunking: small) }
+    #expect((framesWhole - framesSmall).abs().amax().item() < 1e-5)
+    let specWhole = withNoGrad { codec.decodeSpectrogram(framesWhole, seed: 1, chunking: whole) }
+    let specSmall = withNoGrad { codec.decodeSpectrogram(framesWhole, seed: 1, chunking: small) }
+    #expect((specWhole.magnitude - specSmall.magnitude).abs().amax().item() < 1e-5)
+    #expect((specWhole.phase - specSmall.phase).abs().amax().item() < 1e-5)
+  }
+
+  @Test func badInputIsAnError() throws {
+    let codec = try makeCodec()
+    #expect { try codec.encode(Tensor.zeros([1, 50_000])) } throws: { "\($0)".contains("stereo audio") }
+    #expect { try codec.encode(Tensor.zeros([2, 2000])) } throws: { "\($0)".contains("shorter than one latent vector") }
+    #expect { try codec.decode(Tensor.zeros([64, 3]), seed: 0) } throws: { "\($0)".contains("expected latents") }
+  }
+}
