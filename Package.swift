@@ -50,7 +50,7 @@ let package = Package(
     .target(name: "Musika", dependencies: ["Torch", "Audio"]),
     .executableTarget(
       name: "musika",
-      dependencies: ["Musika", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Musika", "Audio", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AudioTests", dependencies: ["Audio"]),

@@ -63,3 +63,36 @@ struct SpectralCodecTests {
     #expect { try codec.decode(Tensor.zeros([64, 3]), seed: 0) } throws: { "\($0)".contains("expected latents") }
   }
 }
+
+@Suite("Codec folders")
+struct CodecStorageTests {
+  @Test func saveAndLoadGiveTheSameDecoding() throws {
+    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
+    codec.initialize(seed: 4)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("codec-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try codec.save(to: folder)
+    try codec.save(to: folder)  // replacing an existing folder works too
+    let loaded = try SpectralCodec.load(from: folder)
+    #expect(loaded.config == codec.config)
+    let latents = Tensor.uniform([128, 3], low: -1, high: 1, generator: Generator(seed: 5))
+    #expect(try codec.decode(latents, seed: 1).bytes() == loaded.decode(latents, seed: 1).bytes())
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
+      .filter { $0.contains(folder.lastPathComponent) && $0.hasPrefix(".") }
+    #expect(leftovers.isEmpty)
+  }
+
+  @Test func mismatchedWeightsAreNamed() throws {
+    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("codec-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try codec.save(to: folder)
+    var bigger = SpectralCodecTests.tiny
+    bigger.encoderWidth = 128
+    try JSONEncoder().encode(bigger).write(to: folder.appendingPathComponent("config.json"))
+    #expect { try SpectralCodec.load(from: folder) } throws: { "\($0)".contains("encoder.layers.0.conv.weight has shape") }
+    #expect { try SpectralCodec.load(from: folder.appendingPathComponent("nope")) } throws: {
+      "\($0)".contains("not a codec folder")
+    }
+  }
+}

@@ -62,10 +62,24 @@ public final class SpectralCodec: Module {
     return encoder(spectrogram)
   }
 
-  /// audio (2, samples) → latents (2·vectorChannels, vectors).
-  public func encode(_ audio: Tensor) throws -> Tensor {
-    let vectors = latentEncoder(try encodeFrames(audio))  // (2, vectorChannels, V)
-    return vectors.reshape(2 * config.vectorChannels, vectors.size(2))
+  /// audio (2, samples) → latents (2·vectorChannels, vectors). Long audio is encoded in pieces of
+  /// `vectorsPerChunk` vectors (the encoders see no context beyond one vector, so this is exact),
+  /// which keeps memory flat for files of any length.
+  public func encode(_ audio: Tensor, vectorsPerChunk: Int = 64) throws -> Tensor {
+    let total = vectorCount(samples: audio.size(-1))
+    guard total > vectorsPerChunk else {
+      let vectors = latentEncoder(try encodeFrames(audio))  // (2, vectorChannels, V)
+      return vectors.reshape(2 * config.vectorChannels, vectors.size(2))
+    }
+    var pieces: [Tensor] = []
+    var start = 0
+    while start < total {
+      let count = min(vectorsPerChunk, total - start)
+      let piece = audio.narrow(dim: 1, start: start * samplesPerVector, length: sampleCount(vectors: count))
+      pieces.append(try encode(piece, vectorsPerChunk: vectorsPerChunk))
+      start += count
+    }
+    return Tensor.cat(pieces, dim: 1)
   }
 
   // MARK: Decoding

@@ -1,0 +1,45 @@
+import Foundation
+import Torch
+
+/// A codec on disk is a folder: `config.json` (a `CodecConfig`) and `codec.safetensors`, whose keys
+/// are the module paths (`encoder.layers.0.conv.weight`, `decoder.g0.noise.strength`, …).
+extension SpectralCodec {
+  public static let configFile = "config.json"
+  public static let weightsFile = "codec.safetensors"
+
+  /// Loads a codec folder; every key is checked against the configuration.
+  public static func load(from folder: URL) throws -> SpectralCodec {
+    let configURL = folder.appendingPathComponent(configFile)
+    guard FileManager.default.fileExists(atPath: configURL.path) else {
+      throw MusikaError.invalidInput("\(folder.path) is not a codec folder: it has no \(configFile)")
+    }
+    let config: CodecConfig
+    do {
+      config = try JSONDecoder().decode(CodecConfig.self, from: Data(contentsOf: configURL))
+    } catch {
+      throw MusikaError.invalidConfig("\(configURL.path): \(error)")
+    }
+    let codec = try SpectralCodec(config: config)
+    let weights = try Safetensors.read(folder.appendingPathComponent(weightsFile))
+    do {
+      try withNoGrad { try codec.load(weights.tensors) }
+    } catch {
+      throw MusikaError.invalidInput("\(folder.path)/\(weightsFile) does not fit its config: \(error)")
+    }
+    codec.eval()
+    return codec
+  }
+
+  /// Saves the codec folder atomically; weights are stored as `dtype` (bf16 halves the size).
+  public func save(to folder: URL, dtype: DType = .float32, metadata: [String: String] = [:]) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let configData = try encoder.encode(config)
+    let tensors = stateDict().mapValues { $0.to(dtype: dtype) }
+    try AtomicFolder.write(folder) { staging in
+      try configData.write(to: staging.appendingPathComponent(Self.configFile))
+      try Safetensors.write(tensors, metadata: metadata.merging(["musika": MusikaVersion.string]) { a, _ in a },
+                            to: staging.appendingPathComponent(Self.weightsFile))
+    }
+  }
+}

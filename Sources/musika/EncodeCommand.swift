@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Musika
+import Audio
+import Torch
+
+extension MusikaCommand {
+  struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Encode a folder of audio into latent files for GAN training.",
+      discussion: """
+        Walks IN_DIR (sub-folders too) for WAV, FLAC, OGG/Vorbis/Opus, MP3 and AIFF files, resamples each \
+        to the codec's rate, and writes OUT_DIR/<name>.safetensors holding `latents` of shape \
+        (2·64, vectors), one vector per 4096 samples. OUT_DIR/manifest.json records each file's source, \
+        duration, sample rate and latent length, and the files that failed and why. Files already \
+        encoded are skipped, so an interrupted run continues where it stopped.
+        """
+    )
+
+    @Argument(help: "Folder of audio files.", transform: { URL(fileURLWithPath: $0) })
+    var input: URL
+
+    @Argument(help: "Folder for the latent files and manifest.json (created if needed).",
+              transform: { URL(fileURLWithPath: $0) })
+    var output: URL
+
+    @OptionGroup var codec: CodecOptions
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+      try TorchRuntime.setThreadCount(runtime.threads)
+      let model = try codec.load()
+      let encoder = DatasetEncoder(codec: model, codecName: model.config.name)
+      var failed = 0
+      let manifest = try encoder.encode(from: input, to: output) { index, total, event in
+        switch event {
+        case .encoded(let source, let seconds, let vectors, let notes):
+          let extra = notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"
+          report("[\(index)/\(total)] \(source): \(String(format: "%.1f", seconds)) s → \(vectors) vectors\(extra)")
+        case .skipped(let source):
+          report("[\(index)/\(total)] \(source): already encoded")
+        case .failed(let source, let reason):
+          failed += 1
+          report("[\(index)/\(total)] \(source): skipped: \(reason)")
+        }
+      }
+      let hours = manifest.entries.reduce(0) { $0 + $1.duration } / 3600
+      print("\(manifest.entries.count) files encoded (\(String(format: "%.2f", hours)) h), \(failed) failed; "
+        + "manifest: \(output.appendingPathComponent(DatasetManifest.fileName).path)")
+    }
+  }
+
+  struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Decode latent files back to audio.",
+      discussion: """
+        IN is a latent file written by `musika encode` (or by generation), OUT the audio file to write \
+        (.wav, .flac, .ogg or .mp3). If IN is a folder, every latent file in it is decoded into the \
+        folder OUT, as WAV. Decoding is stochastic only through the codec's noise layers, which \
+        --seed fixes: the same seed gives the same samples.
+        """
+    )
+
+    @Argument(help: "Latent file (.safetensors) or folder of them.", transform: { URL(fileURLWithPath: $0) })
+    var input: URL
+
+    @Argument(help: "Output audio file, or folder when IN is a folder.", transform: { URL(fileURLWithPath: $0) })
+    var output: URL
+
+    @OptionGroup var codec: CodecOptions
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Option(help: "Seed of the decoder's noise.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+      try TorchRuntime.setThreadCount(runtime.threads)
+      let model = try codec.load()
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
+        throw ValidationError("\(input.path) does not exist.")
+      }
+      if isDirectory.boolValue {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: input.path)
+          .filter { $0.hasSuffix(".safetensors") }.sorted()
+        for (i, name) in files.enumerated() {
+          let target = output.appendingPathComponent((name as NSString).deletingPathExtension + ".wav")
+          try decode(input.appendingPathComponent(name), to: target, model: model)
+          report("[\(i + 1)/\(files.count)] \(name) → \(target.lastPathComponent)")
+        }
+      } else {
+        try decode(input, to: output, model: model)
+        print(output.path)
+      }
+    }
+
+    private func decode(_ file: URL, to target: URL, model: SpectralCodec) throws {
+      let (latents, metadata) = try DatasetEncoder.readLatents(file)
+      if let name = metadata["codec"], name != model.config.name {
+        report("warning: \(file.lastPathComponent) was encoded by codec '\(name)', decoding with '\(model.config.name)'")
+      }
+      let audio = try model.decode(latents, seed: seed)
+      try AudioFile.write(audio, sampleRate: model.config.sampleRate, to: target)
+    }
+  }
+}
