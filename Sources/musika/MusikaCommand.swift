@@ -12,6 +12,6 @@ struct MusikaCommand: ParsableCommand {
       random coordinates. Run `musika bench engine` to see how fast this machine runs it.
       """,
     version: MusikaVersion.string,
-    subcommands: [Encode.self, Decode.self, Bench.self]
+    subcommands: [Codec.self, Encode.self, Decode.self, Bench.self]
   )
 }

@@ -47,6 +47,13 @@ public final class SpectralDecoder: Module {
   /// latents (batch, latentChannels, frames), frames a multiple of 8 →
   /// (magnitude, phase), each (batch, bins, frames) in [−1, 1].
   public func callAsFunction(_ x: Tensor) -> (magnitude: Tensor, phase: Tensor) {
+    let (magnitude, phase) = unclipped(x)
+    return (magnitude.clamp(min: -1, max: 1), phase.clamp(min: -1, max: 1))
+  }
+
+  /// The heads' outputs before clipping: training uses these, so the gradient does not vanish
+  /// where the decoder overshoots ±1.
+  public func unclipped(_ x: Tensor) -> (magnitude: Tensor, phase: Tensor) {
     let a0 = g0(x)
     let a1 = g1(a0)
     let a2 = g2(a1)
@@ -54,9 +61,9 @@ public final class SpectralDecoder: Module {
     let b2 = g22(a3)
     let b1 = g11(b2 + a2)
     let b0 = g00(b1 + a1)
-    let magnitude = mag(b0 + a0).clamp(min: -1, max: 1)
+    let magnitude = mag(b0 + a0)
     let q1 = p1(b2)
     let q0 = p2(q1 + b1)
-    return (magnitude, phase(q0 + b0).clamp(min: -1, max: 1))
+    return (magnitude, phase(q0 + b0))
   }
 }

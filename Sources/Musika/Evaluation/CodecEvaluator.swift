@@ -1,0 +1,105 @@
+import Audio
+import Foundation
+import Torch
+
+/// `musika codec eval`: how close a codec's reconstruction is to its input, and how fast it runs.
+/// Distances: log-mel L1 (128 Slaney mel bands, n_fft 2048, log10 power) and the multi-resolution
+/// STFT distance of training; lower is better. Speeds are real-time factors (seconds of audio per
+/// second of compute). Each file also gets the reference row "true magnitude + 32 Griffin-Lim
+/// iterations", which has perfect magnitudes and estimated phase.
+public struct CodecEvaluator {
+  public struct Row: Sendable {
+    public let file: String
+    public let seconds: Double
+    public let logMelL1: Double
+    public let stftDistance: Double
+    public let referenceLogMelL1: Double
+    public let referenceStftDistance: Double
+    public let encodeRealTime: Double
+    public let decodeRealTime: Double
+  }
+
+  public let codec: SpectralCodec
+  /// At most this many seconds of each file (from its middle) are evaluated.
+  public let maxSeconds: Double
+
+  public init(codec: SpectralCodec, maxSeconds: Double = 30) {
+    self.codec = codec
+    self.maxSeconds = maxSeconds
+  }
+
+  public func evaluate(folder: URL, progress: (String) -> Void = { _ in }) throws -> [Row] {
+    let files = try DatasetEncoder.audioFiles(in: folder)
+    guard !files.isEmpty else { throw MusikaError.invalidInput("\(folder.path) holds no audio files") }
+    var rows: [Row] = []
+    for file in files {
+      do {
+        rows.append(try evaluate(file: folder.appendingPathComponent(file), name: file))
+        progress(file)
+      } catch {
+        progress("\(file): skipped: \(error)")
+      }
+    }
+    return rows
+  }
+
+  public func evaluate(file: URL, name: String) throws -> Row {
+    let rate = codec.config.sampleRate
+    let audio = try AudioFile.read(file, sampleRate: rate).samples
+    let wanted = min(audio.size(1), Int(maxSeconds * Double(rate)))
+    let excerpt = audio.narrow(dim: 1, start: (audio.size(1) - wanted) / 2, length: wanted)
+    let clock = ContinuousClock()
+    return try withNoGrad {
+      let t0 = clock.now
+      let latents = try codec.encode(excerpt)
+      let t1 = clock.now
+      let decoded = try codec.decode(latents, seed: 0)
+      let t2 = clock.now
+      let reference = excerpt.narrow(dim: 1, start: 0, length: decoded.size(1))
+      let seconds = Double(decoded.size(1)) / Double(rate)
+
+      let magnitude = try codec.frontEnd.stft(reference).abs()
+      let griffinLim = try GriffinLim(stft: codec.frontEnd.stft)(magnitude, generator: Generator(seed: 0))
+
+      let mel = MelFilterbank(sampleRate: rate)
+      let stftDistance = MultiResolutionSTFTLoss()
+      func logMelL1(_ a: Tensor, _ b: Tensor) -> Double { (mel.logMel(a) - mel.logMel(b)).abs().mean().item() }
+      return Row(file: name, seconds: seconds,
+                 logMelL1: logMelL1(decoded, reference), stftDistance: stftDistance(decoded, reference).item(),
+                 referenceLogMelL1: logMelL1(griffinLim, reference),
+                 referenceStftDistance: stftDistance(griffinLim, reference).item(),
+                 encodeRealTime: seconds / max(Self.seconds(t1 - t0), 1e-9),
+                 decodeRealTime: seconds / max(Self.seconds(t2 - t1), 1e-9))
+    }
+  }
+
+  static func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+
+  /// A plain-text table: one row per file, then the mean (weighted by duration).
+  public static func table(_ rows: [Row], codecName: String) -> String {
+    func f(_ x: Double, _ d: Int = 3) -> String { String(format: "%.\(d)f", x) }
+    var lines = ["codec \(codecName): reconstruction (lower is better) and speed",
+                 "file                              seconds  log-mel L1  MR-STFT   | GL-32 log-mel L1  GL-32 MR-STFT | encode ×RT  decode ×RT"]
+    func line(_ name: String, _ r: (Double, Double, Double, Double, Double, Double, Double)) -> String {
+      name.padding(toLength: 32, withPad: " ", startingAt: 0) + "  " + f(r.0, 1).leftPad(7) + "  "
+        + f(r.1).leftPad(10) + "  " + f(r.2).leftPad(7) + "   | " + f(r.3).leftPad(16) + "  " + f(r.4).leftPad(13)
+        + " | " + f(r.5, 1).leftPad(10) + "  " + f(r.6, 1).leftPad(10)
+    }
+    for r in rows {
+      lines.append(line(r.file, (r.seconds, r.logMelL1, r.stftDistance, r.referenceLogMelL1, r.referenceStftDistance,
+                                 r.encodeRealTime, r.decodeRealTime)))
+    }
+    let total = rows.reduce(0) { $0 + $1.seconds }
+    func mean(_ k: KeyPath<Row, Double>) -> Double { rows.reduce(0) { $0 + $1[keyPath: k] * $1.seconds } / max(total, 1e-9) }
+    lines.append(line("mean (\(rows.count) files)", (total, mean(\.logMelL1), mean(\.stftDistance), mean(\.referenceLogMelL1),
+                                                    mean(\.referenceStftDistance), mean(\.encodeRealTime),
+                                                    mean(\.decodeRealTime))))
+    return lines.joined(separator: "\n")
+  }
+}
+
+extension String {
+  func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,368 @@
+import Audio
+import Foundation
+import Torch
+
+/// Trains a `SpectralCodec` (`musika codec train`). The original's autoencoder training was never
+/// published; this is our recipe, in two stages:
+///
+/// 1. Level 1 (ENC + DEC) on mono excerpts: L1 between the decoder's and the input's normalised
+///    log-magnitude, plus a multi-resolution STFT loss on the waveform re-synthesised from the
+///    predicted magnitude and phase (the only signal that teaches the phase head), plus — from
+///    `adversarialStart` — hinge losses from spectrogram critics at three resolutions and feature
+///    matching against them.
+/// 2. Level 2 (ENC2 + DEC2) with level 1 frozen: L1 between reconstructed and true level-1 latents,
+///    plus L1 between DEC's magnitudes from the reconstructed and the true latents.
+///
+/// Every random choice of step k (excerpts, noise) derives from (seed, k), so a checkpoint needs only
+/// weights, optimiser states and k to resume exactly where an uninterrupted run would be.
+public final class CodecTrainer {
+  public struct Checkpoint {
+    public static let folderName = "checkpoint"
+    static let stateFile = "trainer.json"
+    static let discriminatorFile = "discriminator.safetensors"
+    static let optimizerFile = "optimizer.safetensors"
+  }
+
+  struct State: Codable {
+    var formatVersion = 1
+    var step: Int
+    var options: CodecTrainingOptions
+    var learningRate: Double
+    var discriminatorLearningRate: Double
+    var elapsedSeconds: Double
+  }
+
+  public let codec: SpectralCodec
+  public private(set) var options: CodecTrainingOptions
+  public let output: URL
+  public private(set) var step = 0
+  let corpus: AudioCorpus
+  let discriminator: MultiResolutionDiscriminator
+  let level1Optimizer: Adam
+  let level2Optimizer: Adam
+  let discriminatorOptimizer: Adam
+  private let stftLoss = MultiResolutionSTFTLoss()
+  private var elapsedBefore: Double = 0
+
+  /// A new training run (the output folder must not hold a checkpoint yet).
+  public init(config: CodecConfig, options: CodecTrainingOptions, corpus: AudioCorpus, output: URL) throws {
+    try options.validate()
+    codec = try SpectralCodec(config: config)
+    self.options = options
+    self.corpus = corpus
+    self.output = output
+    discriminator = MultiResolutionDiscriminator(width: options.discriminatorWidth)
+    codec.initialize(seed: options.seed)
+    discriminator.initialize(seed: Seed.derive(options.seed, ["discriminator"]))
+    let params = codec.namedParameters()
+    func group(_ prefixes: [String]) -> [(String, Tensor)] {
+      params.filter { name, _ in prefixes.contains { name.hasPrefix($0) } }
+    }
+    level1Optimizer = Adam(parameters: group(["encoder.", "decoder."]), learningRate: options.learningRate,
+                           beta1: options.beta1, beta2: options.beta2)
+    level2Optimizer = Adam(parameters: group(["latentEncoder.", "latentDecoder."]), learningRate: options.learningRate,
+                           beta1: options.beta1, beta2: options.beta2)
+    discriminatorOptimizer = Adam(discriminator, learningRate: options.discriminatorLearningRate,
+                                  beta1: options.beta1, beta2: options.beta2)
+  }
+
+  /// Continues the run saved in `output/checkpoint`; `extend` may raise the step totals.
+  public static func resume(output: URL, corpus: AudioCorpus,
+                            extend: (inout CodecTrainingOptions) -> Void = { _ in }) throws -> CodecTrainer {
+    let folder = output.appendingPathComponent(Checkpoint.folderName)
+    let stateURL = folder.appendingPathComponent(Checkpoint.stateFile)
+    guard FileManager.default.fileExists(atPath: stateURL.path) else {
+      throw MusikaError.invalidInput("\(output.path) has no checkpoint to resume (\(stateURL.path) is missing)")
+    }
+    let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: stateURL))
+    let saved = try SpectralCodec.load(from: folder)
+    var options = state.options
+    extend(&options)
+    let trainer = try CodecTrainer(config: saved.config, options: options, corpus: corpus, output: output)
+    try withNoGrad {
+      try trainer.codec.load(saved.stateDict())
+      try trainer.discriminator.load(Safetensors.read(folder.appendingPathComponent(Checkpoint.discriminatorFile)).tensors)
+    }
+    let optimizers = try Safetensors.read(folder.appendingPathComponent(Checkpoint.optimizerFile)).tensors
+    for (prefix, optimizer) in trainer.namedOptimizers {
+      let part = optimizers.filter { $0.key.hasPrefix(prefix + ".") }
+      try optimizer.loadState(Dictionary(uniqueKeysWithValues: part.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
+    }
+    trainer.level1Optimizer.learningRate = state.learningRate
+    trainer.level2Optimizer.learningRate = state.learningRate
+    trainer.discriminatorOptimizer.learningRate = state.discriminatorLearningRate
+    trainer.step = state.step
+    trainer.elapsedBefore = state.elapsedSeconds
+    trainer.codec.train()
+    return trainer
+  }
+
+  private var namedOptimizers: [(String, Adam)] {
+    [("level1", level1Optimizer), ("level2", level2Optimizer), ("discriminator", discriminatorOptimizer)]
+  }
+
+  public var stage: Int { step < options.level1Steps ? 1 : 2 }
+
+  // MARK: One step
+
+  /// Trains one step and returns its losses by name.
+  public func trainStep() throws -> [String: Double] {
+    let metrics = stage == 1 ? try level1Step() : try level2Step()
+    for (name, value) in metrics where !value.isFinite {
+      throw MusikaError.invalidInput("training diverged at step \(step): \(name) is \(value)")
+    }
+    step += 1
+    return metrics
+  }
+
+  private var stepGenerator: Generator { Generator(seed: options.seed, "data", .int(step)) }
+
+  private func level1Step() throws -> [String: Double] {
+    let stft = codec.frontEnd.stft
+    let length = stft.sampleCount(frames: options.level1Frames)
+    let x = corpus.excerpts(count: options.batchSize, length: length, generator: stepGenerator)  // (B, L)
+    codec.seedRandomness(Seed.derive(options.seed, ["noise", .int(step)]))
+    let target = codec.frontEnd.normalizedLogMagnitude(try stft(x))  // (B, bins, frames)
+    let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target))
+    let y = synthesize(magnitude: magnitude, phase: phase)  // (B, L)
+    // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
+    let edge = stft.nFFT - stft.hop
+    let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
+
+    let magnitudeLoss = (magnitude - target).abs().mean()
+    let spectralLoss = stftLoss(interior(y), interior(x))
+    var loss = magnitudeLoss * options.magnitudeWeight + spectralLoss * options.stftWeight
+    var metrics = ["level1/magnitude_l1": magnitudeLoss.item(), "level1/stft": spectralLoss.item()]
+
+    if step >= options.adversarialStart {
+      // Critic update on the detached reconstruction.
+      discriminatorOptimizer.zeroGrad()
+      let real = discriminator(x)
+      let fake = discriminator(y.detach())
+      var criticLoss: Tensor?
+      for (r, f) in zip(real, fake) {
+        let term = (1 - r.logits).relu().mean() + (1 + f.logits).relu().mean()
+        criticLoss = criticLoss.map { $0 + term } ?? term
+      }
+      let dLoss = criticLoss! / Double(real.count)
+      dLoss.backward()
+      try discriminatorOptimizer.update()
+      // Generator terms against the updated critics.
+      let realFeatures = withNoGrad { discriminator(x).map(\.features) }
+      var adversarial: Tensor?
+      var matching: Tensor?
+      for (f, features) in zip(discriminator(y), realFeatures) {
+        let a = -f.logits.mean()
+        adversarial = adversarial.map { $0 + a } ?? a
+        for (ff, rf) in zip(f.features, features) {
+          let m = (ff - rf).abs().mean()
+          matching = matching.map { $0 + m } ?? m
+        }
+      }
+      let adv = adversarial! / Double(real.count)
+      let fm = matching! / Double(realFeatures.reduce(0) { $0 + $1.count })
+      loss = loss + adv * options.adversarialWeight + fm * options.featureMatchingWeight
+      metrics["level1/critic"] = dLoss.item()
+      metrics["level1/adversarial"] = adv.item()
+      metrics["level1/feature_matching"] = fm.item()
+    }
+    level1Optimizer.zeroGrad()
+    loss.backward()
+    try level1Optimizer.update()
+    metrics["level1/total"] = loss.item()
+    return metrics
+  }
+
+  private func level2Step() throws -> [String: Double] {
+    let stft = codec.frontEnd.stft
+    let frames = options.level2Vectors * codec.config.framesPerVector
+    let x = corpus.excerpts(count: options.batchSize, length: stft.sampleCount(frames: frames), generator: stepGenerator)
+    let noiseSeed = Seed.derive(options.seed, ["noise", .int(step)])
+    let (latents, targetMagnitude) = try withNoGrad {
+      let z = codec.encoder(codec.frontEnd.normalizedLogMagnitude(try stft(x)))
+      codec.decoder.seedRandomness(noiseSeed)
+      return (z, codec.decoder.unclipped(z).magnitude)
+    }
+    codec.latentDecoder.seedRandomness(noiseSeed)
+    let rebuilt = codec.latentDecoder(codec.latentEncoder(latents))
+    codec.decoder.seedRandomness(noiseSeed)  // the same decoder noise as the target's
+    let magnitude = codec.decoder.unclipped(rebuilt).magnitude
+    let latentLoss = (rebuilt - latents).abs().mean()
+    let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
+    let loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
+    level2Optimizer.zeroGrad()
+    codec.decoder.zeroGrad()
+    loss.backward()
+    try level2Optimizer.update()
+    return ["level2/latent_l1": latentLoss.item(), "level2/magnitude_l1": magnitudeLoss.item(),
+            "level2/total": loss.item()]
+  }
+
+  /// Decoder outputs → waveform (B, samples), differentiable. The magnitude is clipped as at
+  /// inference; the phase is periodic and needs no clipping.
+  private func synthesize(magnitude: Tensor, phase: Tensor) -> Tensor {
+    let front = codec.frontEnd
+    let decibels = magnitude.clamp(min: -1, max: 1) * front.sigma + front.mu
+    let linear = ((decibels * (Foundation.log(10.0) / 10)).exp() + 1e-7).sqrt()
+    return InverseSTFT(stft: front.stft)(Tensor.polar(magnitude: linear, phase: phase * Double.pi))
+  }
+
+  // MARK: The loop
+
+  public struct Progress: Sendable {
+    public let step: Int
+    public let totalSteps: Int
+    public let stage: Int
+    public let metrics: [String: Double]
+    public let stepsPerSecond: Double
+    public let secondsRemaining: Double
+  }
+
+  /// Trains until `options.totalSteps` (or `stopAfter` more steps), checkpointing, logging metrics to
+  /// `metrics.jsonl` and writing audio/spectrogram samples to `samples/`. On divergence (a NaN or
+  /// infinite loss) it reloads the last checkpoint, halves the learning rates, says so, and goes on.
+  public func run(stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws {
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+    let metricsURL = output.appendingPathComponent("metrics.jsonl")
+    try trimMetrics(metricsURL, after: step)
+    let end = min(options.totalSteps, stopAfter.map { step + $0 } ?? Int.max)
+    let clock = ContinuousClock()
+    let started = clock.now
+    let firstStep = step
+    var recoveries = 0
+    codec.train()
+    while step < end {
+      let metrics: [String: Double]
+      let trainedStage = stage
+      do {
+        metrics = try trainStep()
+        recoveries = 0
+      } catch let error as MusikaError where "\(error)".contains("diverged") {
+        recoveries += 1
+        guard recoveries <= 3, FileManager.default.fileExists(
+          atPath: output.appendingPathComponent(Checkpoint.folderName).appendingPathComponent(Checkpoint.stateFile).path)
+        else { throw error }
+        try rollBack(log: log, reason: "\(error)")
+        continue
+      }
+      let done = step - firstStep
+      let seconds = secondsSince(started, clock)
+      let rate = Double(done) / max(seconds, 1e-9)
+      if step % options.logEvery == 0 || step == end {
+        try appendMetrics(metricsURL, metrics, stage: trainedStage, elapsed: elapsedBefore + seconds)
+      }
+      progress(Progress(step: step, totalSteps: options.totalSteps, stage: trainedStage, metrics: metrics,
+                        stepsPerSecond: rate, secondsRemaining: Double(options.totalSteps - step) / max(rate, 1e-9)))
+      if step % options.sampleEvery == 0 || step == options.totalSteps { try writeSample(log: log) }
+      if step % options.checkpointEvery == 0 || step == end {
+        try saveCheckpoint(elapsed: elapsedBefore + secondsSince(started, clock))
+      }
+    }
+    if step >= options.totalSteps {
+      try codec.save(to: output.appendingPathComponent("codec"), metadata: ["steps": String(step)])
+      log("trained codec: \(output.appendingPathComponent("codec").path)")
+    }
+  }
+
+  private func secondsSince(_ start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+    let d = clock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+
+  private func rollBack(log: (String) -> Void, reason: String) throws {
+    let rate = level1Optimizer.learningRate / 2
+    let restored = try CodecTrainer.resume(output: output, corpus: corpus) { $0 = self.options }
+    try withNoGrad {
+      try codec.load(restored.codec.stateDict())
+      try discriminator.load(restored.discriminator.stateDict())
+    }
+    for ((_, mine), (_, theirs)) in zip(namedOptimizers, restored.namedOptimizers) {
+      try mine.loadState(theirs.stateDict())
+    }
+    step = restored.step
+    level1Optimizer.learningRate = rate
+    level2Optimizer.learningRate = rate
+    discriminatorOptimizer.learningRate /= 2
+    log("\(reason): rolled back to the checkpoint at step \(step) and halved the learning rate to \(rate)")
+  }
+
+  // MARK: Files
+
+  /// Saves weights, critic, optimiser states and the step to `output/checkpoint`, atomically.
+  public func saveCheckpoint(elapsed: Double? = nil) throws {
+    let state = State(step: step, options: options, learningRate: level1Optimizer.learningRate,
+                      discriminatorLearningRate: discriminatorOptimizer.learningRate,
+                      elapsedSeconds: elapsed ?? elapsedBefore)
+    var optimizerState: [String: Tensor] = [:]
+    for (prefix, optimizer) in namedOptimizers {
+      for (key, value) in optimizer.stateDict() { optimizerState["\(prefix).\(key)"] = value }
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let stateData = try encoder.encode(state)
+    let folder = output.appendingPathComponent(Checkpoint.folderName)
+    let codecStaging = output.appendingPathComponent(".codec-for-checkpoint")
+    try codec.save(to: codecStaging)
+    defer { try? FileManager.default.removeItem(at: codecStaging) }
+    try AtomicFolder.write(folder) { staging in
+      for file in [SpectralCodec.configFile, SpectralCodec.weightsFile] {
+        try FileManager.default.copyItem(at: codecStaging.appendingPathComponent(file),
+                                         to: staging.appendingPathComponent(file))
+      }
+      try Safetensors.write(discriminator.stateDict(), to: staging.appendingPathComponent(Checkpoint.discriminatorFile))
+      try Safetensors.write(optimizerState, to: staging.appendingPathComponent(Checkpoint.optimizerFile))
+      try stateData.write(to: staging.appendingPathComponent(Checkpoint.stateFile))
+    }
+  }
+
+  private func appendMetrics(_ url: URL, _ metrics: [String: Double], stage: Int, elapsed: Double) throws {
+    var fields = ["\"step\":\(step)", "\"stage\":\(stage)", "\"elapsed\":\(String(format: "%.2f", elapsed))"]
+    for key in metrics.keys.sorted() { fields.append("\"\(key)\":\(metrics[key]!)") }
+    let line = Data(("{" + fields.joined(separator: ",") + "}\n").utf8)
+    if let handle = try? FileHandle(forWritingTo: url) {
+      defer { try? handle.close() }
+      try handle.seekToEnd()
+      try handle.write(contentsOf: line)
+    } else {
+      try line.write(to: url)
+    }
+  }
+
+  /// On resume, drops log lines of steps after the checkpoint (they will be trained again).
+  private func trimMetrics(_ url: URL, after step: Int) throws {
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+    let kept = text.split(separator: "\n").filter { line in
+      guard let range = line.range(of: "\"step\":") else { return false }
+      let number = line[range.upperBound...].prefix { $0.isNumber }
+      return (Int(number) ?? Int.max) <= step
+    }
+    try (kept.map { $0 + "\n" }.joined()).write(to: url, atomically: true, encoding: .utf8)
+  }
+
+  /// Reconstructs a fixed excerpt (3 s from the middle of the first file) through the stage being
+  /// trained and writes `samples/step-N.wav` and a spectrogram picture (input above, output below).
+  public func writeSample(log: (String) -> Void = { _ in }) throws {
+    let folder = output.appendingPathComponent("samples")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let source = corpus.items[0].samples
+    let length = min(source.size(1), 3 * corpus.sampleRate)
+    let excerpt = source.narrow(dim: 1, start: (source.size(1) - length) / 2, length: length)
+    codec.eval()
+    defer { codec.train() }
+    let audio: Tensor = try withNoGrad {
+      if step <= options.level1Steps {
+        let frames = try codec.encodeFrames(excerpt)
+        let (magnitude, phase) = codec.decodeSpectrogram(frames, seed: options.seed)
+        return InverseSTFT(stft: codec.frontEnd.stft)(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase))
+      }
+      return try codec.decode(try codec.encode(excerpt), seed: options.seed)
+    }
+    let name = String(format: "step-%07d", step)
+    try AudioFile.write(audio, sampleRate: corpus.sampleRate, to: folder.appendingPathComponent(name + ".wav"))
+    let original = try codec.frontEnd.analyze(excerpt.narrow(dim: 1, start: 0, length: audio.size(1)))
+    let rebuilt = try codec.frontEnd.analyze(audio)
+    try SpectrogramImage.write([original.select(dim: 0, index: 0), rebuilt.select(dim: 0, index: 0)],
+                               to: folder.appendingPathComponent(name + ".png"))
+    log("sample: \(folder.appendingPathComponent(name + ".wav").path)")
+  }
+}

@@ -1,0 +1,47 @@
+/// Hyper-parameters of `musika codec train`. Saved with every checkpoint, so a resume uses the same
+/// values (totals of steps may be raised on resume to train longer).
+public struct CodecTrainingOptions: Codable, Sendable, Equatable {
+  public var seed: UInt64 = 0
+  /// Stage 1 trains ENC + DEC; stage 2 trains ENC2 + DEC2 with level 1 frozen.
+  public var level1Steps = 4000
+  public var level2Steps = 2000
+  public var batchSize = 8
+  /// Level-1 excerpt length in frames (64 = one decoder window, 0.37 s).
+  public var level1Frames = 64
+  /// Level-2 excerpt length in latent vectors (each 16 frames).
+  public var level2Vectors = 8
+  public var learningRate = 2e-4
+  public var discriminatorLearningRate = 2e-4
+  public var beta1 = 0.8
+  public var beta2 = 0.99
+  /// Level-1 step from which the spectrogram critics and feature matching join the loss.
+  public var adversarialStart = 1000
+  public var magnitudeWeight = 1.0
+  public var stftWeight = 1.0
+  public var adversarialWeight = 0.1
+  public var featureMatchingWeight = 1.0
+  public var latentWeight = 1.0
+  public var discriminatorWidth = 32
+  public var checkpointEvery = 250
+  public var sampleEvery = 500
+  public var logEvery = 10
+
+  public init() {}
+
+  public var totalSteps: Int { level1Steps + level2Steps }
+
+  public func validate() throws {
+    guard level1Steps >= 0, level2Steps >= 0, totalSteps > 0 else {
+      throw MusikaError.invalidConfig("training needs a positive number of steps")
+    }
+    guard batchSize >= 1, level1Frames >= 8, level1Frames % 8 == 0, level2Vectors >= 1 else {
+      throw MusikaError.invalidConfig("batch ≥ 1, level-1 frames a positive multiple of 8, level-2 vectors ≥ 1")
+    }
+    guard learningRate > 0, discriminatorLearningRate > 0 else {
+      throw MusikaError.invalidConfig("learning rates must be positive")
+    }
+    guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1 else {
+      throw MusikaError.invalidConfig("checkpoint, sample and log intervals must be at least 1")
+    }
+  }
+}

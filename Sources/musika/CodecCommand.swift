@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Musika
+import Torch
+
+extension MusikaCommand {
+  struct Codec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train and evaluate spectral codecs (the two-level autoencoder).",
+      subcommands: [Train.self, Eval.self]
+    )
+  }
+}
+
+/// Named codec architectures for `--config`.
+enum CodecPreset: String, ExpressibleByArgument, CaseIterable {
+  /// The original's full size (28 M parameters): a GPU job.
+  case musika44k = "musika-44k"
+  /// Half width (7 M): trains on a laptop CPU overnight.
+  case small
+  /// Quarter width (1.8 M): trains on a 2-core CPU in hours.
+  case tiny
+  /// 1/16 width: for tests and smoke runs.
+  case micro
+
+  var config: CodecConfig {
+    switch self {
+    case .musika44k: .musika44k
+    case .small: CodecConfig.musika44k.scaled(by: 0.5, name: "small")
+    case .tiny: CodecConfig.musika44k.scaled(by: 0.25, name: "tiny")
+    case .micro: CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "micro")
+    }
+  }
+}
+
+extension MusikaCommand.Codec {
+  struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train a codec on a folder of audio; resumes when OUT_DIR holds a checkpoint.",
+      discussion: """
+        Stage 1 trains the level-1 autoencoder (ENC + DEC) on log-magnitude L1, a multi-resolution STFT \
+        loss on the re-synthesised waveform, and (from --adversarial-start) spectrogram critics with \
+        feature matching; stage 2 trains the level-2 autoencoder (ENC2 + DEC2) with level 1 frozen. \
+        OUT_DIR gets checkpoint/ (also usable as --codec), metrics.jsonl, samples/ (WAV + PNG every \
+        --sample-every steps) and, at the end, codec/. Interrupt at any time; run the same command again \
+        to continue exactly where the last checkpoint left off. Raise --level1-steps/--level2-steps on a \
+        resume to train longer.
+        """
+    )
+
+    @Option(help: "Folder of training audio (WAV, FLAC, OGG, MP3…, sub-folders too).", transform: { URL(fileURLWithPath: $0) })
+    var audio: URL
+
+    @Option(name: .customLong("out"), help: "Output folder.", transform: { URL(fileURLWithPath: $0) })
+    var output: URL
+
+    @Option(help: "Architecture: \(CodecPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var config: CodecPreset = .tiny
+
+    @Option(help: "Level-1 (ENC + DEC) steps.") var level1Steps: Int?
+    @Option(help: "Level-2 (ENC2 + DEC2) steps.") var level2Steps: Int?
+    @Option(help: "Excerpts per step.") var batch: Int?
+    @Option(help: "Learning rate of the autoencoders.") var lr: Double?
+    @Option(help: "Level-1 step at which the adversarial losses start.") var adversarialStart: Int?
+    @Option(help: "Steps between checkpoints.") var checkpointEvery: Int?
+    @Option(help: "Steps between audio/spectrogram samples.") var sampleEvery: Int?
+    @Option(help: "Seed of initialisation, excerpts and noise.") var seed: UInt64?
+    @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+      try TorchRuntime.setThreadCount(runtime.threads)
+      let checkpointState = output.appendingPathComponent("checkpoint/trainer.json")
+      let resuming = FileManager.default.fileExists(atPath: checkpointState.path)
+      var options = CodecTrainingOptions()
+      apply(to: &options, resuming: false)
+      let preset = config.config
+      report("loading audio from \(audio.path)…")
+      let corpus = try AudioCorpus(folder: audio, sampleRate: preset.sampleRate,
+                                   minimumSamples: STFTSamples.forFrames(max(options.level1Frames,
+                                                                             options.level2Vectors * 16), preset),
+                                   log: report)
+      report(String(format: "%d files, %.1f minutes of audio", corpus.items.count, corpus.totalSeconds / 60))
+      let trainer: CodecTrainer
+      if resuming {
+        trainer = try CodecTrainer.resume(output: output, corpus: corpus) { apply(to: &$0, resuming: true) }
+        report("resuming at step \(trainer.step) of \(trainer.options.totalSteps)")
+      } else {
+        trainer = try CodecTrainer(config: preset, options: options, corpus: corpus, output: output)
+        report("codec '\(preset.name)': \(trainer.codec.parameterCount) parameters; \(options.totalSteps) steps")
+      }
+      let bar = ProgressLine()
+      try trainer.run(stopAfter: stopAfter, progress: { p in
+        let losses = p.metrics.keys.sorted().filter { $0.hasSuffix("total") || $0.hasSuffix("stft") || $0.hasSuffix("l1") }
+          .map { "\($0.split(separator: "/").last!) \(String(format: "%.4f", p.metrics[$0]!))" }
+        bar.update("level \(p.stage)  step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
+          + String(format: "%.2f steps/s  ETA %@", p.stepsPerSecond, ProgressLine.duration(p.secondsRemaining)),
+          force: p.step == p.totalSteps)
+      }, log: { bar.log($0) })
+      bar.finish()
+      print(output.appendingPathComponent(trainer.step >= trainer.options.totalSteps ? "codec" : "checkpoint").path)
+    }
+
+    private func apply(to options: inout CodecTrainingOptions, resuming: Bool) {
+      if let level1Steps { options.level1Steps = level1Steps }
+      if let level2Steps { options.level2Steps = level2Steps }
+      if let checkpointEvery { options.checkpointEvery = checkpointEvery }
+      if let sampleEvery { options.sampleEvery = sampleEvery }
+      guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
+      if let batch { options.batchSize = batch }
+      if let lr { options.learningRate = lr; options.discriminatorLearningRate = lr }
+      if let adversarialStart { options.adversarialStart = adversarialStart }
+      if let seed { options.seed = seed }
+    }
+  }
+}
+
+enum STFTSamples {
+  static func forFrames(_ frames: Int, _ config: CodecConfig) -> Int { (frames - 1) * config.hop + config.nFFT }
+}
+
+/// One status line on a terminal (rewritten in place), or a line every few seconds in a log file.
+final class ProgressLine {
+  private let isTerminal = isatty(STDERR_FILENO) != 0
+  private var lastPrint = Date.distantPast
+  private var width = 0
+
+  func update(_ text: String, force: Bool = false) {
+    let now = Date()
+    if isTerminal {
+      guard force || now.timeIntervalSince(lastPrint) > 0.1 else { return }
+      let padded = text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+      FileHandle.standardError.write(Data(("\r" + padded).utf8))
+      width = text.count
+    } else {
+      guard force || now.timeIntervalSince(lastPrint) > 10 else { return }
+      FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+    lastPrint = now
+  }
+
+  func log(_ message: String) {
+    if isTerminal && width > 0 { FileHandle.standardError.write(Data("\n".utf8)); width = 0 }
+    report(message)
+  }
+
+  func finish() {
+    if isTerminal && width > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+
+  static func duration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds)
+    return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
+  }
+}

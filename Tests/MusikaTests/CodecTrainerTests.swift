@@ -1,0 +1,96 @@
+import Audio
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+@Suite("Codec training", .serialized)
+struct CodecTrainerTests {
+  /// Two seconds of chords with a little noise, in two files.
+  static func makeCorpus() throws -> (AudioCorpus, URL) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-train-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let rate = 44_100
+    let g = Generator(seed: 1)
+    for k in 0..<2 {
+      let t = Tensor.arange(0, Double(2 * rate), dtype: .float64) / Double(rate)
+      var left = Tensor.zeros([2 * rate], dtype: .float64)
+      for f in [220.0, 277.0, 330.0] { left = left + (t * (2 * Double.pi * f * Double(k + 1))).sin() * 0.2 }
+      let noise = Tensor.randn([2, 2 * rate], generator: g, dtype: .float64) * 0.01
+      let stereo = Tensor.stack([left, left * 0.8], dim: 0) + noise
+      try AudioFile.write(stereo.to(dtype: .float32), sampleRate: rate, to: folder.appendingPathComponent("c\(k).wav"))
+    }
+    return (try AudioCorpus(folder: folder, sampleRate: rate, minimumSamples: 10_000), folder)
+  }
+
+  static func options(level1: Int, level2: Int) -> CodecTrainingOptions {
+    var o = CodecTrainingOptions()
+    o.level1Steps = level1
+    o.level2Steps = level2
+    o.batchSize = 2
+    o.level1Frames = 16
+    o.level2Vectors = 2
+    o.adversarialStart = 3
+    o.discriminatorWidth = 4
+    o.learningRate = 1e-3
+    o.discriminatorLearningRate = 1e-3
+    o.checkpointEvery = 1000
+    o.sampleEvery = 1000
+    return o
+  }
+
+  static let config = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "micro")
+
+  @Test func trainingLowersTheLoss() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var o = Self.options(level1: 40, level2: 0)
+    o.adversarialStart = 1000  // reconstruction losses only: a clean signal to measure
+    let trainer = try CodecTrainer(config: Self.config, options: o, corpus: corpus,
+                                   output: folder.appendingPathComponent("run"))
+    var losses: [Double] = []
+    for _ in 0..<40 { losses.append(try trainer.trainStep()["level1/total"]!) }
+    let first = losses.prefix(5).reduce(0, +) / 5
+    let last = losses.suffix(5).reduce(0, +) / 5
+    #expect(last < 0.8 * first, "loss went from \(first) to \(last)")
+  }
+
+  @Test func resumingGivesTheSameStateAsAnUninterruptedRun() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // 8 steps: the critics join at step 3, level 2 starts at step 5.
+    let o = Self.options(level1: 5, level2: 3)
+    let straight = try CodecTrainer(config: Self.config, options: o, corpus: corpus,
+                                    output: folder.appendingPathComponent("straight"))
+    try straight.run()
+
+    let resumedOutput = folder.appendingPathComponent("resumed")
+    let first = try CodecTrainer(config: Self.config, options: o, corpus: corpus, output: resumedOutput)
+    try first.run(stopAfter: 4)
+    #expect(first.step == 4)
+    let resumed = try CodecTrainer.resume(output: resumedOutput, corpus: corpus)
+    #expect(resumed.step == 4)
+    try resumed.run()
+    #expect(resumed.step == 8)
+
+    for ((name, a), (_, b)) in zip(straight.codec.namedParameters(), resumed.codec.namedParameters()) {
+      #expect(try a.bytes() == b.bytes(), "\(name) differs after resume")
+    }
+    for ((name, a), (_, b)) in zip(straight.discriminator.namedParameters(), resumed.discriminator.namedParameters()) {
+      #expect(try a.bytes() == b.bytes(), "critic \(name) differs after resume")
+    }
+    // The metrics log has each logged step once.
+    let lines = try String(contentsOf: resumedOutput.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .split(separator: "\n")
+    #expect(lines.count == 2)  // steps 4 and 8 (logEvery 10, plus each run's last step)
+    #expect(FileManager.default.fileExists(atPath: resumedOutput.appendingPathComponent("codec/config.json").path))
+    #expect(FileManager.default.fileExists(atPath: resumedOutput.appendingPathComponent("samples/step-0000008.png").path))
+  }
+
+  @Test func resumeWithoutCheckpointIsAnError() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    #expect { try CodecTrainer.resume(output: folder, corpus: corpus) } throws: { "\($0)".contains("no checkpoint") }
+  }
+}
