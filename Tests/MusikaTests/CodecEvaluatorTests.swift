@@ -38,3 +38,24 @@ struct CodecEvaluatorTests {
     #expect(table.contains("mean (2 files)") && table.contains("GL-32"))
   }
 }
+
+@Suite("Seam measurement")
+struct SeamMeterTests {
+  @Test func continuousAudioScoresOneAndStepsAtBoundariesScoreHigher() throws {
+    let samples = 16_384 * 12
+    let noise = Tensor.randn([2, samples], generator: Generator(seed: 1)) * 0.2
+    // The same noise, louder in every other 16 384-sample decoder window.
+    let gains = (0..<samples).map { Float(($0 / 16_384) % 2 == 0 ? 1.0 : 0.6) }
+    let stepped = noise * Tensor(gains, shape: [1, samples])
+    let stft = Audio.STFT()
+    let a = try SeamMeter.boundaryFluxRatio(noise, stft: stft, period: 64)
+    let b = try SeamMeter.boundaryFluxRatio(stepped, stft: stft, period: 64)
+    #expect(Swift.abs(a - 1) < 0.05, "stationary \(a)")
+    #expect(b > 1.1, "stepped \(b)")  // a 4.4 dB step, spread over the 4 frames that overlap it
+    // A harmonic tone whose phase restarts at every boundary (a click per window).
+    let t = (0..<samples).map { Double($0 % 16_384) / 44_100 }
+    let tone = t.map { x in Float((1...6).reduce(0.0) { $0 + 0.1 * sin(2 * Double.pi * 220 * Double($1) * x + 0.7) }) }
+    let clicks = try SeamMeter.boundaryFluxRatio(Tensor(tone + tone, shape: [2, samples]), stft: stft, period: 64)
+    #expect(clicks > 1.5, "phase jumps \(clicks)")
+  }
+}

@@ -17,6 +17,9 @@ public struct CodecEvaluator {
     public let referenceStftDistance: Double
     public let encodeRealTime: Double
     public let decodeRealTime: Double
+    /// Spectral flux at decoder-window boundaries ÷ elsewhere: ours, and decoding the original's way.
+    public let seamRatio: Double
+    public let independentWindowSeamRatio: Double
   }
 
   public let codec: SpectralCodec
@@ -64,12 +67,17 @@ public struct CodecEvaluator {
       let mel = MelFilterbank(sampleRate: rate)
       let stftDistance = MultiResolutionSTFTLoss()
       func logMelL1(_ a: Tensor, _ b: Tensor) -> Double { (mel.logMel(a) - mel.logMel(b)).abs().mean().item() }
+      let seams = SeamMeter(codec: codec)
+      let period = codec.config.framesPerVector * 4
+      let seamRatio = (try? SeamMeter.boundaryFluxRatio(decoded, stft: codec.frontEnd.stft, period: period)) ?? .nan
+      let independent = (try? seams.fluxRatio(latents, chunking: SeamMeter.independentWindows)) ?? .nan
       return Row(file: name, seconds: seconds,
                  logMelL1: logMelL1(decoded, reference), stftDistance: stftDistance(decoded, reference).item(),
                  referenceLogMelL1: logMelL1(griffinLim, reference),
                  referenceStftDistance: stftDistance(griffinLim, reference).item(),
                  encodeRealTime: seconds / max(Self.seconds(t1 - t0), 1e-9),
-                 decodeRealTime: seconds / max(Self.seconds(t2 - t1), 1e-9))
+                 decodeRealTime: seconds / max(Self.seconds(t2 - t1), 1e-9),
+                 seamRatio: seamRatio, independentWindowSeamRatio: independent)
     }
   }
 
@@ -81,21 +89,23 @@ public struct CodecEvaluator {
   public static func table(_ rows: [Row], codecName: String) -> String {
     func f(_ x: Double, _ d: Int = 3) -> String { String(format: "%.\(d)f", x) }
     var lines = ["codec \(codecName): reconstruction (lower is better) and speed",
-                 "file                              seconds  log-mel L1  MR-STFT   | GL-32 log-mel L1  GL-32 MR-STFT | encode ×RT  decode ×RT"]
-    func line(_ name: String, _ r: (Double, Double, Double, Double, Double, Double, Double)) -> String {
+                 "file                              seconds  log-mel L1  MR-STFT   | GL-32 log-mel L1  GL-32 MR-STFT | encode ×RT  decode ×RT | seam flux: ours  original-style"]
+    func line(_ name: String, _ r: (Double, Double, Double, Double, Double, Double, Double), _ seams: (Double, Double)) -> String {
       name.padding(toLength: 32, withPad: " ", startingAt: 0) + "  " + f(r.0, 1).leftPad(7) + "  "
         + f(r.1).leftPad(10) + "  " + f(r.2).leftPad(7) + "   | " + f(r.3).leftPad(16) + "  " + f(r.4).leftPad(13)
-        + " | " + f(r.5, 1).leftPad(10) + "  " + f(r.6, 1).leftPad(10)
+        + " | " + f(r.5, 1).leftPad(10) + "  " + f(r.6, 1).leftPad(10) + " | " + f(seams.0, 3).leftPad(15)
+        + "  " + f(seams.1, 3).leftPad(14)
     }
     for r in rows {
       lines.append(line(r.file, (r.seconds, r.logMelL1, r.stftDistance, r.referenceLogMelL1, r.referenceStftDistance,
-                                 r.encodeRealTime, r.decodeRealTime)))
+                                 r.encodeRealTime, r.decodeRealTime), (r.seamRatio, r.independentWindowSeamRatio)))
     }
     let total = rows.reduce(0) { $0 + $1.seconds }
     func mean(_ k: KeyPath<Row, Double>) -> Double { rows.reduce(0) { $0 + $1[keyPath: k] * $1.seconds } / max(total, 1e-9) }
     lines.append(line("mean (\(rows.count) files)", (total, mean(\.logMelL1), mean(\.stftDistance), mean(\.referenceLogMelL1),
                                                     mean(\.referenceStftDistance), mean(\.encodeRealTime),
-                                                    mean(\.decodeRealTime))))
+                                                    mean(\.decodeRealTime)),
+                     (mean(\.seamRatio), mean(\.independentWindowSeamRatio))))
     return lines.joined(separator: "\n")
   }
 }
