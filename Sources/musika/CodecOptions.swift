@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import Audio
 import Musika
+
+extension SampleEncoding: ExpressibleByArgument {}
 
 /// Chooses the codec a command uses.
 struct CodecOptions: ParsableArguments {
@@ -8,6 +11,12 @@ struct CodecOptions: ParsableArguments {
   var codecPath: String
 
   var url: URL { URL(fileURLWithPath: codecPath) }
+
+  init() {}
+
+  init(codecPath: String) {
+    self.codecPath = codecPath
+  }
 
   func load() throws -> SpectralCodec {
     do {

@@ -30,7 +30,7 @@ extension MusikaCommand {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let model = try codec.load()
-      let encoder = DatasetEncoder(codec: model, codecName: model.config.name)
+      let encoder = DatasetEncoder(codec: model, codecName: model.config.name, codecFolder: codec.url)
       var failed = 0
       let manifest = try encoder.encode(from: input, to: output) { index, total, event in
         switch event {
@@ -57,7 +57,8 @@ extension MusikaCommand {
         IN is a latent file written by `musika encode` (or by generation), OUT the audio file to write \
         (.wav, .flac, .ogg or .mp3). If IN is a folder, every latent file in it is decoded into the \
         folder OUT, as WAV. Decoding is stochastic only through the codec's noise layers, which \
-        --seed fixes: the same seed gives the same samples.
+        --seed fixes: the same seed gives the same samples. Without --codec, the codec folder recorded \
+        in the latent file by `musika encode` is used.
         """
     )
 
@@ -67,7 +68,12 @@ extension MusikaCommand {
     @Argument(help: "Output audio file, or folder when IN is a folder.", transform: { URL(fileURLWithPath: $0) })
     var output: URL
 
-    @OptionGroup var codec: CodecOptions
+    @Option(name: .customLong("codec"), help: "Codec folder (default: the one recorded in the latent file).")
+    var codecPath: String?
+
+    @Option(help: "Sample encoding of WAV/FLAC output: \(SampleEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var encoding: SampleEncoding = .pcm16
+
     @OptionGroup var runtime: RuntimeOptions
 
     @Option(help: "Seed of the decoder's noise.")
@@ -75,11 +81,11 @@ extension MusikaCommand {
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
-      let model = try codec.load()
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: input.path, isDirectory: &isDirectory) else {
         throw ValidationError("\(input.path) does not exist.")
       }
+      let model = try loadCodec(isFolder: isDirectory.boolValue)
       if isDirectory.boolValue {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let files = try FileManager.default.contentsOfDirectory(atPath: input.path)
@@ -95,13 +101,26 @@ extension MusikaCommand {
       }
     }
 
+    /// --codec, or the codec folder that `musika encode` recorded in the (first) latent file.
+    private func loadCodec(isFolder: Bool) throws -> SpectralCodec {
+      if let codecPath { return try CodecOptions(codecPath: codecPath).load() }
+      let sample = isFolder
+        ? try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".safetensors") }.sorted()
+          .first.map { input.appendingPathComponent($0) }
+        : input
+      guard let sample, let recorded = try DatasetEncoder.readLatents(sample).metadata["codec_folder"] else {
+        throw ValidationError("\(input.path) does not name its codec; pass --codec FOLDER.")
+      }
+      return try CodecOptions(codecPath: recorded).load()
+    }
+
     private func decode(_ file: URL, to target: URL, model: SpectralCodec) throws {
       let (latents, metadata) = try DatasetEncoder.readLatents(file)
       if let name = metadata["codec"], name != model.config.name {
         report("warning: \(file.lastPathComponent) was encoded by codec '\(name)', decoding with '\(model.config.name)'")
       }
       let audio = try model.decode(latents, seed: seed)
-      try AudioFile.write(audio, sampleRate: model.config.sampleRate, to: target)
+      try AudioFile.write(audio, sampleRate: model.config.sampleRate, to: target, encoding: encoding)
     }
   }
 }

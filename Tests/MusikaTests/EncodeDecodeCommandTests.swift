@@ -50,12 +50,17 @@ struct EncodeDecodeCommandTests {
     let second = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path])
     #expect(second.stderr.contains("a.wav: already encoded"))
 
+    // Without --codec: the folder recorded by encode is used.
     let wav = root.appendingPathComponent("a-decoded.wav")
     let decoded = try runMusika(["decode", latents.appendingPathComponent("a.safetensors").path, wav.path,
-                                 "--codec", codecFolder.path, "--seed", "3"])
+                                 "--seed", "3", "--encoding", "pcm24"])
     #expect(decoded.status == 0, "\(decoded.stderr)")
     let info = try AudioFile.info(wav)
     #expect(info.channels == 2 && info.frames == codec.sampleCount(vectors: 10))
+    let again = root.appendingPathComponent("a-again.wav")
+    _ = try runMusika(["decode", latents.appendingPathComponent("a.safetensors").path, again.path, "--seed", "3",
+                       "--encoding", "pcm24", "--codec", codecFolder.path])
+    #expect(try Data(contentsOf: wav) == Data(contentsOf: again))  // same seed, same bytes
 
     let folderOut = root.appendingPathComponent("decoded")
     let all = try runMusika(["decode", latents.path, folderOut.path, "--codec", codecFolder.path])

@@ -18,10 +18,13 @@ public struct DatasetEncoder {
   public let codec: SpectralCodec
   /// Recorded in the manifest and each latent file.
   public let codecName: String
+  /// The codec's folder, recorded in each latent file so `musika decode` can find it.
+  public let codecFolder: URL?
 
-  public init(codec: SpectralCodec, codecName: String) {
+  public init(codec: SpectralCodec, codecName: String, codecFolder: URL? = nil) {
     self.codec = codec
     self.codecName = codecName
+    self.codecFolder = codecFolder
   }
 
   /// Audio files below `folder`, sorted, as paths relative to it.
@@ -71,10 +74,12 @@ public struct DatasetEncoder {
         let latents = try withNoGrad { try codec.encode(audio.samples) }
         try FileManager.default.createDirectory(at: latentURL.deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
-        try Safetensors.write(["latents": latents], metadata: [
+        var metadata = [
           "codec": codecName, "source": source, "sample_rate": String(codec.config.sampleRate),
           "musika": MusikaVersion.string,
-        ], to: latentURL)
+        ]
+        metadata["codec_folder"] = codecFolder?.standardizedFileURL.path
+        try Safetensors.write(["latents": latents], metadata: metadata, to: latentURL)
         manifest.entries.removeAll { $0.source == source }
         manifest.entries.append(.init(source: source, latents: latentName, duration: audio.duration,
                                       sourceSampleRate: info.sampleRate, sourceChannels: info.channels,
