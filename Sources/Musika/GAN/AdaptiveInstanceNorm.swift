@@ -1,0 +1,46 @@
+import Torch
+
+/// Musika's AdaIN variant (reference §5.2): divide by the per-channel standard deviation over time
+/// and multiply by a style computed from the coordinates, which varies along time. No mean is
+/// subtracted and no shift added.
+///
+///   y = x / (std_T(x) + 1e-5) · Conv1×1(coordinates)
+/// Key: `style.weight`, `style.bias`.
+final class AdaptiveInstanceNorm: Module {
+  let style: Conv1d
+
+  init(coordinateChannels: Int, channels: Int) {
+    style = Conv1d(coordinateChannels, channels, kernel: 1, .init(initializer: .heUniform))
+  }
+
+  /// x (batch, channels, T), coordinates (batch, coordinateChannels, T) → (batch, channels, T).
+  func callAsFunction(_ x: Tensor, _ coordinates: Tensor) -> Tensor {
+    x / (x.std(dims: [2], correction: 0, keepDim: true) + 1e-5) * style(coordinates)
+  }
+}
+
+/// The original's `genblock`: a convolution (transposed k4 s2 to upsample, else k4 s1 'same', or
+/// k1), noise injection, AdaIN from the coordinates at this resolution, swish.
+final class GeneratorBlock: Module {
+  let conv: any Layer
+  let noise = NoiseInjection()
+  let norm: AdaptiveInstanceNorm
+
+  enum Kind { case upsample, same, pointwise }
+
+  init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, kind: Kind) {
+    switch kind {
+    case .upsample:
+      conv = ConvTranspose1d(inChannels, outChannels, kernel: 4, .init(stride: 2, padding: .same, initializer: .heUniform))
+    case .same:
+      conv = Conv1d(inChannels, outChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
+    case .pointwise:
+      conv = Conv1d(inChannels, outChannels, kernel: 1, .init(initializer: .heUniform))
+    }
+    norm = AdaptiveInstanceNorm(coordinateChannels: coordinateChannels, channels: outChannels)
+  }
+
+  func callAsFunction(_ x: Tensor, _ coordinates: Tensor) -> Tensor {
+    norm(noise(conv(x)), coordinates).silu()
+  }
+}

@@ -1,0 +1,52 @@
+/// Architecture of the latent GAN (reference §5). Stored in a model's config.json.
+public struct GANConfig: Codable, Sendable, Equatable {
+  public static let currentFormatVersion = 1
+
+  public var formatVersion: Int
+  public var name: String
+  /// Generator/critic width unit b (128 in the original).
+  public var baseChannels: Int
+  /// Latent channels per vector: left and right level-2 latents together (2·64).
+  public var latentChannels: Int
+  /// Coordinate channels: the first half local (interpolated between anchors), the second global.
+  public var coordinateChannels: Int
+  /// Extra conditioning channels appended to the coordinates (and beside the critic's latents):
+  /// 0 for unconditional models.
+  public var conditionChannels: Int
+  /// Vectors one generator window produces (128 = 11.9 s; 64 for the small model).
+  public var windowVectors: Int
+
+  /// The original's generator (15 499 530 parameters) and critic (20 786 689).
+  public static let musika44k = GANConfig(formatVersion: currentFormatVersion, name: "musika-44k", baseChannels: 128,
+                                          latentChannels: 128, coordinateChannels: 128, conditionChannels: 0,
+                                          windowVectors: 128)
+  /// The original's `--small` model: 64-vector windows (12 009 738 and 16 770 817 parameters).
+  public static let musika44kSmall = GANConfig(formatVersion: currentFormatVersion, name: "musika-44k-small",
+                                               baseChannels: 128, latentChannels: 128, coordinateChannels: 128,
+                                               conditionChannels: 0, windowVectors: 64)
+
+  public var isSmall: Bool { windowVectors == 64 }
+  /// Generator input channels: coordinates plus conditions.
+  public var inputChannels: Int { coordinateChannels + conditionChannels }
+  /// The critic sees two generator windows side by side, so it judges their seam.
+  public var criticVectors: Int { 2 * windowVectors }
+
+  public func scaled(baseChannels: Int, name: String) -> GANConfig {
+    var copy = self
+    copy.baseChannels = baseChannels
+    copy.name = name
+    return copy
+  }
+
+  public func validate() throws {
+    func fail(_ reason: String) -> MusikaError { .invalidConfig("GAN '\(name)': \(reason)") }
+    guard formatVersion <= Self.currentFormatVersion else {
+      throw fail("format version \(formatVersion) is newer than this release understands; update musika")
+    }
+    guard windowVectors == 128 || windowVectors == 64 else { throw fail("windowVectors must be 128 or 64") }
+    guard baseChannels >= 2, baseChannels % 2 == 0 else { throw fail("baseChannels must be even and positive") }
+    guard latentChannels > 0, coordinateChannels >= 2, coordinateChannels % 2 == 0, conditionChannels >= 0 else {
+      throw fail("latent and coordinate channels must be positive (coordinates even), conditions ≥ 0")
+    }
+  }
+}

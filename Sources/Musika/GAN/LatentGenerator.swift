@@ -1,0 +1,96 @@
+import Foundation
+import Torch
+
+/// Pixel shuffle along time (×2): halves the channels, doubles the length, with channels interleaved
+/// as in the original: out[b, j, 2w + r] = in[b, 2j + r, w].
+func pixelShuffle1d(_ x: Tensor) -> Tensor {
+  let (batch, channels, length) = (x.size(0), x.size(1), x.size(2))
+  return x.reshape(batch, channels / 2, 2, length).permute(0, 1, 3, 2).reshape(batch, channels / 2, 2 * length)
+}
+
+/// A residual upsampling stage: h = √½·block(x); h = √½·block(h); out = h + Conv1×1(PixelShuffle(x)).
+/// (The small model's first stage keeps the length: k1 blocks and a Conv1×1(x) residual.)
+final class ResidualUpStage: Module {
+  let first: GeneratorBlock
+  let second: GeneratorBlock
+  let residual: Conv1d
+  let upsamples: Bool
+
+  init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, upsamples: Bool) {
+    first = GeneratorBlock(inChannels, outChannels, coordinateChannels: coordinateChannels,
+                           kind: upsamples ? .upsample : .pointwise)
+    second = GeneratorBlock(outChannels, outChannels, coordinateChannels: coordinateChannels,
+                            kind: upsamples ? .same : .pointwise)
+    residual = Conv1d(upsamples ? inChannels / 2 : inChannels, outChannels, kernel: 1, .init(initializer: .heUniform))
+    self.upsamples = upsamples
+  }
+
+  func callAsFunction(_ x: Tensor, _ coordinates: Tensor) -> Tensor {
+    let h = first(x, coordinates) * 0.5.squareRoot()
+    let h2 = second(h, coordinates) * 0.5.squareRoot()
+    return h2 + residual(upsamples ? pixelShuffle1d(x) : x)
+  }
+}
+
+/// The generator (reference §5.2): one window of coordinates → one window of latents.
+///
+/// | stage | computation                                            | out (T × C) full model |
+/// |-------|--------------------------------------------------------|------------------------|
+/// | stem  | Dense(flatten(coords pooled to 2)) → 4×7b, noise, AdaIN | 4 × 896                |
+/// | A     | residual up stage, 6b                                   | 8 × 768                |
+/// | B     | residual up stage, 5b                                   | 16 × 640               |
+/// | C     | residual up stage, 4b                                   | 32 × 512               |
+/// | D     | residual up stage, 3b                                   | 64 × 384               |
+/// | E     | genblock up, 2b, full-resolution coordinates            | 128 × 256              |
+/// | out   | conv k4 → latentChannels, linear                        | 128 × 128              |
+///
+/// Each stage's AdaIN reads the coordinates average-pooled to its length. The small model's stage A
+/// keeps length 4 (k1 convolutions), so its output is 64 vectors.
+public final class LatentGenerator: Module {
+  public let config: GANConfig
+  let stem: Linear
+  let stemNoise = NoiseInjection()
+  let stemNorm: AdaptiveInstanceNorm
+  let stages: [ResidualUpStage]
+  let last: GeneratorBlock
+  let out: Conv1d
+
+  public init(_ config: GANConfig) {
+    self.config = config
+    let b = config.baseChannels
+    let c = config.inputChannels
+    stem = Linear(2 * c, 4 * 7 * b, initializer: .heUniform)
+    stemNorm = AdaptiveInstanceNorm(coordinateChannels: c, channels: 7 * b)
+    stages = [
+      ResidualUpStage(7 * b, 6 * b, coordinateChannels: c, upsamples: !config.isSmall),
+      ResidualUpStage(6 * b, 5 * b, coordinateChannels: c, upsamples: true),
+      ResidualUpStage(5 * b, 4 * b, coordinateChannels: c, upsamples: true),
+      ResidualUpStage(4 * b, 3 * b, coordinateChannels: c, upsamples: true),
+    ]
+    last = GeneratorBlock(3 * b, 2 * b, coordinateChannels: c, kind: .upsample)
+    out = Conv1d(2 * b, config.latentChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
+  }
+
+  /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors).
+  public func callAsFunction(_ coordinates: Tensor) -> Tensor {
+    let window = config.windowVectors
+    precondition(coordinates.size(2) == window, "LatentGenerator: expected \(window) coordinate vectors, got \(coordinates.size(2))")
+    // pyramid[k] = coordinates average-pooled k times (length window / 2^k).
+    var pyramid = [coordinates]
+    while pyramid.last!.size(2) > 2 { pyramid.append(pyramid.last!.avgPool1d(kernel: 2)) }
+    func at(_ length: Int) -> Tensor { pyramid.first { $0.size(2) == length }! }
+
+    let batch = coordinates.size(0)
+    let b = config.baseChannels
+    // The original flattens (time, channel) with channels fastest and reshapes the output the same way.
+    let flat = at(2).permute(0, 2, 1).reshape(batch, 2 * config.inputChannels)
+    var x = stem(flat).reshape(batch, 4, 7 * b).permute(0, 2, 1)  // (batch, 7b, 4)
+    x = stemNorm(stemNoise(x), at(4)).silu()
+    for stage in stages {
+      let length = stage.upsamples ? 2 * x.size(2) : x.size(2)
+      x = stage(x, at(length))
+    }
+    x = last(x, at(window))
+    return out(x)
+  }
+}
