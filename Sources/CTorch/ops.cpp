@@ -1,4 +1,6 @@
 // Elementwise math, comparisons, matmul and reductions.
+#include <cmath>
+
 #include "internal.h"
 
 using ctorch::unwrap;
@@ -81,7 +83,13 @@ at::Tensor binary_scalar(int op, const at::Tensor &a, double s) {
       scalar.unsafeGetTensorImpl()->set_wrapped_number(true);
       return binary_tensors(op, a, scalar);
     }
-    default: return binary(op, a, at::Scalar(s));
+    default: {
+      // Swift passes every scalar as a double. An integral value against an integer tensor acts like
+      // a Python int (int64 + 1 stays int64); anything else like a Python float.
+      bool integral = !at::isFloatingType(a.scalar_type()) && !at::isComplexType(a.scalar_type()) &&
+                      a.scalar_type() != at::kBool && std::floor(s) == s && std::fabs(s) < 9.007199254740992e15;
+      return binary(op, a, integral ? at::Scalar(static_cast<int64_t>(s)) : at::Scalar(s));
+    }
   }
 }
 

@@ -52,6 +52,15 @@ struct OpsTests {
     #expect(close(values(Tensor([100] as [Float]).log10()), [2]))
   }
 
+  @Test func integralScalarsKeepIntegerTensorsInteger() {
+    let i = Tensor([1, 2, 3] as [Int64])
+    #expect((i + 1).dtype == .int64 && (i + 1).toArray(of: Int64.self) == [2, 3, 4])
+    #expect((i * 2).dtype == .int64)
+    #expect((i * 0.5).dtype == .float32 && values(i * 0.5) == [0.5, 1, 1.5])
+    #expect((i / 2).dtype == .float32)  // true division, as in PyTorch
+    #expect((Tensor([1.5] as [Float]) + 1).dtype == .float32)
+  }
+
   @Test func comparisonsAndWhere() {
     #expect(a.gt(b).toArray(of: Bool.self) == [true, false, true, false])
     #expect(a.le(-2).toArray(of: Bool.self) == [false, true, false, true])
