@@ -6,17 +6,27 @@ import Torch
 /// perfectly wherever frames fully overlap: all but the first and last nFFT − hop samples.
 public struct InverseSTFT: Sendable {
   public let stft: STFT
+  /// float32 synthesis window (nFFT) and overlap-add kernel (nFFT, 1, nFFT), built once: a kernel that
+  /// keeps its identity also keeps its cached polyphase layout across calls.
+  private let window64: Tensor
+  private let window32: Tensor
+  private let kernel32: Tensor
 
   public init(stft: STFT = STFT()) {
     precondition(stft.nFFT % stft.hop == 0, "InverseSTFT: nFFT must be a multiple of hop")
     self.stft = stft
+    let window = Tensor.hannWindow(stft.nFFT, periodic: true, dtype: .float64)
+    let overlapped = window.square().reshape(stft.nFFT / stft.hop, stft.hop).sum(dims: [0])  // (hop)
+    window64 = window / overlapped.repeated([stft.nFFT / stft.hop])
+    window32 = window64.to(dtype: .float32)
+    let n = stft.nFFT
+    let index = Tensor.arange(0, Double(n), dtype: .int64)
+    kernel32 = index.unsqueeze(1).eq(index.unsqueeze(0)).to(dtype: .float32).reshape(n, 1, n)
   }
 
   /// (nFFT) synthesis window.
   public func synthesisWindow(dtype: DType = .float32, device: Device = .cpu) -> Tensor {
-    let window = Tensor.hannWindow(stft.nFFT, periodic: true, dtype: dtype, device: device)
-    let overlapped = window.square().reshape(stft.nFFT / stft.hop, stft.hop).sum(dims: [0])  // (hop)
-    return window / overlapped.repeated([stft.nFFT / stft.hop])
+    dtype == .float32 && device == .cpu ? window32 : window64.to(dtype: dtype).to(device: device)
   }
 
   /// complex spectrum (channels, bins, frames) → windowed frames (channels, nFFT, frames), ready to add.
@@ -29,10 +39,9 @@ public struct InverseSTFT: Sendable {
   /// Adds frames (channels, nFFT, T) at hop·i: a transposed convolution whose kernel is the identity,
   /// giving (channels, (T − 1)·hop + nFFT).
   func overlapAdd(_ frames: Tensor) -> Tensor {
-    let n = stft.nFFT
-    let identity = Tensor.linspace(0, Double(n - 1), steps: n, dtype: .int64, device: frames.device)
-    let eye = identity.unsqueeze(1).eq(identity.unsqueeze(0)).to(dtype: frames.dtype)  // (n, n)
-    return frames.convTranspose1d(eye.reshape(n, 1, n), stride: stft.hop).squeeze(1)
+    let kernel = frames.dtype == .float32 && frames.device == .cpu
+      ? kernel32 : kernel32.to(dtype: frames.dtype).to(device: frames.device)
+    return frames.convTranspose1d(kernel, stride: stft.hop).squeeze(1)
   }
 
   /// complex spectrum (channels, bins, frames) → signal (channels, (frames − 1)·hop + nFFT).
