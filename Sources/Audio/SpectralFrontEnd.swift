@@ -28,10 +28,12 @@ public struct SpectralFrontEnd: Sendable {
 
   /// Decoder outputs (both in [−1, 1], clipped here) → complex spectrum:
   /// |X| = √(10^((σ·S + μ)/10) + 1e-7), φ = π·P.
-  /// magnitude, phase: (…, bins, frames).
-  public func spectrum(magnitude: Tensor, phase: Tensor) -> Tensor {
+  /// magnitude, phase: (…, bins, frames). Training passes `clipPhase: false`: phase is periodic, and
+  /// clipping it would stop its gradient where the decoder overshoots.
+  public func spectrum(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true) -> Tensor {
     let decibels = magnitude.clamp(min: -1, max: 1) * sigma + mu
     let linear = (decibels * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
-    return Tensor.polar(magnitude: linear.sqrt(), phase: phase.clamp(min: -1, max: 1) * Double.pi)
+    let angle = clipPhase ? phase.clamp(min: -1, max: 1) : phase
+    return Tensor.polar(magnitude: linear.sqrt(), phase: angle * Double.pi)
   }
 }

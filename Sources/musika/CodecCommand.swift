@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audio
 import Foundation
 import Musika
 import Torch
@@ -78,8 +79,8 @@ extension MusikaCommand.Codec {
       let preset = config.config
       report("loading audio from \(audio.path)…")
       let corpus = try AudioCorpus(folder: audio, sampleRate: preset.sampleRate,
-                                   minimumSamples: STFTSamples.forFrames(max(options.level1Frames,
-                                                                             options.level2Vectors * 16), preset),
+                                   minimumSamples: STFT(nFFT: preset.nFFT, hop: preset.hop)
+                                     .sampleCount(frames: max(options.level1Frames, options.level2Vectors * 16)),
                                    log: report)
       report(String(format: "%d files, %.1f minutes of audio", corpus.items.count, corpus.totalSeconds / 60))
       let trainer: CodecTrainer
@@ -114,10 +115,6 @@ extension MusikaCommand.Codec {
       if let seed { options.seed = seed }
     }
   }
-}
-
-enum STFTSamples {
-  static func forFrames(_ frames: Int, _ config: CodecConfig) -> Int { (frames - 1) * config.hop + config.nFFT }
 }
 
 /// One status line on a terminal (rewritten in place), or a line every few seconds in a log file.

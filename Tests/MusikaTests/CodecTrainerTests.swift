@@ -88,6 +88,23 @@ struct CodecTrainerTests {
     #expect(FileManager.default.fileExists(atPath: resumedOutput.appendingPathComponent("samples/step-0000008.png").path))
   }
 
+  @Test func divergenceRollsBackToTheCheckpointWithHalfTheLearningRate() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var o = Self.options(level1: 6, level2: 0)
+    o.checkpointEvery = 2
+    let trainer = try CodecTrainer(config: Self.config, options: o, corpus: corpus,
+                                   output: folder.appendingPathComponent("run"))
+    try trainer.run(stopAfter: 2)  // checkpoint at step 2
+    trainer.codec.decoder.mag.weight.fill(.nan)  // the next step's loss is NaN
+    var messages: [String] = []
+    try trainer.run(log: { messages.append($0) })
+    #expect(trainer.step == 6)
+    #expect(messages.contains { $0.contains("diverged at step 2") && $0.contains("rolled back to the checkpoint at step 2") })
+    #expect(trainer.codec.parameters.allSatisfy { $0.isFinite().logicalNot().sum().item() == 0 })
+    #expect(trainer.level1Optimizer.learningRate == o.learningRate / 2)
+  }
+
   @Test func resumeWithoutCheckpointIsAnError() throws {
     let (corpus, folder) = try Self.makeCorpus()
     defer { try? FileManager.default.removeItem(at: folder) }

@@ -110,8 +110,7 @@ public struct EngineBenchmark {
     repeat {
       body()
       runs += 1
-      let d = clock.now - start
-      elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+      elapsed = (clock.now - start).seconds
     } while elapsed < target
     return Measurement(name: name, flopsPerRun: flops, runs: runs, seconds: elapsed)
   }

@@ -32,14 +32,17 @@ extension SpectralCodec {
 
   /// Saves the codec folder atomically; weights are stored as `dtype` (bf16 halves the size).
   public func save(to folder: URL, dtype: DType = .float32, metadata: [String: String] = [:]) throws {
+    try AtomicFolder.write(folder) { try writeFiles(into: $0, dtype: dtype, metadata: metadata) }
+  }
+
+  /// Writes `config.json` and `codec.safetensors` into an existing folder (a checkpoint's staging
+  /// folder, say); `save` wraps this in an atomic folder write.
+  public func writeFiles(into folder: URL, dtype: DType = .float32, metadata: [String: String] = [:]) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let configData = try encoder.encode(config)
-    let tensors = stateDict().mapValues { $0.to(dtype: dtype) }
-    try AtomicFolder.write(folder) { staging in
-      try configData.write(to: staging.appendingPathComponent(Self.configFile))
-      try Safetensors.write(tensors, metadata: metadata.merging(["musika": MusikaVersion.string]) { a, _ in a },
-                            to: staging.appendingPathComponent(Self.weightsFile))
-    }
+    try encoder.encode(config).write(to: folder.appendingPathComponent(Self.configFile))
+    try Safetensors.write(stateDict().mapValues { $0.to(dtype: dtype) },
+                          metadata: metadata.merging(["musika": MusikaVersion.string]) { a, _ in a },
+                          to: folder.appendingPathComponent(Self.weightsFile))
   }
 }

@@ -13,6 +13,8 @@ import Torch
 public final class SpectralCodec: Module {
   public let config: CodecConfig
   public let frontEnd: SpectralFrontEnd
+  /// Built once: it holds the overlap-add kernel whose polyphase layout libtorch-side caching reuses.
+  public let inverseSTFT: InverseSTFT
   public let encoder: SpectralEncoder
   public let decoder: SpectralDecoder
   public let latentEncoder: LatentEncoder
@@ -22,6 +24,7 @@ public final class SpectralCodec: Module {
     try config.validate()
     self.config = config
     frontEnd = SpectralFrontEnd(stft: STFT(nFFT: config.nFFT, hop: config.hop), mu: config.mu, sigma: config.sigma)
+    inverseSTFT = InverseSTFT(stft: frontEnd.stft)
     encoder = SpectralEncoder(config)
     decoder = SpectralDecoder(config)
     latentEncoder = LatentEncoder(config)
@@ -121,15 +124,24 @@ public final class SpectralCodec: Module {
     return (halves[0], halves[1])
   }
 
+  /// Decoder outputs (…, bins, frames) → waveform (…, (frames − 1)·hop + nFFT).
+  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true) -> Tensor {
+    inverseSTFT(frontEnd.spectrum(magnitude: magnitude, phase: phase, clipPhase: clipPhase))
+  }
+
+  /// level-1 latents (2, latentChannels, frames) → audio (2, samples): DEC, then the inverse STFT.
+  public func decodeAudio(frames: Tensor, seed: UInt64, chunking: Chunking = Chunking()) -> Tensor {
+    withNoGrad {
+      let (magnitude, phase) = decodeSpectrogram(frames, seed: seed, chunking: chunking)
+      return synthesize(magnitude: magnitude, phase: phase)
+    }
+  }
+
   /// latents (2·vectorChannels, vectors) → audio (2, samples), samples = sampleCount(vectors:).
   /// The same seed gives the same samples, bit for bit.
   public func decode(_ latents: Tensor, seed: UInt64, chunking: Chunking = Chunking()) throws -> Tensor {
-    try withNoGrad {
-      let frames = try decodeFrames(latents, seed: seed, chunking: chunking)
-      let (magnitude, phase) = decodeSpectrogram(frames, seed: seed, chunking: chunking)
-      let spectrum = frontEnd.spectrum(magnitude: magnitude, phase: phase)
-      return InverseSTFT(stft: frontEnd.stft)(spectrum)
-    }
+    let frames = try withNoGrad { try decodeFrames(latents, seed: seed, chunking: chunking) }
+    return decodeAudio(frames: frames, seed: seed, chunking: chunking)
   }
 
   /// Runs `body` on windows of `chunk` steps (plus up to `context` steps each side, fewer at the

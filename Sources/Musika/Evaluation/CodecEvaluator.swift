@@ -75,14 +75,10 @@ public struct CodecEvaluator {
                  logMelL1: logMelL1(decoded, reference), stftDistance: stftDistance(decoded, reference).item(),
                  referenceLogMelL1: logMelL1(griffinLim, reference),
                  referenceStftDistance: stftDistance(griffinLim, reference).item(),
-                 encodeRealTime: seconds / max(Self.seconds(t1 - t0), 1e-9),
-                 decodeRealTime: seconds / max(Self.seconds(t2 - t1), 1e-9),
+                 encodeRealTime: seconds / max((t1 - t0).seconds, 1e-9),
+                 decodeRealTime: seconds / max((t2 - t1).seconds, 1e-9),
                  seamRatio: seamRatio, independentWindowSeamRatio: independent)
     }
-  }
-
-  static func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
   }
 
   /// A plain-text table: one row per file, then the mean (weighted by duration).

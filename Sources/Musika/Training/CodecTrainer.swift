@@ -70,31 +70,46 @@ public final class CodecTrainer {
   public static func resume(output: URL, corpus: AudioCorpus,
                             extend: (inout CodecTrainingOptions) -> Void = { _ in }) throws -> CodecTrainer {
     let folder = output.appendingPathComponent(Checkpoint.folderName)
-    let stateURL = folder.appendingPathComponent(Checkpoint.stateFile)
-    guard FileManager.default.fileExists(atPath: stateURL.path) else {
-      throw MusikaError.invalidInput("\(output.path) has no checkpoint to resume (\(stateURL.path) is missing)")
-    }
-    let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: stateURL))
-    let saved = try SpectralCodec.load(from: folder)
-    var options = state.options
+    var options = try readState(folder).options
     extend(&options)
-    let trainer = try CodecTrainer(config: saved.config, options: options, corpus: corpus, output: output)
+    let config = try JSONDecoder().decode(CodecConfig.self,
+                                          from: Data(contentsOf: folder.appendingPathComponent(SpectralCodec.configFile)))
+    let trainer = try CodecTrainer(config: config, options: options, corpus: corpus, output: output)
+    try trainer.restoreCheckpoint()
+    return trainer
+  }
+
+  private var checkpointFolder: URL { output.appendingPathComponent(Checkpoint.folderName) }
+
+  private static func readState(_ folder: URL) throws -> State {
+    let url = folder.appendingPathComponent(Checkpoint.stateFile)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw MusikaError.invalidInput("\(folder.deletingLastPathComponent().path) has no checkpoint to resume "
+        + "(\(url.path) is missing)")
+    }
+    return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
+  }
+
+  /// Loads weights, critic, optimiser states, learning rates and the step from `output/checkpoint`
+  /// into this trainer, in place (resume and divergence roll-back).
+  private func restoreCheckpoint() throws {
+    let folder = checkpointFolder
+    let state = try Self.readState(folder)
     try withNoGrad {
-      try trainer.codec.load(saved.stateDict())
-      try trainer.discriminator.load(Safetensors.read(folder.appendingPathComponent(Checkpoint.discriminatorFile)).tensors)
+      try codec.load(Safetensors.read(folder.appendingPathComponent(SpectralCodec.weightsFile)).tensors)
+      try discriminator.load(Safetensors.read(folder.appendingPathComponent(Checkpoint.discriminatorFile)).tensors)
     }
     let optimizers = try Safetensors.read(folder.appendingPathComponent(Checkpoint.optimizerFile)).tensors
-    for (prefix, optimizer) in trainer.namedOptimizers {
+    for (prefix, optimizer) in namedOptimizers {
       let part = optimizers.filter { $0.key.hasPrefix(prefix + ".") }
       try optimizer.loadState(Dictionary(uniqueKeysWithValues: part.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
     }
-    trainer.level1Optimizer.learningRate = state.learningRate
-    trainer.level2Optimizer.learningRate = state.learningRate
-    trainer.discriminatorOptimizer.learningRate = state.discriminatorLearningRate
-    trainer.step = state.step
-    trainer.elapsedBefore = state.elapsedSeconds
-    trainer.codec.train()
-    return trainer
+    level1Optimizer.learningRate = state.learningRate
+    level2Optimizer.learningRate = state.learningRate
+    discriminatorOptimizer.learningRate = state.discriminatorLearningRate
+    step = state.step
+    elapsedBefore = state.elapsedSeconds
+    codec.train()
   }
 
   private var namedOptimizers: [(String, Adam)] {
@@ -109,7 +124,7 @@ public final class CodecTrainer {
   public func trainStep() throws -> [String: Double] {
     let metrics = stage == 1 ? try level1Step() : try level2Step()
     for (name, value) in metrics where !value.isFinite {
-      throw MusikaError.invalidInput("training diverged at step \(step): \(name) is \(value)")
+      throw MusikaError.trainingDiverged(step: step, metric: name, value: value)
     }
     step += 1
     return metrics
@@ -122,9 +137,9 @@ public final class CodecTrainer {
     let length = stft.sampleCount(frames: options.level1Frames)
     let x = corpus.excerpts(count: options.batchSize, length: length, generator: stepGenerator)  // (B, L)
     codec.seedRandomness(Seed.derive(options.seed, ["noise", .int(step)]))
-    let target = codec.frontEnd.normalizedLogMagnitude(try stft(x))  // (B, bins, frames)
+    let target = try codec.frontEnd.analyze(x)  // (B, bins, frames)
     let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target))
-    let y = synthesize(magnitude: magnitude, phase: phase)  // (B, L)
+    let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false)  // (B, L)
     // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
     let edge = stft.nFFT - stft.hop
     let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
@@ -179,7 +194,7 @@ public final class CodecTrainer {
     let x = corpus.excerpts(count: options.batchSize, length: stft.sampleCount(frames: frames), generator: stepGenerator)
     let noiseSeed = Seed.derive(options.seed, ["noise", .int(step)])
     let (latents, targetMagnitude) = try withNoGrad {
-      let z = codec.encoder(codec.frontEnd.normalizedLogMagnitude(try stft(x)))
+      let z = codec.encoder(try codec.frontEnd.analyze(x))
       codec.decoder.seedRandomness(noiseSeed)
       return (z, codec.decoder.unclipped(z).magnitude)
     }
@@ -196,15 +211,6 @@ public final class CodecTrainer {
     try level2Optimizer.update()
     return ["level2/latent_l1": latentLoss.item(), "level2/magnitude_l1": magnitudeLoss.item(),
             "level2/total": loss.item()]
-  }
-
-  /// Decoder outputs → waveform (B, samples), differentiable. The magnitude is clipped as at
-  /// inference; the phase is periodic and needs no clipping.
-  private func synthesize(magnitude: Tensor, phase: Tensor) -> Tensor {
-    let front = codec.frontEnd
-    let decibels = magnitude.clamp(min: -1, max: 1) * front.sigma + front.mu
-    let linear = ((decibels * (Foundation.log(10.0) / 10)).exp() + 1e-7).sqrt()
-    return InverseSTFT(stft: front.stft)(Tensor.polar(magnitude: linear, phase: phase * Double.pi))
   }
 
   // MARK: The loop
@@ -237,16 +243,17 @@ public final class CodecTrainer {
       do {
         metrics = try trainStep()
         recoveries = 0
-      } catch let error as MusikaError where "\(error)".contains("diverged") {
+      } catch let error as MusikaError {
+        guard case .trainingDiverged = error else { throw error }
         recoveries += 1
-        guard recoveries <= 3, FileManager.default.fileExists(
-          atPath: output.appendingPathComponent(Checkpoint.folderName).appendingPathComponent(Checkpoint.stateFile).path)
+        guard recoveries <= 3,
+              FileManager.default.fileExists(atPath: checkpointFolder.appendingPathComponent(Checkpoint.stateFile).path)
         else { throw error }
         try rollBack(log: log, reason: "\(error)")
         continue
       }
       let done = step - firstStep
-      let seconds = secondsSince(started, clock)
+      let seconds = (clock.now - started).seconds
       let rate = Double(done) / max(seconds, 1e-9)
       if step % options.logEvery == 0 || step == end {
         try appendMetrics(metricsURL, metrics, stage: trainedStage, elapsed: elapsedBefore + seconds)
@@ -255,7 +262,7 @@ public final class CodecTrainer {
                         stepsPerSecond: rate, secondsRemaining: Double(options.totalSteps - step) / max(rate, 1e-9)))
       if step % options.sampleEvery == 0 || step == options.totalSteps { try writeSample(log: log) }
       if step % options.checkpointEvery == 0 || step == end {
-        try saveCheckpoint(elapsed: elapsedBefore + secondsSince(started, clock))
+        try saveCheckpoint(elapsed: elapsedBefore + (clock.now - started).seconds)
       }
     }
     if step >= options.totalSteps {
@@ -264,25 +271,13 @@ public final class CodecTrainer {
     }
   }
 
-  private func secondsSince(_ start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-    let d = clock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-  }
-
   private func rollBack(log: (String) -> Void, reason: String) throws {
     let rate = level1Optimizer.learningRate / 2
-    let restored = try CodecTrainer.resume(output: output, corpus: corpus) { $0 = self.options }
-    try withNoGrad {
-      try codec.load(restored.codec.stateDict())
-      try discriminator.load(restored.discriminator.stateDict())
-    }
-    for ((_, mine), (_, theirs)) in zip(namedOptimizers, restored.namedOptimizers) {
-      try mine.loadState(theirs.stateDict())
-    }
-    step = restored.step
+    let criticRate = discriminatorOptimizer.learningRate / 2
+    try restoreCheckpoint()
     level1Optimizer.learningRate = rate
     level2Optimizer.learningRate = rate
-    discriminatorOptimizer.learningRate /= 2
+    discriminatorOptimizer.learningRate = criticRate
     log("\(reason): rolled back to the checkpoint at step \(step) and halved the learning rate to \(rate)")
   }
 
@@ -300,15 +295,8 @@ public final class CodecTrainer {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let stateData = try encoder.encode(state)
-    let folder = output.appendingPathComponent(Checkpoint.folderName)
-    let codecStaging = output.appendingPathComponent(".codec-for-checkpoint")
-    try codec.save(to: codecStaging)
-    defer { try? FileManager.default.removeItem(at: codecStaging) }
-    try AtomicFolder.write(folder) { staging in
-      for file in [SpectralCodec.configFile, SpectralCodec.weightsFile] {
-        try FileManager.default.copyItem(at: codecStaging.appendingPathComponent(file),
-                                         to: staging.appendingPathComponent(file))
-      }
+    try AtomicFolder.write(checkpointFolder) { staging in
+      try codec.writeFiles(into: staging)
       try Safetensors.write(discriminator.stateDict(), to: staging.appendingPathComponent(Checkpoint.discriminatorFile))
       try Safetensors.write(optimizerState, to: staging.appendingPathComponent(Checkpoint.optimizerFile))
       try stateData.write(to: staging.appendingPathComponent(Checkpoint.stateFile))
@@ -350,12 +338,9 @@ public final class CodecTrainer {
     codec.eval()
     defer { codec.train() }
     let audio: Tensor = try withNoGrad {
-      if step <= options.level1Steps {
-        let frames = try codec.encodeFrames(excerpt)
-        let (magnitude, phase) = codec.decodeSpectrogram(frames, seed: options.seed)
-        return InverseSTFT(stft: codec.frontEnd.stft)(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase))
-      }
-      return try codec.decode(try codec.encode(excerpt), seed: options.seed)
+      step <= options.level1Steps
+        ? codec.decodeAudio(frames: try codec.encodeFrames(excerpt), seed: options.seed)
+        : try codec.decode(try codec.encode(excerpt), seed: options.seed)
     }
     let name = String(format: "step-%07d", step)
     try AudioFile.write(audio, sampleRate: corpus.sampleRate, to: folder.appendingPathComponent(name + ".wav"))
