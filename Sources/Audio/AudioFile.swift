@@ -69,18 +69,19 @@ public enum AudioFile {
     }
 
     var notes: [String] = []
-    var stereo = ChannelMixer.toStereo(interleaved, channels: channels)
+    var stereo = Tensor(interleaved, shape: [frames, channels])  // (frames, channels)
+    if channels != 2 { stereo = stereo.matmul(ChannelMixer.matrix(channels: channels)) }  // (frames, 2)
     if channels == 1 { notes.append("mono: duplicated to both channels") }
     if channels > 2 { notes.append("\(channels) channels: mixed down to stereo") }
     var rate = Int(info.samplerate)
     if let target, target != rate {
-      stereo = try Resampler(from: rate, to: target).process(stereo, channels: 2)
+      let resampled = try Resampler(from: rate, to: target).process(stereo.toArray(of: Float.self), channels: 2)
+      guard !resampled.isEmpty else { throw AudioError.empty(file: url.path) }
+      stereo = Tensor(resampled, shape: [resampled.count / 2, 2])
       notes.append("resampled from \(rate) Hz to \(target) Hz")
       rate = target
     }
-    guard !stereo.isEmpty else { throw AudioError.empty(file: url.path) }
-    let samples = Tensor(stereo, shape: [stereo.count / 2, 2]).transposed(0, 1).contiguous()
-    return DecodedAudio(samples: samples, sampleRate: rate, notes: notes)
+    return DecodedAudio(samples: stereo.transposed(0, 1).contiguous(), sampleRate: rate, notes: notes)
   }
 
   /// Writes (channels, frames) samples; the container follows the extension (.wav, .flac, .ogg,
@@ -179,48 +180,29 @@ public enum AudioFile {
   }
 }
 
-/// Channel conversion to stereo.
+/// Channel conversion to stereo, as one matrix product: (frames, channels) · (channels, 2).
 enum ChannelMixer {
-  /// Interleaved samples with `channels` channels → interleaved stereo.
-  static func toStereo(_ samples: [Float], channels: Int) -> [Float] {
-    let frames = samples.count / channels
+  /// (channels, 2) weights: mono to both sides; 5.1 in WAV order (L, R, C, LFE, Ls, Rs) by the
+  /// ITU-R BS.775 down-mix without the LFE, scaled so full scale in every channel stays full scale;
+  /// any other layout even channels left, odd right, averaged.
+  static func matrix(channels: Int) -> Tensor {
+    var weights = [Float](repeating: 0, count: channels * 2)
+    func set(_ channel: Int, _ side: Int, _ value: Float) { weights[channel * 2 + side] = value }
     switch channels {
-    case 2:
-      return samples
     case 1:
-      var out = [Float](repeating: 0, count: frames * 2)
-      for f in 0..<frames {
-        out[2 * f] = samples[f]
-        out[2 * f + 1] = samples[f]
-      }
-      return out
+      set(0, 0, 1)
+      set(0, 1, 1)
     case 6:
-      // 5.1 in WAV order (L, R, C, LFE, Ls, Rs), ITU-R BS.775 down-mix without the LFE, scaled so a
-      // full-scale signal in every channel stays at full scale.
       let k: Float = 0.707_106_77
       let norm = 1 / (1 + 2 * k)
-      var out = [Float](repeating: 0, count: frames * 2)
-      for f in 0..<frames {
-        let s = f * 6
-        out[2 * f] = (samples[s] + k * samples[s + 2] + k * samples[s + 4]) * norm
-        out[2 * f + 1] = (samples[s + 1] + k * samples[s + 2] + k * samples[s + 5]) * norm
+      for (channel, side, value) in [(0, 0, 1), (2, 0, k), (4, 0, k), (1, 1, 1), (2, 1, k), (5, 1, k)] as [(Int, Int, Float)] {
+        set(channel, side, value * norm)
       }
-      return out
     default:
-      // Unknown layout: even channels to the left, odd to the right, averaged.
-      let left = (channels + 1) / 2
-      let right = channels / 2
-      var out = [Float](repeating: 0, count: frames * 2)
-      for f in 0..<frames {
-        var l: Float = 0
-        var r: Float = 0
-        for c in 0..<channels {
-          if c % 2 == 0 { l += samples[f * channels + c] } else { r += samples[f * channels + c] }
-        }
-        out[2 * f] = l / Float(left)
-        out[2 * f + 1] = r / Float(right)
-      }
-      return out
+      let left = Float((channels + 1) / 2)
+      let right = Float(channels / 2)
+      for c in 0..<channels { set(c, c % 2, 1 / (c % 2 == 0 ? left : right)) }
     }
+    return Tensor(weights, shape: [channels, 2])
   }
 }

@@ -167,3 +167,24 @@ struct AudioFileTests {
     #expect(lowest < 0.2)
   }
 }
+
+@Suite("Channel mixing")
+struct ChannelMixerTests {
+  @Test func mixingWeights() {
+    // One frame per layout; rows are channels.
+    let centreOnly = Tensor([0, 0, 1, 0, 0, 0] as [Float], shape: [1, 6]).matmul(ChannelMixer.matrix(channels: 6))
+    let k = 0.707_106_77 / (1 + 2 * 0.707_106_77)
+    #expect(close(values(centreOnly), [k, k], tolerance: 1e-6))
+    let lfeOnly = Tensor([0, 0, 0, 1, 0, 0] as [Float], shape: [1, 6]).matmul(ChannelMixer.matrix(channels: 6))
+    #expect(values(lfeOnly) == [0, 0])
+    let full = Tensor([Float](repeating: 1, count: 6), shape: [1, 6]).matmul(ChannelMixer.matrix(channels: 6))
+    #expect(close(values(full), [1, 1], tolerance: 1e-6))
+    #expect(values(Tensor([0.5] as [Float], shape: [1, 1]).matmul(ChannelMixer.matrix(channels: 1))) == [0.5, 0.5])
+    // Three channels: 0 and 2 averaged left, 1 right.
+    #expect(values(Tensor([1, 4, 3] as [Float], shape: [1, 3]).matmul(ChannelMixer.matrix(channels: 3))) == [2, 4])
+  }
+}
+
+func close(_ a: [Double], _ b: [Double], tolerance: Double) -> Bool {
+  a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance }
+}
