@@ -8,10 +8,14 @@ public struct MelFilterbank: Sendable {
   public let nFFT: Int
   public let bands: Int
 
+  /// (bands, nFFT/2 + 1) float32 weights, built once.
+  private let weights: Tensor
+
   public init(sampleRate: Int, nFFT: Int = 2048, bands: Int = 128) {
     self.sampleRate = sampleRate
     self.nFFT = nFFT
     self.bands = bands
+    weights = Self.weights(sampleRate: sampleRate, nFFT: nFFT, bands: bands)
   }
 
   static func hzToMel(_ f: Double) -> Double {
@@ -24,10 +28,14 @@ public struct MelFilterbank: Sendable {
 
   /// (bands, nFFT/2 + 1) weights.
   public func matrix(dtype: DType = .float32) -> Tensor {
+    dtype == .float32 ? weights : weights.to(dtype: dtype)
+  }
+
+  private static func weights(sampleRate: Int, nFFT: Int, bands: Int) -> Tensor {
     let bins = nFFT / 2 + 1
     let binHz = (0..<bins).map { Double($0) * Double(sampleRate) / Double(nFFT) }
-    let top = Self.hzToMel(Double(sampleRate) / 2)
-    let edges = (0..<(bands + 2)).map { Self.melToHz(top * Double($0) / Double(bands + 1)) }
+    let top = hzToMel(Double(sampleRate) / 2)
+    let edges = (0..<(bands + 2)).map { melToHz(top * Double($0) / Double(bands + 1)) }
     var weights = [Double](repeating: 0, count: bands * bins)
     for b in 0..<bands {
       let (lo, mid, hi) = (edges[b], edges[b + 1], edges[b + 2])
@@ -38,7 +46,7 @@ public struct MelFilterbank: Sendable {
         weights[b * bins + k] = w * norm
       }
     }
-    return Tensor(weights, shape: [bands, bins]).to(dtype: dtype)
+    return Tensor(weights.map(Float.init), shape: [bands, bins])
   }
 
   /// signal (channels, samples) → log10 mel power (channels, bands, frames), floored at 1e-5.
