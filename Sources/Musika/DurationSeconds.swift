@@ -1,4 +1,4 @@
 extension Duration {
   /// The duration in seconds, for rates and real-time factors.
-  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+  public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -7,7 +7,7 @@ extension MusikaCommand {
   struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Measure speed on this machine; every figure is a ratio or rate from the same run.",
-      subcommands: [Engine.self]
+      subcommands: [Engine.self, Generate.self]
     )
   }
 }
@@ -50,6 +50,60 @@ extension MusikaCommand.Bench {
         FileHandle.standardError.write(Data("  measuring \(message)\n".utf8))
       }
       print(EngineReportFormatter.format(report, showLayers: layers))
+    }
+  }
+}
+
+extension MusikaCommand.Bench {
+  struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Generation speed and memory of the full-size model (random weights; speed does not depend on them).",
+      discussion: """
+        Streams --seconds of audio from the musika-44k generator and codec with fp32 decoders, then with \
+        bf16 decoders, and reports the real-time factor (audio seconds per compute second), the time to \
+        first audio of a stream on a loaded model (and cold, on first use), and the resident memory over \
+        a --stream-minutes stream. The decoders' convolution rate is printed beside this run's sgemm \
+        peak, so figures from noisy machines can be compared. Targets on a 2-core CPU: ≥ 30× real time \
+        in fp32, ≥ 45× in bf16, first audio < 150 ms, memory flat.
+        """
+    )
+
+    @OptionGroup var runtime: RuntimeOptions
+    @Option(help: "Seconds of audio per speed measurement.") var seconds: Double = 60
+    @Option(help: "Minutes of the memory stream (0 skips it).") var streamMinutes: Double = 10
+    @Flag(help: "Skip the bf16 measurement.") var noBF16 = false
+    @Option(help: "Generator size: musika-44k or musika-44k-small.") var config: GANPreset = .musika44k
+
+    func validate() throws {
+      guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
+      guard streamMinutes >= 0 else { throw ValidationError("--stream-minutes must be ≥ 0 (got \(streamMinutes)).") }
+    }
+
+    func run() throws {
+      var options = GenerationBenchmark.Options(threads: runtime.threads)
+      options.seconds = seconds
+      options.streamMinutes = streamMinutes
+      options.includeBF16 = !noBF16
+      options.gan = config.config
+      let r = try GenerationBenchmark(options: options).run { FileHandle.standardError.write(Data("  measuring \($0)\n".utf8)) }
+      func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
+      var lines = [
+        "musika bench generate",
+        "  \(options.gan.name) generator \(r.generatorParameters) + codec \(r.codecParameters) parameters (random weights) · threads \(r.threads)",
+        "  sgemm fp32 2048² (this run)   \(f(r.sgemmGFLOPS)) GFLOP/s",
+      ]
+      for speed in [r.fp32] + (r.bf16.map { [$0] } ?? []) {
+        let gflops = 2 * r.decoderMACsPerAudioSecond * speed.realTimeFactor / 1e9
+        lines.append("  \(speed.precision)  \(f(speed.audioSeconds)) s of audio in \(f(speed.computeSeconds, 2)) s = "
+          + "\(f(speed.realTimeFactor))× real time · decoder convs ≈ \(f(gflops)) GFLOP/s (\(f(gflops / r.sgemmGFLOPS, 2)) of sgemm)"
+          + " · first audio \(f(speed.firstAudioSeconds * 1000, 0)) ms")
+      }
+      lines.append("  first audio, cold (first use of the model): \(f(r.coldFirstAudioSeconds * 1000, 0)) ms")
+      if let m = r.memory {
+        lines.append("  \(f(m.audioSeconds / 60)) min stream in \(f(m.computeSeconds)) s (\(f(m.audioSeconds / m.computeSeconds))× real time): "
+          + "RSS \(f(m.afterFirstMinute)) MiB after 1 min, \(f(m.atEnd)) MiB at the end, peak \(f(m.peak)) MiB")
+      }
+      print(lines.joined(separator: "\n"))
     }
   }
 }

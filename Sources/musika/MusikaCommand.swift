@@ -2,7 +2,7 @@ import ArgumentParser
 import Musika
 
 @main
-struct MusikaCommand: ParsableCommand {
+struct MusikaCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "musika",
     abstract: "Fast, infinite stereo music generation: a spectral codec and a latent GAN on libtorch.",
@@ -12,6 +12,6 @@ struct MusikaCommand: ParsableCommand {
       random coordinates. Run `musika bench engine` to see how fast this machine runs it.
       """,
     version: MusikaVersion.string,
-    subcommands: [Codec.self, Encode.self, Decode.self, Bench.self]
+    subcommands: [Codec.self, Encode.self, Decode.self, Train.self, Generate.self, Stream.self, Bench.self]
   )
 }

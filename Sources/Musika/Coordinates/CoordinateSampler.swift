@@ -19,13 +19,30 @@ public struct CoordinateSampler: Sendable {
   public let coordinateChannels: Int
   public let anchorSpacing: Int
   public let offset: Int
+  /// For a seamless loop: the coordinates repeat every `loopVectors` vectors, with
+  /// `loopAnchors` anchors spread evenly around the loop.
+  public let loopVectors: Int?
 
-  public init(config: GANConfig, seed: UInt64, truncation: Double? = 2.0) {
+  public init(config: GANConfig, seed: UInt64, truncation: Double? = 2.0, loopVectors: Int? = nil) {
     self.seed = seed
     self.truncation = truncation
     coordinateChannels = config.coordinateChannels
     anchorSpacing = 3 * config.windowVectors
     offset = config.windowVectors / 2
+    self.loopVectors = loopVectors
+  }
+
+  /// Anchors around a loop: about one per `anchorSpacing` vectors, at least 2.
+  var loopAnchors: Int? { loopVectors.map { max(2, Int((Double($0) / Double(anchorSpacing)).rounded())) } }
+
+  /// The anchors on either side of uncentred point `point`, and how far along it is between them.
+  private func segment(_ point: Int) -> (left: Int, right: Int, fraction: Double) {
+    if let loopVectors, let anchors = loopAnchors {
+      let x = Double(point % loopVectors) * Double(anchors) / Double(loopVectors)
+      let left = Int(x.rounded(.down))
+      return (left, (left + 1) % anchors, x - Double(left))
+    }
+    return (point / anchorSpacing, point / anchorSpacing + 1, Double(point % anchorSpacing) / Double(anchorSpacing))
   }
 
   var localChannels: Int { coordinateChannels / 2 }
@@ -49,15 +66,13 @@ public struct CoordinateSampler: Sendable {
       throw MusikaError.invalidInput("coordinates need start ≥ 0 and count > 0 (got \(start), \(count))")
     }
     // Uncentred points q … q + count (one extra, for the centring average).
-    let first = start + offset
-    let points = (first...(first + count)).map { $0 }
-    let firstAnchor = first / anchorSpacing
-    let lastAnchor = (first + count) / anchorSpacing + 1
-    let anchors = Tensor.stack((firstAnchor...lastAnchor).map(anchor), dim: 0)  // (A, local)
-    let left = Tensor(points.map { Int64($0 / anchorSpacing - firstAnchor) })
-    let fraction = Tensor(points.map { Double($0 % anchorSpacing) / Double(anchorSpacing) }).unsqueeze(1)
-    let a = anchors.indexSelect(dim: 0, index: left)
-    let b = anchors.indexSelect(dim: 0, index: left + 1)
+    let segments = (start + offset...(start + offset + count)).map(segment)
+    let used = Array(Set(segments.flatMap { [$0.left, $0.right] })).sorted()
+    let position = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, Int64($0)) })
+    let anchors = Tensor.stack(used.map(anchor), dim: 0)  // (A, local)
+    let fraction = Tensor(segments.map(\.fraction)).unsqueeze(1)
+    let a = anchors.indexSelect(dim: 0, index: Tensor(segments.map { position[$0.left]! }))
+    let b = anchors.indexSelect(dim: 0, index: Tensor(segments.map { position[$0.right]! }))
     let local = a + (b - a) * fraction  // (count + 1, local)
     let centred = (local.narrow(dim: 0, start: 0, length: count) + local.narrow(dim: 0, start: 1, length: count)) * 0.5
     let style = global.unsqueeze(0).expand([count, coordinateChannels - localChannels])

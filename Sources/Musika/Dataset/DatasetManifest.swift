@@ -12,8 +12,10 @@ public struct DatasetManifest: Codable, Sendable {
     public var sourceSampleRate: Int
     public var sourceChannels: Int
     public var vectors: Int
-    /// Filled by `musika label` (tempo, note density…).
+    /// Filled by `musika label`: one value per file (tempo in BPM…).
     public var labels: [String: Double]
+    /// Filled by `musika label`: one value per latent vector (note density in onsets per second…).
+    public var labelSeries: [String: [Double]]? = nil
   }
 
   public struct Failure: Codable, Sendable, Equatable {

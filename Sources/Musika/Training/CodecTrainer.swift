@@ -229,8 +229,8 @@ public final class CodecTrainer {
   /// infinite loss) it reloads the last checkpoint, halves the learning rates, says so, and goes on.
   public func run(stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws {
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-    let metricsURL = output.appendingPathComponent("metrics.jsonl")
-    try trimMetrics(metricsURL, after: step)
+    let metricsLog = MetricsLog(url: output.appendingPathComponent("metrics.jsonl"))
+    try metricsLog.trim(after: step)
     let end = min(options.totalSteps, stopAfter.map { step + $0 } ?? Int.max)
     let clock = ContinuousClock()
     let started = clock.now
@@ -256,7 +256,9 @@ public final class CodecTrainer {
       let seconds = (clock.now - started).seconds
       let rate = Double(done) / max(seconds, 1e-9)
       if step % options.logEvery == 0 || step == end {
-        try appendMetrics(metricsURL, metrics, stage: trainedStage, elapsed: elapsedBefore + seconds)
+        try metricsLog.append(step: step, fields: [("stage", "\(trainedStage)"),
+                                                   ("elapsed", String(format: "%.2f", elapsedBefore + seconds))],
+                              metrics: metrics)
       }
       progress(Progress(step: step, totalSteps: options.totalSteps, stage: trainedStage, metrics: metrics,
                         stepsPerSecond: rate, secondsRemaining: Double(options.totalSteps - step) / max(rate, 1e-9)))
@@ -301,30 +303,6 @@ public final class CodecTrainer {
       try Safetensors.write(optimizerState, to: staging.appendingPathComponent(Checkpoint.optimizerFile))
       try stateData.write(to: staging.appendingPathComponent(Checkpoint.stateFile))
     }
-  }
-
-  private func appendMetrics(_ url: URL, _ metrics: [String: Double], stage: Int, elapsed: Double) throws {
-    var fields = ["\"step\":\(step)", "\"stage\":\(stage)", "\"elapsed\":\(String(format: "%.2f", elapsed))"]
-    for key in metrics.keys.sorted() { fields.append("\"\(key)\":\(metrics[key]!)") }
-    let line = Data(("{" + fields.joined(separator: ",") + "}\n").utf8)
-    if let handle = try? FileHandle(forWritingTo: url) {
-      defer { try? handle.close() }
-      try handle.seekToEnd()
-      try handle.write(contentsOf: line)
-    } else {
-      try line.write(to: url)
-    }
-  }
-
-  /// On resume, drops log lines of steps after the checkpoint (they will be trained again).
-  private func trimMetrics(_ url: URL, after step: Int) throws {
-    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-    let kept = text.split(separator: "\n").filter { line in
-      guard let range = line.range(of: "\"step\":") else { return false }
-      let number = line[range.upperBound...].prefix { $0.isNumber }
-      return (Int(number) ?? Int.max) <= step
-    }
-    try (kept.map { $0 + "\n" }.joined()).write(to: url, atomically: true, encoding: .utf8)
   }
 
   /// Reconstructs a fixed excerpt (3 s from the middle of the first file) through the stage being

@@ -1,0 +1,142 @@
+import Foundation
+import Torch
+
+/// `musika bench generate`: how fast a model generates audio on this machine, with random weights
+/// at the original's full size (`musika-44k` generator and codec). Speed does not depend on what the
+/// weights learned, so untrained weights measure what a trained model will do.
+///
+/// - real-time factor: seconds of stereo audio per second of compute, streaming from position 0
+///   (generator windows, both decoders with their overlap, inverse STFT), fp32 and bf16 decoders;
+/// - time to first audio: opening a stream on a loaded model and receiving its first chunk;
+/// - memory: resident set size sampled after every chunk of a long stream;
+/// - a same-run reference: the sgemm peak, and the decoders' MAC rate as a share of it.
+public struct GenerationBenchmark {
+  public struct Options: Sendable {
+    public var threads: Int
+    public var seconds: Double = 60
+    public var streamMinutes: Double = 10
+    public var includeBF16 = true
+    public var gan: GANConfig = .musika44k
+    public var codec: CodecConfig = .musika44k
+
+    public init(threads: Int) { self.threads = threads }
+  }
+
+  public struct Speed: Sendable {
+    public let precision: String
+    public let audioSeconds: Double
+    public let computeSeconds: Double
+    public let firstAudioSeconds: Double
+    public var realTimeFactor: Double { audioSeconds / computeSeconds }
+  }
+
+  public struct Memory: Sendable {
+    public let audioSeconds: Double
+    public let computeSeconds: Double
+    /// (audio seconds, resident MiB) after each chunk.
+    public let samples: [(Double, Double)]
+    public var peak: Double { samples.map(\.1).max() ?? 0 }
+    /// Resident MiB once the first minute has played, and at the end.
+    public var afterFirstMinute: Double { samples.first { $0.0 >= 60 }?.1 ?? samples.last?.1 ?? 0 }
+    public var atEnd: Double { samples.last?.1 ?? 0 }
+  }
+
+  public struct Report: Sendable {
+    public let threads: Int
+    public let generatorParameters: Int
+    public let codecParameters: Int
+    public let sgemmGFLOPS: Double
+    /// Decoder multiply-accumulates per second of stereo audio (convolutions only).
+    public let decoderMACsPerAudioSecond: Double
+    public let coldFirstAudioSeconds: Double
+    public let fp32: Speed
+    public let bf16: Speed?
+    public let memory: Memory?
+  }
+
+  public let options: Options
+
+  public init(options: Options) { self.options = options }
+
+  public func run(progress: (String) -> Void = { _ in }) throws -> Report {
+    try TorchRuntime.setThreadCount(options.threads)
+    progress("sgemm reference…")
+    let sgemm = withNoGrad { () -> Double in
+      let g = Generator(seed: 1)
+      let a = Tensor.randn([2048, 2048], generator: g)
+      let b = Tensor.randn([2048, 2048], generator: g)
+      _ = a.matmul(b).sum().item()
+      let clock = ContinuousClock()
+      let start = clock.now
+      var runs = 0
+      while (clock.now - start).seconds < 1.5 { _ = a.matmul(b).sum().item(); runs += 1 }
+      return 2 * pow(2048, 3) * Double(runs) / (clock.now - start).seconds / 1e9
+    }
+    let model = try GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
+    let controls = GenerationControls(seed: 1)
+
+    progress("first audio (cold)…")
+    let clock = ContinuousClock()
+    let coldStart = clock.now
+    _ = try MusicStream(model: model, controls: controls).read()
+    let cold = (clock.now - coldStart).seconds
+
+    progress(String(format: "%.0f s of audio, fp32…", options.seconds))
+    let fp32 = try speed(model, controls, precision: "fp32")
+    var bf16: Speed?
+    if options.includeBF16 {
+      try model.setDecoderPrecision(.bfloat16)
+      progress(String(format: "%.0f s of audio, bf16…", options.seconds))
+      bf16 = try speed(model, controls, precision: "bf16")
+    }
+    var memory: Memory?
+    if options.streamMinutes > 0 {
+      progress(String(format: "%.0f-minute stream, %@, sampling memory…", options.streamMinutes, bf16 == nil ? "fp32" : "bf16"))
+      memory = try stream(model, controls)
+    }
+    let samplesPerWindow = Double(DecoderConvShapes.samplesPerWindow)
+    let macs = Double(DecoderConvShapes.all.reduce(0) { $0 + $1.macs }) * 2 * Double(options.codec.sampleRate) / samplesPerWindow
+    return Report(threads: TorchRuntime.threadCount, generatorParameters: model.generator.parameterCount,
+                  codecParameters: model.codec.parameterCount, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,
+                  coldFirstAudioSeconds: cold, fp32: fp32, bf16: bf16, memory: memory)
+  }
+
+  /// Warm time to first audio (best of 3), then the throughput of a stream from 0.
+  private func speed(_ model: GANModel, _ controls: GenerationControls, precision: String) throws -> Speed {
+    let clock = ContinuousClock()
+    var first = Double.infinity
+    for _ in 0..<3 {
+      let start = clock.now
+      _ = try MusicStream(model: model, controls: controls).read()
+      first = min(first, (clock.now - start).seconds)
+    }
+    let stream = try MusicStream(model: model, controls: controls)
+    let start = clock.now
+    let audio = try stream.render(seconds: options.seconds)
+    let elapsed = (clock.now - start).seconds
+    return Speed(precision: precision, audioSeconds: Double(audio.size(1)) / Double(model.sampleRate),
+                 computeSeconds: elapsed, firstAudioSeconds: first)
+  }
+
+  private func stream(_ model: GANModel, _ controls: GenerationControls) throws -> Memory {
+    let stream = try MusicStream(model: model, controls: controls)
+    let total = Int(options.streamMinutes * 60 * Double(model.sampleRate))
+    var samples: [(Double, Double)] = []
+    let clock = ContinuousClock()
+    let start = clock.now
+    while stream.position < total {
+      _ = try stream.read()
+      samples.append((Double(stream.position) / Double(model.sampleRate), Self.residentMiB()))
+    }
+    return Memory(audioSeconds: Double(stream.position) / Double(model.sampleRate),
+                  computeSeconds: (clock.now - start).seconds, samples: samples)
+  }
+
+  /// VmRSS of this process in MiB (Linux), 0 where unknown.
+  static func residentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes / 1024
+  }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Torch
+
+/// What `config.json` of a GAN model folder holds: the generator's architecture, its conditioning,
+/// and where the codec that turns its latents into audio lives.
+public struct GANModelConfig: Codable, Sendable, Equatable {
+  public static let currentFormatVersion = 1
+
+  public var formatVersion = currentFormatVersion
+  public var name: String
+  public var gan: GANConfig
+  public var conditioning: Conditioning
+  /// The codec folder, relative to the model folder.
+  public var codecFolder: String
+  /// Training steps behind the weights (0: untrained).
+  public var trainedSteps: Int
+  /// Truncation used when none is asked for.
+  public var defaultTruncation: Double
+
+  public init(name: String, gan: GANConfig, conditioning: Conditioning = .none, codecFolder: String = "codec",
+              trainedSteps: Int = 0, defaultTruncation: Double = 2.0) {
+    self.name = name
+    self.gan = gan
+    self.conditioning = conditioning
+    self.codecFolder = codecFolder
+    self.trainedSteps = trainedSteps
+    self.defaultTruncation = defaultTruncation
+  }
+
+  public func validate() throws {
+    guard formatVersion <= Self.currentFormatVersion else {
+      throw MusikaError.invalidConfig("model '\(name)': format version \(formatVersion) is newer than this release "
+        + "understands; update musika")
+    }
+    try gan.validate()
+    guard gan.conditionChannels == conditioning.channelCount else {
+      throw MusikaError.invalidConfig("model '\(name)': the GAN has \(gan.conditionChannels) condition channels "
+        + "but the conditioning describes \(conditioning.channelCount)")
+    }
+  }
+}
+
+/// A generator and the codec that decodes its latents: everything `musika generate` needs.
+///
+/// On disk a folder: `config.json` (a `GANModelConfig`), `generator.safetensors` (the EMA weights),
+/// the codec folder (`codec/`), and optionally `MODEL_CARD.md`.
+public final class GANModel: @unchecked Sendable {
+  public static let configFile = "config.json"
+  public static let generatorFile = "generator.safetensors"
+  public static let cardFile = "MODEL_CARD.md"
+
+  public let config: GANModelConfig
+  public let generator: LatentGenerator
+  public let codec: SpectralCodec
+  /// Where it was loaded from (nil for a model built in memory).
+  public let folder: URL?
+
+  public init(config: GANModelConfig, generator: LatentGenerator, codec: SpectralCodec, folder: URL? = nil) throws {
+    try config.validate()
+    guard config.gan.latentChannels == 2 * codec.config.vectorChannels else {
+      throw MusikaError.invalidConfig("model '\(config.name)': the generator makes \(config.gan.latentChannels) "
+        + "latent channels but codec '\(codec.config.name)' decodes \(2 * codec.config.vectorChannels)")
+    }
+    self.config = config
+    self.generator = generator
+    self.codec = codec
+    self.folder = folder
+    generator.eval()
+    codec.eval()
+  }
+
+  /// A model with freshly initialised weights (for benchmarks and tests: it makes noise, not music).
+  public static func untrained(gan: GANConfig, codec codecConfig: CodecConfig, conditioning: Conditioning = .none,
+                               seed: UInt64 = 0) throws -> GANModel {
+    var gan = gan
+    gan.conditionChannels = conditioning.channelCount
+    let generator = LatentGenerator(gan)
+    generator.initialize(seed: Seed.derive(seed, ["generator"]))
+    let codec = try SpectralCodec(config: codecConfig)
+    codec.initialize(seed: Seed.derive(seed, ["codec"]))
+    return try GANModel(config: GANModelConfig(name: "\(gan.name) (untrained)", gan: gan, conditioning: conditioning),
+                        generator: generator, codec: codec)
+  }
+
+  /// Runs the codec's decoders (99 % of the work) in `dtype`: bf16 doubles their speed on CPUs with
+  /// AVX-512 BF16 or AMX; the generator and the inverse STFT stay in float32.
+  public func setDecoderPrecision(_ dtype: DType) throws {
+    try codec.latentDecoder.to(dtype: dtype)
+    try codec.decoder.to(dtype: dtype)
+  }
+
+  public var sampleRate: Int { codec.config.sampleRate }
+  /// Seconds of audio one latent vector stands for.
+  public var secondsPerVector: Double { Double(codec.samplesPerVector) / Double(sampleRate) }
+
+  /// The model card's text, when the folder has one.
+  public var card: String? {
+    folder.flatMap { try? String(contentsOf: $0.appendingPathComponent(Self.cardFile), encoding: .utf8) }
+  }
+
+  public static func load(from folder: URL) throws -> GANModel {
+    let configURL = folder.appendingPathComponent(configFile)
+    guard FileManager.default.fileExists(atPath: configURL.path) else {
+      let hint = FileManager.default.fileExists(atPath: folder.appendingPathComponent("checkpoint").path)
+        ? " (it looks like a training run: use \(folder.appendingPathComponent("model").path))" : ""
+      throw MusikaError.invalidInput("\(folder.path) is not a model folder: it has no \(configFile)\(hint)")
+    }
+    let config: GANModelConfig
+    do {
+      config = try JSONDecoder().decode(GANModelConfig.self, from: Data(contentsOf: configURL))
+    } catch {
+      throw MusikaError.invalidConfig("\(configURL.path): \(error)")
+    }
+    try config.validate()
+    let codec = try SpectralCodec.load(from: folder.appendingPathComponent(config.codecFolder))
+    let generator = LatentGenerator(config.gan)
+    let weights = try Safetensors.read(folder.appendingPathComponent(generatorFile))
+    do {
+      try withNoGrad { try generator.load(weights.tensors.mapValues { $0.to(dtype: .float32) }) }
+    } catch {
+      throw MusikaError.invalidInput("\(folder.path)/\(generatorFile) does not fit its config: \(error)")
+    }
+    return try GANModel(config: config, generator: generator, codec: codec, folder: folder)
+  }
+
+  /// Writes the model folder atomically (generator weights and codec as `dtype`).
+  public func save(to folder: URL, dtype: DType = .float32, card: String? = nil) throws {
+    try AtomicFolder.write(folder) { staging in
+      try Self.writeFiles(into: staging, config: config, generatorWeights: generator.stateDict(), codec: codec,
+                          dtype: dtype, card: card ?? self.card)
+    }
+  }
+
+  /// Writes the files of a model folder into an existing folder.
+  static func writeFiles(into folder: URL, config: GANModelConfig, generatorWeights: [String: Tensor],
+                         codec: SpectralCodec, dtype: DType, card: String?) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(config).write(to: folder.appendingPathComponent(configFile))
+    try Safetensors.write(generatorWeights.mapValues { $0.to(dtype: dtype) },
+                          metadata: ["musika": MusikaVersion.string, "steps": String(config.trainedSteps)],
+                          to: folder.appendingPathComponent(generatorFile))
+    let codecFolder = folder.appendingPathComponent(config.codecFolder)
+    try FileManager.default.createDirectory(at: codecFolder, withIntermediateDirectories: true)
+    try codec.writeFiles(into: codecFolder, dtype: dtype)
+    if let card { try card.write(to: folder.appendingPathComponent(cardFile), atomically: false, encoding: .utf8) }
+  }
+}

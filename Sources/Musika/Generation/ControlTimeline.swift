@@ -1,0 +1,85 @@
+import Foundation
+import Torch
+
+/// The controls of a stream over its whole length: the starting controls and the changes, each
+/// starting at a vector and ramping in over some vectors. It turns a span of vectors into the
+/// generator's input, (coordinateChannels + conditionChannels, count):
+///
+/// - Coordinates of different seeds or truncations are blended with weights (1 − α, α) divided by
+///   √((1 − α)² + α²), which keeps the variance of the random draws the generator was trained on.
+/// - Condition channels (tempo, density) are interpolated linearly.
+///
+/// Everything is a function of the vector position, so any span can be computed on its own.
+struct ControlTimeline {
+  struct Change {
+    let vector: Int
+    let ramp: Int
+    let controls: GenerationControls
+  }
+
+  let config: GANModelConfig
+  let secondsPerVector: Double
+  let loopVectors: Int?
+  private(set) var base: GenerationControls
+  private(set) var changes: [Change] = []
+
+  init(config: GANModelConfig, controls: GenerationControls, secondsPerVector: Double, loopVectors: Int?) {
+    self.config = config
+    self.base = controls
+    self.secondsPerVector = secondsPerVector
+    self.loopVectors = loopVectors
+  }
+
+  mutating func schedule(_ controls: GenerationControls, at vector: Int, ramp: Int) {
+    changes.append(Change(vector: vector, ramp: max(ramp, 1), controls: controls))
+  }
+
+  /// The controls in force once every change up to `vector` has ramped in.
+  var latest: GenerationControls { changes.last?.controls ?? base }
+
+  /// Forgets changes that have fully ramped in before `vector` (nothing before it will be asked for
+  /// again): the last of them becomes the base. Keeps memory constant in endless streams.
+  mutating func forget(before vector: Int) {
+    guard let last = changes.lastIndex(where: { $0.vector + $0.ramp - 1 <= vector }) else { return }
+    base = changes[last].controls
+    changes.removeFirst(last + 1)
+  }
+
+  /// Generator input for vectors start ..< start + count: (inputChannels, count), float32.
+  func inputs(start: Int, count: Int) throws -> Tensor {
+    var coordinates = try self.coordinates(base, start: start, count: count)
+    var conditions = try self.conditions(base, start: start, count: count)
+    var key = base.coordinateKey
+    for change in changes {
+      let weights = (start..<(start + count)).map { min(max(Double($0 - change.vector + 1) / Double(change.ramp), 0), 1) }
+      guard weights.contains(where: { $0 > 0 }) else { continue }
+      let alpha = Tensor(weights.map(Float.init)).unsqueeze(0)  // (1, count)
+      if change.controls.coordinateKey != key {
+        let target = try self.coordinates(change.controls, start: start, count: count)
+        let norm = ((1 - alpha).square() + alpha.square()).sqrt()
+        coordinates = (coordinates * (1 - alpha) + target * alpha) / norm
+        key = change.controls.coordinateKey
+      }
+      if conditions.size(0) > 0 {
+        let target = try self.conditions(change.controls, start: start, count: count)
+        conditions = conditions + (target - conditions) * alpha
+      }
+    }
+    return Tensor.cat([coordinates, conditions], dim: 0)
+  }
+
+  private func coordinates(_ controls: GenerationControls, start: Int, count: Int) throws -> Tensor {
+    try CoordinateSampler(config: config.gan, seed: controls.seed, truncation: controls.truncation,
+                          loopVectors: loopVectors).coordinates(start: start, count: count)
+  }
+
+  private func conditions(_ controls: GenerationControls, start: Int, count: Int) throws -> Tensor {
+    let density = controls.density.map { density in
+      (start..<(start + count)).map { vector in
+        let position = loopVectors.map { vector % $0 } ?? vector
+        return density.value(at: (Double(position) + 0.5) * secondsPerVector)
+      }
+    }
+    return try config.conditioning.channels(tempo: controls.tempo, density: density, count: count)
+  }
+}

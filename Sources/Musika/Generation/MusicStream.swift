@@ -1,0 +1,290 @@
+import Audio
+import Foundation
+import Torch
+
+/// Endless stereo music from a GAN model, produced chunk by chunk in constant memory.
+///
+/// Pipeline, for chunk j (`chunkVectors` latent vectors, 32 = 2.97 s at 44.1 kHz):
+///
+///   coordinates (seed, position) → generator windows (w vectors each, made once and cached)
+///   → latents of the chunk plus context → DEC2 → frames plus context → DEC → magnitude, phase
+///   → overlap-add inverse STFT (its tail carried to the next chunk) → (2, chunkSamples) audio.
+///
+/// Every random draw derives from the seed and a position (anchor k, generator window k, decoder
+/// chunk j), so the samples of any span are the same whether the stream started at 0 or was opened
+/// at `start`: streams are seekable. Control changes ramp in; see `change(_:)`.
+public final class MusicStream: @unchecked Sendable {
+  public let model: GANModel
+  /// Latent vectors per decoded chunk.
+  public let chunkVectors: Int
+  /// Loop length in vectors: the audio repeats exactly with this period (nil: endless, no repeat).
+  public let loopVectors: Int?
+  /// Seed of the generator's and decoders' noise: fixed for the stream's life.
+  public let noiseSeed: UInt64
+
+  private let pendingLock = NSLock()
+  private var pending: [GenerationControls] = []
+  private let lock = NSLock()
+  private var timeline: ControlTimeline
+  private var windows: [Int: Tensor] = [:]
+  private var inverse: OverlapAddISTFT
+  private var nextChunk: Int
+  private var skip: Int
+  /// First vector that has not yet influenced any emitted sample.
+  private var frontier = 0
+  private var emitted: Int
+
+  /// Decoder context (in vectors): DEC2's receptive field and DEC's in frames, rounded up to vectors.
+  private let latentContext: Int
+  private let frameContextVectors: Int
+
+  /// - Parameters:
+  ///   - start: seconds to skip; the samples equal the same span of a stream started at 0.
+  ///   - loopSeconds: make the audio repeat seamlessly with this period, rounded to whole windows.
+  public init(model: GANModel, controls: GenerationControls, start: Double = 0, loopSeconds: Double? = nil,
+              chunkVectors: Int = 32) throws {
+    let controls = controls.completed(for: model.config)
+    try controls.validate(for: model.config)
+    let window = model.config.gan.windowVectors
+    guard chunkVectors >= 8, chunkVectors % 8 == 0 else {
+      throw MusikaError.invalidInput("chunkVectors must be a positive multiple of 8 (got \(chunkVectors))")
+    }
+    guard start >= 0, start.isFinite else { throw MusikaError.invalidInput("start must be ≥ 0 seconds (got \(start))") }
+    self.model = model
+    self.chunkVectors = chunkVectors
+    if let loopSeconds {
+      guard loopSeconds > 0, loopSeconds.isFinite else {
+        throw MusikaError.invalidInput("loop length must be positive (got \(loopSeconds))")
+      }
+      let period = (window * chunkVectors) / gcd(window, chunkVectors)
+      let periods = max(1, Int((loopSeconds / (Double(period) * model.secondsPerVector)).rounded()))
+      loopVectors = periods * period
+    } else {
+      loopVectors = nil
+    }
+    noiseSeed = controls.seed
+    timeline = ControlTimeline(config: model.config, controls: controls, secondsPerVector: model.secondsPerVector,
+                               loopVectors: loopVectors)
+    inverse = OverlapAddISTFT(stft: model.codec.frontEnd.stft)
+    let chunking = SpectralCodec.Chunking()
+    latentContext = chunking.vectorContext
+    frameContextVectors = (chunking.frameContext + model.codec.config.framesPerVector - 1) / model.codec.config.framesPerVector
+    let startSample = Int((start * Double(model.sampleRate)).rounded())
+    let chunkSamples = chunkVectors * model.codec.samplesPerVector
+    nextChunk = startSample / chunkSamples
+    skip = startSample - nextChunk * chunkSamples
+    emitted = startSample
+    if nextChunk > 0 {
+      _ = try decode(chunk: nextChunk - 1)  // primes the inverse STFT's overlap tail
+    }
+  }
+
+  /// Samples per full chunk.
+  public var chunkSamples: Int { chunkVectors * model.codec.samplesPerVector }
+  public var sampleRate: Int { model.sampleRate }
+  /// Samples emitted so far, counted from the stream's beginning (a seek starts there).
+  public var position: Int { lock.withLock { emitted } }
+  /// Loop length in seconds, when looping.
+  public var loopSeconds: Double? { loopVectors.map { Double($0) * model.secondsPerVector } }
+  /// The controls in force (once ramps complete).
+  public var controls: GenerationControls { lock.withLock { timeline.latest } }
+
+  /// Changes the controls while the stream plays. The change applies from the first latent vector
+  /// that has not yet influenced any emitted sample and ramps in over one chunk: coordinates and
+  /// conditions blend, and generator windows already made are cross-faded in latent space to the
+  /// regenerated ones, so the audio never jumps. Thread-safe; a listener hears it within about two
+  /// chunks.
+  public func change(_ controls: GenerationControls) throws {
+    guard loopVectors == nil else { throw MusikaError.invalidInput("a looping stream cannot change its controls") }
+    let controls = controls.completed(for: model.config)
+    try controls.validate(for: model.config)
+    pendingLock.withLock { pending.append(controls) }
+  }
+
+  /// Schedules controls from `vector` on, ramping in over `ramp` vectors — for renders that are
+  /// planned ahead (a style morph), before any audio is read.
+  public func schedule(_ controls: GenerationControls, atVector vector: Int, ramp: Int) throws {
+    let controls = controls.completed(for: model.config)
+    try controls.validate(for: model.config)
+    try lock.withLock {
+      guard frontier == 0, windows.isEmpty else {
+        throw MusikaError.invalidInput("schedule controls before reading audio; use change(_:) while playing")
+      }
+      timeline.schedule(controls, at: vector, ramp: ramp)
+    }
+  }
+
+  /// The next chunk of audio: (2, samples) float32, `chunkSamples` long (the first after a seek may
+  /// be shorter).
+  public func read() throws -> Tensor {
+    try lock.withLock {
+      applyPendingChanges()
+      var audio = try decode(chunk: nextChunk)
+      nextChunk += 1
+      if skip > 0 {
+        audio = audio.narrow(dim: 1, start: skip, length: audio.size(1) - skip)
+        skip = 0
+      }
+      emitted += audio.size(1)
+      return audio
+    }
+  }
+
+  /// The next `seconds` of audio in one piece: (2, round(seconds · rate)).
+  public func render(seconds: Double) throws -> Tensor {
+    let total = Int((seconds * Double(sampleRate)).rounded())
+    guard total > 0 else { throw MusikaError.invalidInput("length must be positive (got \(seconds) s)") }
+    var pieces: [Tensor] = []
+    var have = 0
+    while have < total {
+      let chunk = try read()
+      let take = min(chunk.size(1), total - have)
+      pieces.append(take == chunk.size(1) ? chunk : chunk.narrow(dim: 1, start: 0, length: take))
+      have += take
+    }
+    return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 1)
+  }
+
+  /// One loop period, ready to repeat seamlessly: its last sample flows into its first.
+  public func renderLoop() throws -> Tensor {
+    guard let loopVectors else { throw MusikaError.invalidInput("this stream was not opened with a loop length") }
+    // The loop's steady state: skip the first period, whose start lacks left context.
+    let period = loopVectors * model.codec.samplesPerVector
+    let loop = try MusicStream(model: model, controls: timeline.base, start: Double(period) / Double(sampleRate),
+                               loopSeconds: loopSeconds, chunkVectors: chunkVectors)
+    return try loop.render(seconds: Double(period) / Double(sampleRate))
+  }
+
+  /// Audio chunks as they are made, one chunk computed ahead of the consumer.
+  public func chunks() -> AudioChunks { AudioChunks(stream: self) }
+
+  // MARK: Inside
+
+  private func applyPendingChanges() {
+    let changes = pendingLock.withLock { () -> [GenerationControls] in
+      defer { pending.removeAll() }
+      return pending
+    }
+    let window = model.config.gan.windowVectors
+    for controls in changes {
+      let start = frontier
+      timeline.schedule(controls, at: start, ramp: chunkVectors)
+      // Windows already made that reach past the frontier: regenerate them and cross-fade from the
+      // old latents (identical before the frontier, so nothing already heard is contradicted).
+      for (index, old) in windows where (index + 1) * window > start {
+        guard index * window < start else { windows[index] = nil; continue }
+        guard let fresh = try? generateWindow(index) else { continue }
+        let weights = (0..<window).map { offset -> Float in
+          Float(min(max(Double(index * window + offset - start + 1) / Double(chunkVectors), 0), 1))
+        }
+        let beta = Tensor(weights).unsqueeze(0)
+        windows[index] = old + (fresh - old) * beta
+      }
+    }
+  }
+
+  private func generateWindow(_ index: Int) throws -> Tensor {
+    let window = model.config.gan.windowVectors
+    let inputs = try timeline.inputs(start: index * window, count: window)
+    let cycle = loopVectors.map { index % ($0 / window) } ?? index
+    return withNoGrad {
+      model.generator.seedRandomness(Seed.derive(noiseSeed, ["generator", .int(cycle)]))
+      return model.generator(inputs.unsqueeze(0)).squeeze(0)  // (latentChannels, window)
+    }
+  }
+
+  /// Latents of vectors start ..< end: (latentChannels, end − start).
+  private func latents(_ start: Int, _ end: Int) throws -> Tensor {
+    let window = model.config.gan.windowVectors
+    var pieces: [Tensor] = []
+    for index in (start / window)...((end - 1) / window) {
+      let latents: Tensor
+      if let cached = windows[index] {
+        latents = cached
+      } else {
+        timeline.forget(before: index * window)
+        latents = try generateWindow(index)
+        windows[index] = latents
+      }
+      let from = max(start, index * window)
+      let to = min(end, (index + 1) * window)
+      pieces.append(latents.narrow(dim: 1, start: from - index * window, length: to - from))
+    }
+    return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 1)
+  }
+
+  /// Audio of chunk j: samples j·chunkSamples ..< (j + 1)·chunkSamples, (2, chunkSamples).
+  private func decode(chunk j: Int) throws -> Tensor {
+    let codec = model.codec
+    let frames = codec.config.framesPerVector
+    let first = j * chunkVectors
+    let frameStart = max(0, first - frameContextVectors)
+    let frameEnd = first + chunkVectors + frameContextVectors
+    let latentStart = max(0, frameStart - latentContext)
+    let latentEnd = frameEnd + latentContext
+    let z = try latents(latentStart, latentEnd)
+    frontier = max(frontier, latentEnd)
+    for index in windows.keys where (index + 1) * model.config.gan.windowVectors <= latentStart { windows[index] = nil }
+
+    let cycle = loopVectors.map { j % ($0 / chunkVectors) } ?? j
+    let decoderType = codec.decoder.parameters.first?.dtype ?? .float32
+    let (magnitude, phase) = withNoGrad {
+      let vectors = z.reshape(2, codec.config.vectorChannels, z.size(1)).to(dtype: decoderType)
+      codec.latentDecoder.seedRandomness(Seed.derive(noiseSeed, ["dec2", .int(cycle)]))
+      let level1 = codec.latentDecoder(vectors)  // (2, latentChannels, (latentEnd − latentStart)·16)
+        .narrow(dim: 2, start: (frameStart - latentStart) * frames, length: (frameEnd - frameStart) * frames)
+      codec.decoder.seedRandomness(Seed.derive(noiseSeed, ["dec", .int(cycle)]))
+      let (magnitude, phase) = codec.decoder(level1)  // (2, bins, (frameEnd − frameStart)·16)
+      let keep = { (t: Tensor) in
+        t.narrow(dim: 2, start: (first - frameStart) * frames, length: self.chunkVectors * frames).to(dtype: .float32)
+      }
+      return (keep(magnitude), keep(phase))
+    }
+    return inverse.push(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase))
+  }
+}
+
+private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+/// A stereo chunk of a stream: samples (2, frames) float32 starting at sample `start` of the stream.
+public struct AudioChunk: Sendable {
+  public let start: Int
+  public let samples: Tensor
+
+  public var frames: Int { samples.size(1) }
+
+  /// Frames interleaved left, right, left, right…
+  public func interleaved() -> [Float] { samples.transposed(0, 1).contiguous().toArray(of: Float.self) }
+}
+
+/// The chunks of a `MusicStream` as an async sequence. While the consumer handles one chunk, the
+/// next is computed on another thread, so playback never waits on the model when it runs faster
+/// than real time.
+public struct AudioChunks: AsyncSequence, Sendable {
+  public typealias Element = AudioChunk
+  let stream: MusicStream
+
+  public func makeAsyncIterator() -> Iterator { Iterator(stream: stream) }
+
+  public struct Iterator: AsyncIteratorProtocol {
+    let stream: MusicStream
+    var ahead: Task<AudioChunk, Error>?
+
+    init(stream: MusicStream) { self.stream = stream }
+
+    private static func make(_ stream: MusicStream) -> Task<AudioChunk, Error> {
+      Task.detached(priority: .userInitiated) {
+        let start = stream.position
+        return AudioChunk(start: start, samples: try stream.read())
+      }
+    }
+
+    public mutating func next() async throws -> AudioChunk? {
+      if Task.isCancelled { ahead?.cancel(); return nil }
+      let current = ahead ?? Self.make(stream)
+      let chunk = try await current.value
+      ahead = Self.make(stream)
+      return chunk
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/// Hyper-parameters of `musika train` (reference §5.4, §8). Saved with every checkpoint, so a resume
+/// uses the same values (the step total may be raised on resume to train longer).
+public struct GANTrainingOptions: Codable, Sendable, Equatable {
+  public var seed: UInt64 = 0
+  public var steps = 20_000
+  public var batchSize = 16
+  /// Adam for generator and critic: lr 1e-4, β = (0.5, 0.999), ε = 1e-7 (the original's Keras defaults).
+  public var learningRate = 1e-4
+  public var beta1 = 0.5
+  public var beta2 = 0.999
+  public var epsilon = 1e-7
+  /// The adaptive R1 weight γ = maxR1Weight · (−switch) lies in [0, maxR1Weight].
+  public var maxR1Weight = 10.0
+  /// The switch moves by this much per step: up when the critic is unsure, down when it is certain.
+  public var switchStep = 1e-4
+  /// Critic certainty above which the R1 weight grows.
+  public var certaintyThreshold = 0.9
+  public var emaDecay = 0.999
+  public var checkpointEvery = 500
+  public var sampleEvery = 1000
+  public var logEvery = 10
+  /// Length of the audio sample written every `sampleEvery` steps.
+  public var sampleSeconds = 12.0
+
+  public init() {}
+
+  public func validate() throws {
+    guard steps > 0, batchSize >= 1 else { throw MusikaError.invalidConfig("training needs steps > 0 and batch ≥ 1") }
+    guard learningRate > 0, (0..<1).contains(beta1), (0..<1).contains(beta2), epsilon > 0 else {
+      throw MusikaError.invalidConfig("learning rate must be positive and Adam betas in [0, 1)")
+    }
+    guard maxR1Weight >= 0, switchStep > 0, (0...1).contains(emaDecay) else {
+      throw MusikaError.invalidConfig("R1 weight ≥ 0, switch step > 0 and EMA decay in [0, 1]")
+    }
+    guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1, sampleSeconds > 0 else {
+      throw MusikaError.invalidConfig("checkpoint, sample and log intervals must be at least 1, sample length positive")
+    }
+  }
+}

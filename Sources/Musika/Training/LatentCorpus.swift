@@ -1,0 +1,130 @@
+import Foundation
+import Torch
+
+/// Encoded music held in memory for GAN training: each item's latents (latentChannels, vectors) and
+/// its labels, from which random crops are cut.
+public final class LatentCorpus {
+  public struct Item {
+    public let name: String
+    /// (latentChannels, vectors), float32.
+    public let latents: Tensor
+    /// Tempo in BPM, when labelled.
+    public let tempo: Double?
+    /// Note density per vector (onsets per second), when labelled.
+    public let density: [Double]?
+
+    public init(name: String, latents: Tensor, tempo: Double? = nil, density: [Double]? = nil) {
+      self.name = name
+      self.latents = latents
+      self.tempo = tempo
+      self.density = density
+    }
+
+    public var vectors: Int { latents.size(1) }
+  }
+
+  /// A training batch: latents (batch, latentChannels, length) and condition channels
+  /// (batch, conditionChannels, length), standardised.
+  public struct Batch {
+    public let latents: Tensor
+    public let conditions: Tensor
+  }
+
+  public let items: [Item]
+  public let latentChannels: Int
+  /// The codec folder the latents were made with (from the dataset manifest), if recorded.
+  public let codecFolder: URL?
+
+  public init(items: [Item], codecFolder: URL? = nil) throws {
+    guard let first = items.first else { throw MusikaError.invalidInput("no latent files to train on") }
+    latentChannels = first.latents.size(0)
+    for item in items where item.latents.rank != 2 || item.latents.size(0) != latentChannels {
+      throw MusikaError.invalidInput("\(item.name): latents of shape \(item.latents.shape), expected (\(latentChannels), vectors)")
+    }
+    self.items = items
+    self.codecFolder = codecFolder
+  }
+
+  /// Loads a folder written by `musika encode`: every manifest entry with at least `minimumVectors`
+  /// vectors; shorter ones are reported and skipped.
+  public convenience init(folder: URL, minimumVectors: Int, log: (String) -> Void = { _ in }) throws {
+    guard let manifest = try DatasetManifest.load(from: folder) else {
+      throw MusikaError.invalidInput("\(folder.path) has no \(DatasetManifest.fileName); make it with "
+        + "`musika encode AUDIO_DIR \(folder.path) --codec CODEC`")
+    }
+    var items: [Item] = []
+    var codecFolder: URL?
+    for entry in manifest.entries {
+      guard entry.vectors >= minimumVectors else {
+        log(String(format: "skipping %@: %d vectors, shorter than one training crop (%d)", entry.source, entry.vectors, minimumVectors))
+        continue
+      }
+      let (latents, metadata) = try DatasetEncoder.readLatents(folder.appendingPathComponent(entry.latents))
+      if codecFolder == nil, let path = metadata["codec_folder"] { codecFolder = URL(fileURLWithPath: path) }
+      let density = entry.labelSeries?[Conditioning.densityLabel]
+      if let density, density.count != latents.size(1) {
+        throw MusikaError.invalidInput("\(entry.latents): \(density.count) density labels for \(latents.size(1)) vectors; "
+          + "run `musika label` again")
+      }
+      items.append(Item(name: entry.source, latents: latents, tempo: entry.labels[Conditioning.tempoLabel], density: density))
+    }
+    guard !items.isEmpty else {
+      throw MusikaError.invalidInput("\(folder.path) holds no latent file of at least \(minimumVectors) vectors "
+        + String(format: "(%.1f s); encode longer music", Double(minimumVectors) * 4096 / 44100))
+    }
+    try self.init(items: items, codecFolder: codecFolder)
+  }
+
+  public var totalVectors: Int { items.reduce(0) { $0 + $1.vectors } }
+
+  /// Condition statistics over the corpus for the labels a model asks for; an item without a
+  /// requested label is an error that names it.
+  public func conditioning(tempo: Bool, density: Bool) throws -> Conditioning {
+    func missing(_ label: String) -> MusikaError {
+      let names = items.filter { label == Conditioning.tempoLabel ? $0.tempo == nil : $0.density == nil }.prefix(3).map(\.name)
+      return .invalidInput("no '\(label)' label for \(names.joined(separator: ", "))…; run `musika label` on the encoded folder "
+        + "or train without that condition")
+    }
+    var result = Conditioning.none
+    if tempo {
+      let values = items.compactMap(\.tempo)
+      guard values.count == items.count else { throw missing(Conditioning.tempoLabel) }
+      result.tempo = Conditioning.Scale(values: values)
+    }
+    if density {
+      guard items.allSatisfy({ $0.density != nil }) else { throw missing(Conditioning.densityLabel) }
+      result.density = Conditioning.Scale(values: items.flatMap { $0.density! })
+    }
+    return result
+  }
+
+  /// `count` random crops of `length` vectors. Each sample draws its own file (weighted by how many
+  /// crops it holds), offset and left/right swap — the original decides the swap once per batch.
+  public func batch(count: Int, length: Int, conditioning: Conditioning, generator: Generator) throws -> Batch {
+    let weights = items.map { Double(max($0.vectors - length + 1, 0)) }
+    let total = weights.reduce(0, +)
+    precondition(total > 0, "LatentCorpus: no item holds \(length) vectors")
+    let draws = Tensor.uniform([count, 3], generator: generator, dtype: .float64).toArray(of: Double.self)
+    var latents: [Tensor] = []
+    var conditions: [Tensor] = []
+    let half = latentChannels / 2
+    for i in 0..<count {
+      var target = draws[3 * i] * total
+      var index = 0
+      while index < items.count - 1 && target >= weights[index] { target -= weights[index]; index += 1 }
+      let item = items[index]
+      let room = item.vectors - length
+      let start = min(Int(draws[3 * i + 1] * Double(room + 1)), room)
+      var crop = item.latents.narrow(dim: 1, start: start, length: length)
+      if draws[3 * i + 2] < 0.5 {
+        let parts = crop.split(sizes: [half, latentChannels - half], dim: 0)
+        crop = Tensor.cat([parts[1], parts[0]], dim: 0)
+      }
+      latents.append(crop)
+      conditions.append(try conditioning.channels(tempo: item.tempo,
+                                                  density: item.density.map { Array($0[start..<(start + length)]) },
+                                                  count: length))
+    }
+    return Batch(latents: Tensor.stack(latents, dim: 0), conditions: Tensor.stack(conditions, dim: 0))
+  }
+}

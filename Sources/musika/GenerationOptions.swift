@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Musika
+import Torch
+
+/// Model and controls shared by `generate` and `stream`.
+struct GenerationOptions: ParsableArguments {
+  @Option(help: "Model folder (config.json, generator.safetensors, codec/), e.g. a run's OUT_DIR/model.")
+  var model: String
+
+  @Option(help: "Seed: the same seed and options give the same audio, bit for bit.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Truncation of the random draws, in (0, 10]: lower is safer and plainer (default: the model's, 2).")
+  var truncation: Double?
+
+  @Option(help: "Tempo in BPM (tempo-conditioned models; default: the training set's mean).")
+  var tempo: Double?
+
+  @Option(help: "Note density in onsets per second (density-conditioned models).")
+  var density: Double?
+
+  @Option(help: "Text file of 'seconds density' lines: a note-density curve over time.")
+  var densityCurve: String?
+
+  @Option(help: "Precision of the decoders: fp32 or bf16 (about twice as fast on CPUs with AVX-512 BF16/AMX).")
+  var precision: Precision = .fp32
+
+  enum Precision: String, ExpressibleByArgument, CaseIterable {
+    case fp32, bf16
+    var dtype: DType { self == .fp32 ? .float32 : .bfloat16 }
+  }
+
+  func validate() throws {
+    if density != nil && densityCurve != nil {
+      throw ValidationError("give either --density or --density-curve, not both.")
+    }
+  }
+
+  func loadModel() throws -> GANModel {
+    let model: GANModel
+    do {
+      model = try GANModel.load(from: URL(fileURLWithPath: self.model))
+    } catch {
+      throw ValidationError("--model \(self.model): \(error)")
+    }
+    try model.setDecoderPrecision(precision.dtype)
+    return model
+  }
+
+  func controls(for model: GANModel, seed: UInt64? = nil) throws -> GenerationControls {
+    var controls = GenerationControls(seed: seed ?? self.seed, truncation: truncation ?? model.config.defaultTruncation,
+                                      tempo: tempo)
+    if let density { controls.density = .constant(density) }
+    if let densityCurve { controls.density = .curve(try DensityCurve(contentsOf: URL(fileURLWithPath: densityCurve))) }
+    do {
+      try controls.validate(for: model.config)
+    } catch let error as MusikaError {
+      throw ValidationError("\(error)")
+    }
+    if let scale = model.config.conditioning.tempo, let tempo, tempo < scale.minimum * 0.9 || tempo > scale.maximum * 1.1 {
+      report(String(format: "note: %.0f BPM is outside the tempi the model was trained on (%.0f–%.0f)", tempo, scale.minimum, scale.maximum))
+    }
+    return controls.completed(for: model.config)
+  }
+}

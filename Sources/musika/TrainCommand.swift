@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Musika
+import Torch
+
+/// Named GAN architectures for `--config`.
+enum GANPreset: String, ExpressibleByArgument, CaseIterable {
+  /// The original's generator (15.5 M parameters) and critic (20.8 M), 11.9 s windows: a GPU job.
+  case musika44k = "musika-44k"
+  /// The original's `--small` model: 5.9 s windows.
+  case musika44kSmall = "musika-44k-small"
+  /// Half width, full windows (≈ 3.9 M generator parameters).
+  case small
+  /// Quarter width, full windows (≈ 1 M): trains on a 2-core CPU in hours.
+  case tiny
+  /// 1/16 width, short windows: for tests and smoke runs.
+  case micro
+
+  var config: GANConfig {
+    switch self {
+    case .musika44k: .musika44k
+    case .musika44kSmall: .musika44kSmall
+    case .small: GANConfig.musika44k.scaled(baseChannels: 64, name: "small")
+    case .tiny: GANConfig.musika44k.scaled(baseChannels: 32, name: "tiny")
+    case .micro: GANConfig.musika44kSmall.scaled(baseChannels: 8, name: "micro")
+    }
+  }
+}
+
+enum ConditionName: String, ExpressibleByArgument, CaseIterable {
+  case tempo, density
+}
+
+extension MusikaCommand {
+  struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Train a latent GAN on encoded music; resumes when OUT_DIR holds a checkpoint.",
+      discussion: """
+        DATA is a folder written by `musika encode` (latent files and manifest.json). The GAN learns to \
+        turn random coordinates into latent sequences; the codec turns them into audio. Training follows \
+        the original: hinge loss with an adaptive R1 penalty, Adam (0.5, 0.999), an EMA of the generator \
+        updated every step — but each sample gets its own crop phase and left/right swap. \
+        --condition tempo and/or density trains a conditioned model from the labels `musika label` wrote \
+        into the manifest. OUT_DIR gets checkpoint/ (everything needed to resume), model/ (the EMA \
+        generator with its codec, usable by `musika generate --model` at any time), metrics.jsonl and \
+        samples/ (WAV + spectrogram PNG every --sample-every steps). Interrupt at any time and run the \
+        same command again to continue exactly; raise --steps on a resume to train longer. A NaN rolls \
+        back to the last checkpoint at half the learning rate.
+        """
+    )
+
+    @Option(help: "Encoded dataset folder (from `musika encode`).", transform: { URL(fileURLWithPath: $0) })
+    var data: URL
+
+    @Option(name: .customLong("codec"), help: "Codec folder (default: the one the data was encoded with).")
+    var codecPath: String?
+
+    @Option(name: .customLong("out"), help: "Output folder of the run.", transform: { URL(fileURLWithPath: $0) })
+    var output: URL
+
+    @Option(help: "Architecture: \(GANPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var config: GANPreset = .tiny
+
+    @Option(parsing: .upToNextOption, help: "Conditions: tempo, density (default: none).")
+    var condition: [ConditionName] = []
+
+    @Option(help: "Total training steps.") var steps: Int?
+    @Option(help: "Crops per step.") var batch: Int?
+    @Option(help: "Learning rate of generator and critic.") var lr: Double?
+    @Option(help: "Steps between checkpoints (and refreshes of OUT_DIR/model).") var checkpointEvery: Int?
+    @Option(help: "Steps between audio/spectrogram samples.") var sampleEvery: Int?
+    @Option(help: "Seed of initialisation, crops, coordinates and noise.") var seed: UInt64?
+    @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+      if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
+      if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch)).") }
+      if let lr, lr <= 0 { throw ValidationError("--lr must be positive (got \(lr)).") }
+    }
+
+    func run() throws {
+      try TorchRuntime.setThreadCount(runtime.threads)
+      let saved = try GANTrainer.savedConfiguration(output: output)
+      let gan = saved?.model.gan ?? config.config
+      report("loading latents from \(data.path)…")
+      let corpus = try LatentCorpus(folder: data, minimumVectors: gan.criticVectors, log: report)
+      let codec = try loadCodec(recorded: corpus.codecFolder)
+      let minutes = Double(corpus.totalVectors * codec.samplesPerVector) / Double(codec.config.sampleRate) / 60
+      report(String(format: "%d files, %.1f minutes of music", corpus.items.count, minutes))
+      let trainer: GANTrainer
+      if let saved {
+        if !condition.isEmpty, Set(condition.map(\.rawValue)) != Set(conditionNames(saved.model.conditioning)) {
+          throw ValidationError("\(output.path) holds a run conditioned on \(saved.model.conditioning.summary); "
+            + "its conditions cannot change on resume (use a new --out).")
+        }
+        trainer = try GANTrainer.resume(output: output, corpus: corpus, codec: codec) { apply(to: &$0, resuming: true) }
+        report("resuming at step \(trainer.step) of \(trainer.options.steps)")
+      } else {
+        var options = GANTrainingOptions()
+        apply(to: &options, resuming: false)
+        let conditioning = try corpus.conditioning(tempo: condition.contains(.tempo), density: condition.contains(.density))
+        trainer = try GANTrainer(gan: gan, conditioning: conditioning, codec: codec, options: options, corpus: corpus,
+                                 output: output)
+        report("GAN '\(gan.name)': generator \(trainer.generator.parameterCount) and critic "
+          + "\(trainer.critic.parameterCount) parameters, \(conditioning.summary); \(options.steps) steps")
+      }
+      let bar = ProgressLine()
+      try trainer.run(stopAfter: stopAfter, progress: { p in
+        let losses = ["critic", "generator", "r1_weight"].compactMap { key in
+          p.metrics[key].map { "\(key) \(String(format: "%.3f", $0))" }
+        }
+        bar.update("step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
+          + String(format: "%.2f steps/s  ETA %@", p.stepsPerSecond, ProgressLine.duration(p.secondsRemaining)),
+          force: p.step == p.totalSteps)
+      }, log: { bar.log($0) })
+      bar.finish()
+      print(trainer.modelFolder.path)
+    }
+
+    private func conditionNames(_ conditioning: Conditioning) -> [String] {
+      (conditioning.tempo == nil ? [] : ["tempo"]) + (conditioning.density == nil ? [] : ["density"])
+    }
+
+    private func loadCodec(recorded: URL?) throws -> SpectralCodec {
+      if let codecPath { return try CodecOptions(codecPath: codecPath).load() }
+      guard let recorded else {
+        throw ValidationError("\(data.path) does not record its codec; pass --codec FOLDER (the codec it was encoded with).")
+      }
+      report("codec: \(recorded.path) (recorded by musika encode)")
+      return try CodecOptions(codecPath: recorded.path).load()
+    }
+
+    private func apply(to options: inout GANTrainingOptions, resuming: Bool) {
+      if let steps { options.steps = steps }
+      if let checkpointEvery { options.checkpointEvery = checkpointEvery }
+      if let sampleEvery { options.sampleEvery = sampleEvery }
+      guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
+      if let batch { options.batchSize = batch }
+      if let lr { options.learningRate = lr }
+      if let seed { options.seed = seed }
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+@Suite("GAN training", .serialized)
+struct GANTrainerTests {
+  /// Synthetic "music": slow sinusoids per channel with random phases, labelled with a tempo and a
+  /// density curve.
+  static func corpus() -> LatentCorpus {
+    let g = Generator(seed: 3)
+    let items = (0..<3).map { k -> LatentCorpus.Item in
+      let vectors = 300
+      let t = Tensor.arange(0, Double(vectors), dtype: .float32).unsqueeze(0)  // (1, V)
+      let frequency = Tensor.uniform([128, 1], low: 0.02, high: 0.2, generator: g)
+      let phase = Tensor.uniform([128, 1], low: 0, high: 6.28, generator: g)
+      let latents = (t * frequency + phase).sin() * 0.6
+      let density = (0..<vectors).map { 2 + sin(Double($0) / 20 + Double(k)) }
+      return .init(name: "item\(k)", latents: latents, tempo: 100 + 20 * Double(k), density: density)
+    }
+    return try! LatentCorpus(items: items)
+  }
+
+  static func options(steps: Int) -> GANTrainingOptions {
+    var o = GANTrainingOptions()
+    o.steps = steps
+    o.batchSize = 4
+    o.learningRate = 2e-4
+    o.checkpointEvery = 1000
+    o.sampleEvery = 1000
+    o.sampleSeconds = 1
+    return o
+  }
+
+  static func trainer(_ options: GANTrainingOptions, output: URL, conditioning: Conditioning? = nil) throws -> GANTrainer {
+    let corpus = corpus()
+    let codec = try SpectralCodec(config: MicroModels.codec)
+    codec.initialize(seed: 1)
+    return try GANTrainer(gan: MicroModels.gan, conditioning: conditioning ?? corpus.conditioning(tempo: true, density: true),
+                          codec: codec, options: options, corpus: corpus, output: output)
+  }
+
+  static func temporaryFolder() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("musika-gan-\(UUID())")
+  }
+
+  @Test func aFewDozenStepsLowerTheCriticLoss() throws {
+    let folder = Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let trainer = try Self.trainer(Self.options(steps: 40), output: folder)
+    var losses: [Double] = []
+    for _ in 0..<40 { losses.append(try trainer.trainStep()["critic_hinge"]!) }
+    let first = losses.prefix(5).reduce(0, +) / 5
+    let last = losses.suffix(5).reduce(0, +) / 5
+    #expect(last < 0.8 * first, "critic hinge loss went from \(first) to \(last)")
+    #expect(trainer.r1Switch > -1, "the critic is unsure at first, so the R1 switch moves up")
+  }
+
+  @Test func resumingGivesTheSameStateAsAnUninterruptedRun() throws {
+    let straight = Self.temporaryFolder()
+    let split = Self.temporaryFolder()
+    defer {
+      try? FileManager.default.removeItem(at: straight)
+      try? FileManager.default.removeItem(at: split)
+    }
+    let a = try Self.trainer(Self.options(steps: 12), output: straight)
+    try a.run()
+    let b = try Self.trainer(Self.options(steps: 12), output: split)
+    try b.run(stopAfter: 5)
+    let resumed = try GANTrainer.resume(output: split, corpus: Self.corpus(), codec: b.codec)
+    #expect(resumed.step == 5)
+    try resumed.run()
+    #expect(resumed.step == 12)
+    #expect(resumed.r1Switch == a.r1Switch)
+    for (name, value) in a.generator.stateDict() {
+      #expect(value.toArray(of: Float.self) == resumed.generator.stateDict()[name]!.toArray(of: Float.self), "generator \(name)")
+    }
+    for (name, value) in a.critic.stateDict() {
+      #expect(value.toArray(of: Float.self) == resumed.critic.stateDict()[name]!.toArray(of: Float.self), "critic \(name)")
+    }
+    for (name, value) in a.ema.stateDict() {
+      #expect(value.toArray(of: Float.self) == resumed.ema.stateDict()[name]!.toArray(of: Float.self), "EMA \(name)")
+    }
+    // The run leaves a usable model (the EMA generator) and a log of every step.
+    let model = try GANModel.load(from: straight.appendingPathComponent("model"))
+    #expect(model.config.trainedSteps == 12)
+    #expect(model.config.conditioning.tempo != nil && model.config.conditioning.density != nil)
+    let lines = try String(contentsOf: split.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .split(separator: "\n")
+    #expect(lines.count == 3)  // steps 5, 10 and 12 (every 10th, and the end of each run)
+    #expect(FileManager.default.fileExists(atPath: straight.appendingPathComponent("samples/step-0000012.wav").path))
+  }
+
+  @Test func divergenceRollsBackWithHalfTheLearningRate() throws {
+    let folder = Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let trainer = try Self.trainer(Self.options(steps: 8), output: folder)
+    try trainer.run(stopAfter: 4)
+    withNoGrad { trainer.generator.namedParameters()[0].1.fill(.nan) }
+    var messages: [String] = []
+    try trainer.run(log: { messages.append($0) })
+    #expect(trainer.step == 8)
+    #expect(messages.contains { $0.contains("rolled back to the checkpoint at step 4") })
+    #expect(trainer.generatorOptimizer.learningRate == 1e-4)
+  }
+
+  @Test func missingLabelsAreNamed() throws {
+    let corpus = try LatentCorpus(items: [.init(name: "unlabelled.ogg", latents: Tensor.zeros([128, 200]))])
+    #expect(throws: MusikaError.self) { try corpus.conditioning(tempo: true, density: false) }
+    #expect(try corpus.conditioning(tempo: false, density: false) == .none)
+  }
+}

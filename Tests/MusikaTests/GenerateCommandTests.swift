@@ -1,0 +1,116 @@
+import Audio
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+@Suite("musika train, generate and stream", .serialized)
+struct GenerateCommandTests {
+  /// An encoded dataset of synthetic latents with tempo and density labels, and its (untrained) codec.
+  static func makeDataset(in folder: URL) throws -> URL {
+    let codec = try SpectralCodec(config: MicroModels.codec)
+    codec.initialize(seed: 1)
+    let codecFolder = folder.appendingPathComponent("codec")
+    try codec.save(to: codecFolder)
+    let data = folder.appendingPathComponent("latents")
+    try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    var manifest = DatasetManifest(codec: "micro", sampleRate: 44_100)
+    let g = Generator(seed: 2)
+    for k in 0..<2 {
+      let latents = (Tensor.randn([128, 200], generator: g) * 0.3).tanh()
+      let name = "piece\(k).safetensors"
+      try Safetensors.write(["latents": latents], metadata: ["codec_folder": codecFolder.path],
+                            to: data.appendingPathComponent(name))
+      manifest.entries.append(.init(source: "piece\(k).wav", latents: name, duration: 18.6, sourceSampleRate: 44_100,
+                                    sourceChannels: 2, vectors: 200, labels: ["tempo": 110 + 20 * Double(k)],
+                                    labelSeries: ["density": (0..<200).map { Double($0 % 7) }]))
+    }
+    try manifest.save(to: data)
+    return data
+  }
+
+  @Test func trainThenGenerateWithEveryFlag() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-cli-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try Self.makeDataset(in: folder)
+    let run = folder.appendingPathComponent("run").path
+    let train = try runMusika(["train", "--data", data.path, "--out", run, "--config", "micro", "--condition", "tempo",
+                               "density", "--steps", "3", "--batch", "2", "--checkpoint-every", "3",
+                               "--sample-every", "3", "--threads", "1"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let model = "\(run)/model"
+    #expect(train.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == model)
+    #expect(train.stderr.contains("tempo (110–130 BPM), note density (0.0–6.0 onsets/s)"))
+
+    let out = folder.appendingPathComponent("a.wav").path
+    let plain = try runMusika(["generate", "--model", model, "--seconds", "4", "--seed", "3", "--tempo", "125",
+                               "--density", "2.5", "-o", out, "--threads", "1"])
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(plain.stdout.contains(out))
+    let audio = try AudioFile.read(URL(fileURLWithPath: out))
+    #expect(audio.frames == 4 * 44_100 && audio.samples.size(0) == 2)
+
+    // The same command again writes the same bytes; --start seeks into the same piece.
+    let again = folder.appendingPathComponent("b.wav").path
+    _ = try runMusika(["generate", "--model", model, "--seconds", "4", "--seed", "3", "--tempo", "125",
+                       "--density", "2.5", "-o", again, "--threads", "1"])
+    #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: again)))
+
+    let curve = folder.appendingPathComponent("curve.txt")
+    try "0 1\n3 5\n".write(to: curve, atomically: true, encoding: .utf8)
+    for extra in [["--count", "2", "-o", folder.appendingPathComponent("many.flac").path],
+                  ["--start", "1.5", "-o", folder.appendingPathComponent("seek.ogg").path],
+                  ["--morph-to", "9", "--over", "3", "-o", folder.appendingPathComponent("morph.wav").path],
+                  ["--density-curve", curve.path, "--truncation", "1", "-o", folder.appendingPathComponent("curve.wav").path],
+                  ["--loop", "5", "-o", folder.appendingPathComponent("loop.wav").path],
+                  ["--precision", "bf16", "-o", folder.appendingPathComponent("bf16.wav").path]] {
+      let result = try runMusika(["generate", "--model", model, "--seconds", "2", "--threads", "1"] + extra)
+      #expect(result.status == 0, "\(extra): \(result.stderr)")
+    }
+    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("many-seed1.flac").path))
+    let loop = try AudioFile.read(folder.appendingPathComponent("loop.wav"))
+    #expect(loop.frames == 64 * 4096)  // one micro window: 5.94 s
+
+    // Errors name the problem.
+    let unconditioned = try runMusika(["generate", "--model", model, "--seconds", "0"])
+    #expect(unconditioned.status != 0 && unconditioned.stderr.contains("--seconds must be positive"))
+    let notAModel = try runMusika(["generate", "--model", folder.path, "--seconds", "1"])
+    #expect(notAModel.status != 0 && notAModel.stderr.contains("is not a model folder"))
+    let badTempo = try runMusika(["generate", "--model", model, "--tempo", "2000"])
+    #expect(badTempo.status != 0 && badTempo.stderr.contains("tempo must be in"))
+  }
+
+  @Test func streamWritesAnEndlessWAVToStandardOutput() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-stream-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let model = try MicroModels.model(MicroModels.tempo)
+    try model.save(to: folder)
+    let raw = try runMusikaRaw(["stream", "--model", folder.path, "--seconds", "2", "--tempo", "120", "--threads", "1"])
+    #expect(raw.prefix(4) == Data("RIFF".utf8))
+    #expect(raw.count == 44 + 2 * 44_100 * 2 * 2)
+    let headerless = try runMusikaRaw(["stream", "--model", folder.path, "--seconds", "1", "--tempo", "120",
+                                       "--container", "raw", "--sample-format", "f32", "--threads", "1"])
+    #expect(headerless.count == 44_100 * 2 * 4)
+    // The stream's samples are those of `generate` with the same seed (s16 here, so compare loosely).
+    let samples = raw.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+    let reference = try MusicStream(model: model, controls: .init(seed: 0, tempo: 120)).render(seconds: 2)
+      .transposed(0, 1).contiguous().toArray(of: Float.self)
+    let worst = zip(samples, reference).map { abs(Float($0) / 32767 - max(-1, min(1, $1))) }.max()!
+    #expect(worst < 1e-3)
+  }
+}
+
+/// Runs `musika` and returns its standard output as bytes.
+func runMusikaRaw(_ arguments: [String]) throws -> Data {
+  let process = Process()
+  process.executableURL = Bundle.main.bundleURL.appendingPathComponent("musika")
+  process.arguments = arguments
+  let out = Pipe()
+  process.standardOutput = out
+  process.standardError = FileHandle.nullDevice
+  try process.run()
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return data
+}
