@@ -6,11 +6,9 @@ import Torch
 /// perfectly wherever frames fully overlap: all but the first and last nFFT − hop samples.
 public struct InverseSTFT: Sendable {
   public let stft: STFT
-  /// float32 synthesis window (nFFT) and overlap-add kernel (nFFT, 1, nFFT), built once: a kernel that
-  /// keeps its identity also keeps its cached polyphase layout across calls.
+  /// The synthesis window (nFFT), built once.
   private let window64: Tensor
   private let window32: Tensor
-  private let kernel32: Tensor
 
   public init(stft: STFT = STFT()) {
     precondition(stft.nFFT % stft.hop == 0, "InverseSTFT: nFFT must be a multiple of hop")
@@ -19,9 +17,6 @@ public struct InverseSTFT: Sendable {
     let overlapped = window.square().reshape(stft.nFFT / stft.hop, stft.hop).sum(dims: [0])  // (hop)
     window64 = window / overlapped.repeated([stft.nFFT / stft.hop])
     window32 = window64.to(dtype: .float32)
-    let n = stft.nFFT
-    let index = Tensor.arange(0, Double(n), dtype: .int64)
-    kernel32 = index.unsqueeze(1).eq(index.unsqueeze(0)).to(dtype: .float32).reshape(n, 1, n)
   }
 
   /// (nFFT) synthesis window.
@@ -36,12 +31,21 @@ public struct InverseSTFT: Sendable {
     return frames * window.reshape(1, stft.nFFT, 1)
   }
 
-  /// Adds frames (channels, nFFT, T) at hop·i: a transposed convolution whose kernel is the identity,
-  /// giving (channels, (T − 1)·hop + nFFT).
+  /// Adds frames (channels, nFFT, T) at hop·i, giving (channels, (T − 1)·hop + nFFT). Each frame is
+  /// nFFT/hop blocks of hop samples; block k of frame t lands in output block t + k, so the sum is
+  /// nFFT/hop shifted adds — a few memory passes, where a transposed convolution with an identity
+  /// kernel would cost 2·nFFT² multiply-adds per frame.
   func overlapAdd(_ frames: Tensor) -> Tensor {
-    let kernel = frames.dtype == .float32 && frames.device == .cpu
-      ? kernel32 : kernel32.to(dtype: frames.dtype).to(device: frames.device)
-    return frames.convTranspose1d(kernel, stride: stft.hop).squeeze(1)
+    let (channels, frameCount) = (frames.size(0), frames.size(2))
+    let hop = stft.hop
+    let blocks = stft.nFFT / hop
+    let split = frames.reshape(channels, blocks, hop, frameCount)  // block k of every frame
+    var sum: Tensor?
+    for k in 0..<blocks {
+      let shifted = split.select(dim: 1, index: k).pad([k, blocks - 1 - k])  // (channels, hop, T + blocks − 1)
+      sum = sum.map { $0 + shifted } ?? shifted
+    }
+    return sum!.transposed(1, 2).reshape(channels, (frameCount + blocks - 1) * hop)
   }
 
   /// complex spectrum (channels, bins, frames) → signal (channels, (frames − 1)·hop + nFFT).

@@ -75,10 +75,10 @@ struct CodecTrainerTests {
     #expect(resumed.step == 8)
 
     for ((name, a), (_, b)) in zip(straight.codec.namedParameters(), resumed.codec.namedParameters()) {
-      #expect(try a.bytes() == b.bytes(), "\(name) differs after resume")
+      #expect(identical(a, b), "\(name) differs after resume: \(difference(a, b))")
     }
     for ((name, a), (_, b)) in zip(straight.discriminator.namedParameters(), resumed.discriminator.namedParameters()) {
-      #expect(try a.bytes() == b.bytes(), "critic \(name) differs after resume")
+      #expect(identical(a, b), "critic \(name) differs after resume: \(difference(a, b))")
     }
     // The metrics log has each logged step once.
     let lines = try String(contentsOf: resumedOutput.appendingPathComponent("metrics.jsonl"), encoding: .utf8)

@@ -32,9 +32,9 @@ struct SpectralCodecTests {
     let a = try codec.decode(latents, seed: 9)
     #expect(a.shape == [2, codec.sampleCount(vectors: 5)])
     let b = try codec.decode(latents, seed: 9)
-    #expect(try a.bytes() == b.bytes())
+    #expect(identical(a, b), "\(difference(a, b))")
     let c = try codec.decode(latents, seed: 10)
-    #expect(try a.bytes() != c.bytes())
+    #expect(!identical(a, c))
   }
 
   @Test func chunkedDecodingEqualsWholePieceDecoding() throws {
@@ -76,7 +76,8 @@ struct CodecStorageTests {
     let loaded = try SpectralCodec.load(from: folder)
     #expect(loaded.config == codec.config)
     let latents = Tensor.uniform([128, 3], low: -1, high: 1, generator: Generator(seed: 5))
-    #expect(try codec.decode(latents, seed: 1).bytes() == loaded.decode(latents, seed: 1).bytes())
+    let (a, b) = (try codec.decode(latents, seed: 1), try loaded.decode(latents, seed: 1))
+    #expect(identical(a, b), "\(difference(a, b))")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path)
       .filter { $0.contains(folder.lastPathComponent) && $0.hasPrefix(".") }
     #expect(leftovers.isEmpty)

@@ -13,7 +13,7 @@ import Torch
 public final class SpectralCodec: Module {
   public let config: CodecConfig
   public let frontEnd: SpectralFrontEnd
-  /// Built once: it holds the overlap-add kernel whose polyphase layout libtorch-side caching reuses.
+  /// Built once, with its synthesis window.
   public let inverseSTFT: InverseSTFT
   public let encoder: SpectralEncoder
   public let decoder: SpectralDecoder

@@ -4,19 +4,26 @@ import Torch
 
 /// Endless stereo music from a GAN model, produced chunk by chunk in constant memory.
 ///
-/// Pipeline, for chunk j (`chunkVectors` latent vectors, 32 = 2.97 s at 44.1 kHz):
+/// Pipeline, for chunk j (`firstChunkVectors` = 16 vectors = 1.49 s for the first, so audio starts
+/// soon; then `chunkVectors` each, 64 = 5.9 s by default at 44.1 kHz: longer chunks spend less on
+/// decoder context, shorter ones react sooner to control changes):
 ///
 ///   coordinates (seed, position) → generator windows (w vectors each, made once and cached)
 ///   → latents of the chunk plus context → DEC2 → frames plus context → DEC → magnitude, phase
-///   → overlap-add inverse STFT (its tail carried to the next chunk) → (2, chunkSamples) audio.
+///   → overlap-add inverse STFT (its tail carried to the next chunk) → (2, samples) audio.
 ///
 /// Every random draw derives from the seed and a position (anchor k, generator window k, decoder
 /// chunk j), so the samples of any span are the same whether the stream started at 0 or was opened
 /// at `start`: streams are seekable. Control changes ramp in; see `change(_:)`.
 public final class MusicStream: @unchecked Sendable {
   public let model: GANModel
-  /// Latent vectors per decoded chunk.
+  /// Latent vectors per decoded chunk (after the first).
   public let chunkVectors: Int
+  /// Latent vectors of the first chunk.
+  public static let firstChunkVectors = 16
+  public var firstChunkVectors: Int { Self.firstChunkVectors }
+  /// Vectors over which a live control change ramps in (1.5 s at 44.1 kHz).
+  public static let rampVectors = 16
   /// Loop length in vectors: the audio repeats exactly with this period (nil: endless, no repeat).
   public let loopVectors: Int?
   /// Seed of the generator's and decoders' noise: fixed for the stream's life.
@@ -42,12 +49,12 @@ public final class MusicStream: @unchecked Sendable {
   ///   - start: seconds to skip; the samples equal the same span of a stream started at 0.
   ///   - loopSeconds: make the audio repeat seamlessly with this period, rounded to whole windows.
   public init(model: GANModel, controls: GenerationControls, start: Double = 0, loopSeconds: Double? = nil,
-              chunkVectors: Int = 32) throws {
+              chunkVectors: Int = 64) throws {
     let controls = controls.completed(for: model.config)
     try controls.validate(for: model.config)
     let window = model.config.gan.windowVectors
-    guard chunkVectors >= 8, chunkVectors % 8 == 0 else {
-      throw MusikaError.invalidInput("chunkVectors must be a positive multiple of 8 (got \(chunkVectors))")
+    guard chunkVectors >= 16, chunkVectors % 16 == 0 else {
+      throw MusikaError.invalidInput("chunkVectors must be a positive multiple of 16 (got \(chunkVectors))")
     }
     guard start >= 0, start.isFinite else { throw MusikaError.invalidInput("start must be ≥ 0 seconds (got \(start))") }
     self.model = model
@@ -70,17 +77,28 @@ public final class MusicStream: @unchecked Sendable {
     latentContext = chunking.vectorContext
     frameContextVectors = (chunking.frameContext + model.codec.config.framesPerVector - 1) / model.codec.config.framesPerVector
     let startSample = Int((start * Double(model.sampleRate)).rounded())
-    let chunkSamples = chunkVectors * model.codec.samplesPerVector
-    nextChunk = startSample / chunkSamples
-    skip = startSample - nextChunk * chunkSamples
+    nextChunk = Self.chunk(containing: startSample / model.codec.samplesPerVector, first: Self.firstChunkVectors,
+                           size: chunkVectors)
+    skip = startSample - Self.start(of: nextChunk, first: Self.firstChunkVectors, size: chunkVectors)
+      * model.codec.samplesPerVector
     emitted = startSample
     if nextChunk > 0 {
       _ = try decode(chunk: nextChunk - 1)  // primes the inverse STFT's overlap tail
     }
   }
 
-  /// Samples per full chunk.
-  public var chunkSamples: Int { chunkVectors * model.codec.samplesPerVector }
+  /// Samples of chunk j of the stream (counted from its beginning).
+  public func chunkRange(_ j: Int) -> Range<Int> {
+    let start = Self.start(of: j, first: firstChunkVectors, size: chunkVectors)
+    let end = Self.start(of: j + 1, first: firstChunkVectors, size: chunkVectors)
+    return (start * model.codec.samplesPerVector)..<(end * model.codec.samplesPerVector)
+  }
+
+  static func start(of chunk: Int, first: Int, size: Int) -> Int { chunk == 0 ? 0 : first + (chunk - 1) * size }
+
+  static func chunk(containing vector: Int, first: Int, size: Int) -> Int {
+    vector < first ? 0 : 1 + (vector - first) / size
+  }
   public var sampleRate: Int { model.sampleRate }
   /// Samples emitted so far, counted from the stream's beginning (a seek starts there).
   public var position: Int { lock.withLock { emitted } }
@@ -90,7 +108,7 @@ public final class MusicStream: @unchecked Sendable {
   public var controls: GenerationControls { lock.withLock { timeline.latest } }
 
   /// Changes the controls while the stream plays. The change applies from the first latent vector
-  /// that has not yet influenced any emitted sample and ramps in over one chunk: coordinates and
+  /// that has not yet influenced any emitted sample and ramps in over `rampVectors`: coordinates and
   /// conditions blend, and generator windows already made are cross-faded in latent space to the
   /// regenerated ones, so the audio never jumps. Thread-safe; a listener hears it within about two
   /// chunks.
@@ -114,7 +132,7 @@ public final class MusicStream: @unchecked Sendable {
     }
   }
 
-  /// The next chunk of audio: (2, samples) float32, `chunkSamples` long (the first after a seek may
+  /// The next chunk of audio: (2, samples) float32, `chunkRange(j)` long (the first after a seek may
   /// be shorter).
   public func read() throws -> Tensor {
     try lock.withLock {
@@ -168,14 +186,14 @@ public final class MusicStream: @unchecked Sendable {
     let window = model.config.gan.windowVectors
     for controls in changes {
       let start = frontier
-      timeline.schedule(controls, at: start, ramp: chunkVectors)
+      timeline.schedule(controls, at: start, ramp: Self.rampVectors)
       // Windows already made that reach past the frontier: regenerate them and cross-fade from the
       // old latents (identical before the frontier, so nothing already heard is contradicted).
       for (index, old) in windows where (index + 1) * window > start {
         guard index * window < start else { windows[index] = nil; continue }
         guard let fresh = try? generateWindow(index) else { continue }
         let weights = (0..<window).map { offset -> Float in
-          Float(min(max(Double(index * window + offset - start + 1) / Double(chunkVectors), 0), 1))
+          Float(min(max(Double(index * window + offset - start + 1) / Double(Self.rampVectors), 0), 1))
         }
         let beta = Tensor(weights).unsqueeze(0)
         windows[index] = old + (fresh - old) * beta
@@ -187,9 +205,11 @@ public final class MusicStream: @unchecked Sendable {
     let window = model.config.gan.windowVectors
     let inputs = try timeline.inputs(start: index * window, count: window)
     let cycle = loopVectors.map { index % ($0 / window) } ?? index
-    return withNoGrad {
-      model.generator.seedRandomness(Seed.derive(noiseSeed, ["generator", .int(cycle)]))
-      return model.generator(inputs.unsqueeze(0)).squeeze(0)  // (latentChannels, window)
+    return model.exclusively {
+      withNoGrad {
+        model.generator.seedRandomness(Seed.derive(noiseSeed, ["generator", .int(cycle)]))
+        return model.generator(inputs.unsqueeze(0)).squeeze(0)  // (latentChannels, window)
+      }
     }
   }
 
@@ -213,22 +233,25 @@ public final class MusicStream: @unchecked Sendable {
     return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 1)
   }
 
-  /// Audio of chunk j: samples j·chunkSamples ..< (j + 1)·chunkSamples, (2, chunkSamples).
+  /// Audio of chunk j: (2, samples of `chunkRange(j)`).
   private func decode(chunk j: Int) throws -> Tensor {
     let codec = model.codec
     let frames = codec.config.framesPerVector
-    let first = j * chunkVectors
+    let first = Self.start(of: j, first: firstChunkVectors, size: chunkVectors)
+    let count = Self.start(of: j + 1, first: firstChunkVectors, size: chunkVectors) - first
     let frameStart = max(0, first - frameContextVectors)
-    let frameEnd = first + chunkVectors + frameContextVectors
+    let frameEnd = first + count + frameContextVectors
     let latentStart = max(0, frameStart - latentContext)
     let latentEnd = frameEnd + latentContext
     let z = try latents(latentStart, latentEnd)
     frontier = max(frontier, latentEnd)
     for index in windows.keys where (index + 1) * model.config.gan.windowVectors <= latentStart { windows[index] = nil }
 
-    let cycle = loopVectors.map { j % ($0 / chunkVectors) } ?? j
+    // In a loop, chunks at the same place in the period share their noise (the first chunk, which
+    // only the first period has, gets its own).
+    let cycle = j == 0 ? -1 : loopVectors.map { (j - 1) % ($0 / chunkVectors) } ?? j
     let decoderType = codec.decoder.parameters.first?.dtype ?? .float32
-    let (magnitude, phase) = withNoGrad {
+    let (magnitude, phase) = model.exclusively { withNoGrad {
       let vectors = z.reshape(2, codec.config.vectorChannels, z.size(1)).to(dtype: decoderType)
       codec.latentDecoder.seedRandomness(Seed.derive(noiseSeed, ["dec2", .int(cycle)]))
       let level1 = codec.latentDecoder(vectors)  // (2, latentChannels, (latentEnd − latentStart)·16)
@@ -236,10 +259,10 @@ public final class MusicStream: @unchecked Sendable {
       codec.decoder.seedRandomness(Seed.derive(noiseSeed, ["dec", .int(cycle)]))
       let (magnitude, phase) = codec.decoder(level1)  // (2, bins, (frameEnd − frameStart)·16)
       let keep = { (t: Tensor) in
-        t.narrow(dim: 2, start: (first - frameStart) * frames, length: self.chunkVectors * frames).to(dtype: .float32)
+        t.narrow(dim: 2, start: (first - frameStart) * frames, length: count * frames).to(dtype: .float32)
       }
       return (keep(magnitude), keep(phase))
-    }
+    } }
     return inverse.push(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase))
   }
 }
