@@ -60,7 +60,8 @@ struct EncodeDecodeCommandTests {
     let again = root.appendingPathComponent("a-again.wav")
     _ = try runMusika(["decode", latents.appendingPathComponent("a.safetensors").path, again.path, "--seed", "3",
                        "--encoding", "pcm24", "--codec", codecFolder.path])
-    #expect(try Data(contentsOf: wav) == Data(contentsOf: again))  // same seed, same bytes
+    let sameBytes = try Data(contentsOf: wav) == Data(contentsOf: again)
+    #expect(sameBytes)  // same seed, same bytes
 
     let folderOut = root.appendingPathComponent("decoded")
     let all = try runMusika(["decode", latents.path, folderOut.path, "--codec", codecFolder.path])

@@ -58,6 +58,8 @@ public struct DatasetEncoder {
       throw MusikaError.invalidInput("\(output.path) holds latents of codec '\(manifest.codec)', not '\(codecName)'; "
         + "use another output folder")
     }
+    manifest.samplesPerVector = codec.samplesPerVector
+    manifest.audioFolder = input.standardizedFileURL.path
     let done = Set(manifest.entries.map(\.source))
     for (index, source) in sources.enumerated() {
       let latentName = Self.latentName(for: source)

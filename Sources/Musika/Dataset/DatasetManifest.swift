@@ -29,6 +29,10 @@ public struct DatasetManifest: Codable, Sendable {
   public var formatVersion = currentFormatVersion
   public var codec: String
   public var sampleRate: Int
+  /// Audio samples per latent vector (at `sampleRate`): vector k covers samples k·n ..< (k + 1)·n.
+  public var samplesPerVector: Int? = nil
+  /// The folder that was encoded (sources are relative to it), for `musika label`.
+  public var audioFolder: String? = nil
   public var entries: [Entry] = []
   public var failures: [Failure] = []
 

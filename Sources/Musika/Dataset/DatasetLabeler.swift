@@ -1,0 +1,76 @@
+import Audio
+import Foundation
+import Torch
+
+/// Writes tempo and note-density labels into an encoded dataset's manifest (`musika label`), from
+/// the source audio: `labels["tempo"]` (BPM, one per file) and `labelSeries["density"]` (onsets per
+/// second around each latent vector, one per vector). GAN training reads them for `--condition`.
+///
+/// The manifest is saved after every file, so an interrupted run keeps what it did and, run again,
+/// continues with the files still unlabelled.
+public struct DatasetLabeler {
+  public enum Event: Sendable {
+    case labelled(source: String, tempo: Double?, meanDensity: Double)
+    case skipped(source: String)
+    case failed(source: String, reason: String)
+  }
+
+  /// Analysis rate: onsets and tempo need no more than 22.05 kHz.
+  public static let analysisRate = 22_050
+  /// Density counts onsets within ± this many seconds of each vector's centre.
+  public var densityHalfWindow = 1.0
+  public var detector = OnsetDetector(sampleRate: analysisRate)
+  public var estimator = TempoEstimator()
+
+  public init() {}
+
+  /// Labels of one recording: (channels, samples) at `analysisRate` → tempo (nil when no pulse is
+  /// found) and density at `vectors` points spaced `vectorSeconds` apart.
+  public func labels(_ audio: Tensor, vectors: Int, vectorSeconds: Double) throws -> (tempo: Double?, density: [Double]) {
+    let strength = try detector.strength(audio)
+    let onsets = detector.onsets(strength: strength)
+    let tempo = estimator.tempo(envelope: strength, framesPerSecond: detector.framesPerSecond)
+    let density = OnsetDetector.density(onsets: onsets, count: vectors, step: vectorSeconds, halfWindow: densityHalfWindow)
+    return (tempo, density)
+  }
+
+  /// Labels every entry of the dataset at `dataset` whose audio is under `audio` (default: the folder
+  /// the manifest says was encoded). Entries that already carry both labels are skipped unless
+  /// `overwrite`. Returns the updated manifest.
+  @discardableResult
+  public func label(dataset: URL, audio: URL? = nil, overwrite: Bool = false,
+                    progress: (Int, Int, Event) -> Void = { _, _, _ in }) throws -> DatasetManifest {
+    guard var manifest = try DatasetManifest.load(from: dataset) else {
+      throw MusikaError.invalidInput("\(dataset.path) has no \(DatasetManifest.fileName); make it with "
+        + "`musika encode AUDIO_DIR \(dataset.path) --codec CODEC`")
+    }
+    guard let folder = audio ?? manifest.audioFolder.map({ URL(fileURLWithPath: $0) }) else {
+      throw MusikaError.invalidInput("\(dataset.path)/\(DatasetManifest.fileName) does not say which folder was "
+        + "encoded; pass --audio AUDIO_DIR")
+    }
+    let total = manifest.entries.count
+    for index in manifest.entries.indices {
+      let entry = manifest.entries[index]
+      if !overwrite, entry.labels[Conditioning.tempoLabel] != nil, entry.labelSeries?[Conditioning.densityLabel] != nil {
+        progress(index + 1, total, .skipped(source: entry.source))
+        continue
+      }
+      do {
+        let decoded = try AudioFile.read(folder.appendingPathComponent(entry.source), sampleRate: Self.analysisRate)
+        let samplesPerVector = manifest.samplesPerVector
+          ?? Int((entry.duration * Double(manifest.sampleRate) / Double(max(entry.vectors, 1))).rounded())
+        let (tempo, density) = try labels(decoded.samples, vectors: entry.vectors,
+                                          vectorSeconds: Double(samplesPerVector) / Double(manifest.sampleRate))
+        manifest.entries[index].labels[Conditioning.tempoLabel] = tempo
+        manifest.entries[index].labelSeries = (entry.labelSeries ?? [:]).merging([Conditioning.densityLabel: density]) { $1 }
+        let mean = density.reduce(0, +) / Double(max(density.count, 1))
+        progress(index + 1, total, .labelled(source: entry.source, tempo: tempo, meanDensity: mean))
+      } catch {
+        progress(index + 1, total, .failed(source: entry.source, reason: "\(error)"))
+        continue
+      }
+      try manifest.save(to: dataset)
+    }
+    return manifest
+  }
+}

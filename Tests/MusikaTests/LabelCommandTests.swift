@@ -1,0 +1,64 @@
+import Audio
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+@Suite("musika label")
+struct LabelCommandTests {
+  /// Stereo clicks (decaying noise bursts) at `bpm`, 44.1 kHz.
+  private func clicks(bpm: Double, seconds: Double) -> Tensor {
+    let rate = 44_100
+    var x = [Float](repeating: 0, count: Int(seconds * Double(rate)))
+    var state: UInt32 = 12345
+    for beat in stride(from: 0.2, to: seconds - 0.1, by: 60 / bpm) {
+      let start = Int(beat * Double(rate))
+      for i in 0..<2000 where start + i < x.count {
+        state = state &* 1_664_525 &+ 1_013_904_223
+        let noise = Float(Int32(bitPattern: state)) / Float(Int32.max)
+        x[start + i] = 0.6 * noise * Float(exp(-Double(i) / 400))
+      }
+    }
+    let mono = Tensor(x, shape: [1, x.count])
+    return Tensor.cat([mono, mono], dim: 0)
+  }
+
+  @Test func labelsTempoAndDensityIntoTheManifestAndResumes() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-label-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let audio = root.appendingPathComponent("audio")
+    try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
+    try AudioFile.write(clicks(bpm: 120, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent("a.wav"))
+    try AudioFile.write(clicks(bpm: 150, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent("b.flac"))
+    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
+    codec.initialize(seed: 1)
+    let codecFolder = root.appendingPathComponent("codec")
+    try codec.save(to: codecFolder)
+    let latents = root.appendingPathComponent("latents")
+    let encoded = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--threads", "1"])
+    #expect(encoded.status == 0, "\(encoded.stderr)")
+
+    // No --audio: the manifest knows which folder was encoded.
+    let labelled = try runMusika(["label", latents.path, "--threads", "1"])
+    #expect(labelled.status == 0, "\(labelled.stderr)")
+    #expect(labelled.stdout.contains("2 of 2 files have a tempo"))
+    let manifest = try #require(try DatasetManifest.load(from: latents))
+    for (entry, bpm) in zip(manifest.entries, [120.0, 150.0]) {
+      let tempo = try #require(entry.labels["tempo"])
+      #expect(abs(tempo - bpm) / bpm < 0.02, "\(entry.source): \(tempo) BPM, clicks at \(bpm)")
+      let density = try #require(entry.labelSeries?["density"])
+      #expect(density.count == entry.vectors)
+      let middle = density[density.count / 2]
+      #expect(abs(middle - bpm / 60) <= 0.5, "\(entry.source): \(middle) onsets/s mid-file, clicks at \(bpm / 60)/s")
+    }
+    // The labels are what conditioned training reads.
+    let corpus = try LatentCorpus(folder: latents, minimumVectors: 1)
+    #expect(try corpus.conditioning(tempo: true, density: true).tempo != nil)
+
+    let again = try runMusika(["label", latents.path])
+    #expect(again.stderr.contains("a.wav: already labelled"))
+    let missing = try runMusika(["label", root.appendingPathComponent("nothing").path])
+    #expect(missing.status != 0 && missing.stderr.contains("has no manifest.json"))
+  }
+}
