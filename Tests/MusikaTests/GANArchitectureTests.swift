@@ -12,6 +12,16 @@ struct GANArchitectureTests {
     #expect(LatentCritic(.musika44kSmall).parameterCount == 16_770_817)
   }
 
+  /// The CPU-trainable widths of `musika train --config small|tiny` (b = 64, 32; full windows).
+  @Test func scaledWidthsHaveTheirOwnCounts() {
+    let small = GANConfig.musika44k.scaled(baseChannels: 64, name: "small")
+    let tiny = GANConfig.musika44k.scaled(baseChannels: 32, name: "tiny")
+    #expect(LatentGenerator(small).parameterCount == 4_325_578)
+    #expect(LatentCritic(small).parameterCount == 5_248_769)
+    #expect(LatentGenerator(tiny).parameterCount == 1_306_794)
+    #expect(LatentCritic(tiny).parameterCount == 1_338_241)
+  }
+
   @Test func pixelShuffleInterleavesChannelsIntoTime() {
     // in (1, 4 channels, 2 steps): channel c, step w holds 10c + w.
     let x = Tensor([0, 1, 10, 11, 20, 21, 30, 31] as [Float], shape: [1, 4, 2])
