@@ -252,7 +252,10 @@ public final class MusicStream: @unchecked Sendable {
     let cycle = j == 0 ? -1 : loopVectors.map { (j - 1) % ($0 / chunkVectors) } ?? j
     let decoderType = codec.decoder.parameters.first?.dtype ?? .float32
     let (magnitude, phase) = model.exclusively { withNoGrad {
-      let vectors = z.reshape(2, codec.config.vectorChannels, z.size(1)).to(dtype: decoderType)
+      // The encoder's latents are tanh-bounded; the generator's output is linear (as the original's)
+      // and can stray outside (−1, 1), where the decoders have never been and answer with loud
+      // Nyquist-rate buzz (measured: 208 sample steps > 1 in 30 s from a 2000-step GAN, none clamped).
+      let vectors = z.clamp(min: -1, max: 1).reshape(2, codec.config.vectorChannels, z.size(1)).to(dtype: decoderType)
       codec.latentDecoder.seedRandomness(Seed.derive(noiseSeed, ["dec2", .int(cycle)]))
       let level1 = codec.latentDecoder(vectors)  // (2, latentChannels, (latentEnd − latentStart)·16)
         .narrow(dim: 2, start: (frameStart - latentStart) * frames, length: (frameEnd - frameStart) * frames)
