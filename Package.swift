@@ -32,6 +32,9 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     .target(
@@ -48,13 +51,24 @@ let package = Package(
     .systemLibrary(name: "CSoxr", providers: [.apt(["libsoxr-dev"])]),
     .target(name: "Audio", dependencies: ["Torch", "CSndfile", "CSoxr"]),
     .target(name: "Musika", dependencies: ["Torch", "Audio"]),
+    .target(
+      name: "MusikaServer",
+      dependencies: ["Musika", "Audio", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
+                     .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")]
+    ),
     .executableTarget(
       name: "musika",
-      dependencies: ["Musika", "Audio", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: ["Musika", "MusikaServer", "Audio", "Torch",
+                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                     .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AudioTests", dependencies: ["Audio"]),
     .testTarget(name: "MusikaTests", dependencies: ["Musika", "musika"]),
+    .testTarget(name: "MusikaServerTests", dependencies: [
+      "MusikaServer", "Musika", "musika", .product(name: "HummingbirdTesting", package: "hummingbird"),
+      .product(name: "HTTPTypes", package: "swift-http-types"),
+    ]),
   ],
   cxxLanguageStandard: .cxx17
 )

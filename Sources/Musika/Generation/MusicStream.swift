@@ -277,6 +277,11 @@ public struct AudioChunk: Sendable {
   public let start: Int
   public let samples: Tensor
 
+  public init(start: Int, samples: Tensor) {
+    self.start = start
+    self.samples = samples
+  }
+
   public var frames: Int { samples.size(1) }
 
   /// Frames interleaved left, right, left, right…

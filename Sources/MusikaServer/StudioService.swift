@@ -1,0 +1,255 @@
+import Audio
+import Foundation
+import Musika
+import Torch
+
+/// Everything Musika Studio does, free of HTTP: the models of a folder, clip renders and live
+/// streams, each within its limits. The router (`buildRouter`) only translates requests to calls here.
+public final class StudioService: @unchecked Sendable {
+  public struct Limits: Sendable {
+    /// Longest clip, in seconds.
+    public var maxClipSeconds = 600.0
+    /// Clips rendering at once; one more is refused with 429.
+    public var maxConcurrentRenders = 2
+    /// Streams open at once; one more is refused with 429.
+    public var maxStreams = 4
+    /// A stream nobody has pulled from for this long is closed (a page that went away).
+    public var streamIdleSeconds = 30.0
+
+    public init() {}
+  }
+
+  public let modelsFolder: URL
+  public let limits: Limits
+  private let lock = NSLock()
+  private var loaded: [String: GANModel] = [:]
+  private var rendering = 0
+  private var streams: [String: StudioStream] = [:]
+
+  /// `modelsFolder` holds model folders (each with config.json), or is one.
+  public init(modelsFolder: URL, limits: Limits = Limits()) {
+    self.modelsFolder = modelsFolder
+    self.limits = limits
+  }
+
+  // MARK: Models
+
+  /// Model names: sub-folders holding a config.json (or the folder's own name if it is a model).
+  public func modelNames() -> [String] {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: modelsFolder.appendingPathComponent(GANModel.configFile).path) {
+      return [modelsFolder.lastPathComponent]
+    }
+    let entries = (try? fm.contentsOfDirectory(atPath: modelsFolder.path)) ?? []
+    return entries.filter { fm.fileExists(atPath: modelsFolder.appendingPathComponent($0).appendingPathComponent(GANModel.configFile).path) }
+      .sorted()
+  }
+
+  func folder(of name: String) -> URL {
+    modelNames() == [modelsFolder.lastPathComponent] && name == modelsFolder.lastPathComponent
+      ? modelsFolder : modelsFolder.appendingPathComponent(name)
+  }
+
+  /// The loaded model `name` (loaded once, then shared: streams on one model stay deterministic).
+  public func model(_ name: String) throws -> GANModel {
+    guard modelNames().contains(name) else {
+      throw StudioError(.notFound, "unknown model '\(name)'; GET /api/models lists \(modelNames())")
+    }
+    if let model = lock.withLock({ loaded[name] }) { return model }
+    let model = try GANModel.load(from: folder(of: name))
+    return lock.withLock {
+      if let other = loaded[name] { return other }
+      loaded[name] = model
+      return model
+    }
+  }
+
+  public func describe(_ name: String) throws -> ModelDescription {
+    let model = try model(name)
+    let c = model.config.conditioning
+    return ModelDescription(
+      name: name, architecture: model.config.gan.name, sampleRate: model.sampleRate, trainedSteps: model.config.trainedSteps,
+      defaultTruncation: model.config.defaultTruncation,
+      tempo: c.tempo.map { .init(minimum: $0.minimum, maximum: $0.maximum, mean: $0.mean) },
+      density: c.density.map { .init(minimum: $0.minimum, maximum: $0.maximum, mean: $0.mean) },
+      card: model.card)
+  }
+
+  // MARK: Clips
+
+  /// Renders a clip: (audio file bytes, the command line that makes the same file).
+  public func render(_ request: ClipRequest) throws -> (data: Data, command: String) {
+    let (model, controls) = try prepare(request)
+    guard request.seconds > 0, request.seconds.isFinite else {
+      throw StudioError(.badRequest, "seconds must be positive (got \(request.seconds))")
+    }
+    guard request.seconds <= limits.maxClipSeconds else {
+      throw StudioError(.contentTooLarge, "seconds \(request.seconds) is above this server's cap of \(limits.maxClipSeconds)")
+    }
+    let format = request.format ?? .wav
+    let audio = try withRenderSlot {
+      try MusicStream(model: model, controls: controls).render(seconds: request.seconds)
+    }
+    let data = try Self.encode(audio, sampleRate: model.sampleRate, extension: format.rawValue)
+    return (data, command(for: request, model: model))
+  }
+
+  /// A spectrogram picture (PNG) of the clip `request` describes (the left channel).
+  public func spectrogram(_ request: ClipRequest) throws -> Data {
+    let (model, controls) = try prepare(request)
+    guard request.seconds > 0, request.seconds <= limits.maxClipSeconds else {
+      throw StudioError(.badRequest, "seconds must be in (0, \(limits.maxClipSeconds)] (got \(request.seconds))")
+    }
+    return try withRenderSlot {
+      let audio = try MusicStream(model: model, controls: controls).render(seconds: request.seconds)
+      let spectrum = try model.codec.frontEnd.analyze(audio.narrow(dim: 0, start: 0, length: 1))
+      return try Self.temporaryFile(extension: "png") { try SpectrogramImage.write([spectrum.select(dim: 0, index: 0)], to: $0) }
+    }
+  }
+
+  private func withRenderSlot<T>(_ body: () throws -> T) throws -> T {
+    try lock.withLock {
+      guard rendering < limits.maxConcurrentRenders else {
+        throw StudioError(.tooManyRequests, "\(rendering) clips are rendering (this server's cap is "
+          + "\(limits.maxConcurrentRenders)); try again in a moment")
+      }
+      rendering += 1
+    }
+    defer { lock.withLock { rendering -= 1 } }
+    return try body()
+  }
+
+  private func prepare(_ request: ClipRequest) throws -> (GANModel, GenerationControls) {
+    let model = try model(request.model)
+    return (model, try controls(request.controls, for: model))
+  }
+
+  func controls(_ c: ControlValues, for model: GANModel) throws -> GenerationControls {
+    var controls = GenerationControls(seed: c.seed ?? 0, truncation: c.truncation ?? model.config.defaultTruncation,
+                                      tempo: c.tempo)
+    if let density = c.density { controls.density = .constant(density) }
+    if let points = c.densityCurve {
+      guard c.density == nil else { throw StudioError(.badRequest, "give density or densityCurve, not both") }
+      do {
+        controls.density = .curve(try DensityCurve(points: points.map { pair -> (Double, Double) in
+          guard pair.count == 2 else { throw StudioError(.badRequest, "densityCurve holds [seconds, density] pairs") }
+          return (pair[0], pair[1])
+        }))
+      } catch let error as MusikaError {
+        throw StudioError(.badRequest, "densityCurve: \(error)")
+      }
+    }
+    do {
+      try controls.validate(for: model.config)
+    } catch let error as MusikaError {
+      throw StudioError(.badRequest, "\(error)")
+    }
+    return controls.completed(for: model.config)
+  }
+
+  private func command(for request: ClipRequest, model: GANModel) -> String {
+    let c = request.controls
+    var words = ["musika", "generate", "--model", folder(of: request.model).path, "--seconds", Self.number(request.seconds),
+                 "--seed", String(c.seed ?? 0), "--truncation", Self.number(c.truncation ?? model.config.defaultTruncation)]
+    if let tempo = c.tempo { words += ["--tempo", Self.number(tempo)] }
+    if let density = c.density { words += ["--density", Self.number(density)] }
+    if c.densityCurve != nil { words += ["--density-curve", "curve.txt"] }
+    words += ["-o", "musika-seed\(c.seed ?? 0).\((request.format ?? .wav).rawValue)"]
+    return words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+  }
+
+  static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+
+  static func encode(_ audio: Tensor, sampleRate: Int, extension ext: String) throws -> Data {
+    try temporaryFile(extension: ext) { try AudioFile.write(audio, sampleRate: sampleRate, to: $0) }
+  }
+
+  private static func temporaryFile(extension ext: String, _ write: (URL) throws -> Void) throws -> Data {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("musika-studio-\(UUID()).\(ext)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try write(url)
+    return try Data(contentsOf: url)
+  }
+
+  // MARK: Streams
+
+  /// Opens a stream; it lives until `close`, or until nobody pulls from it for `streamIdleSeconds`.
+  public func openStream(_ request: StreamRequest) throws -> StudioStream {
+    let model = try model(request.model)
+    let controls = try controls(request.controls, for: model)
+    let stream = try StudioStream(id: UUID().uuidString.lowercased(), modelName: request.model,
+                                  stream: MusicStream(model: model, controls: controls, chunkVectors: 16),
+                                  controls: request.controls)
+    try lock.withLock {
+      reapIdleStreams()
+      guard streams.count < limits.maxStreams else {
+        throw StudioError(.tooManyRequests, "\(streams.count) streams are open (this server's cap is \(limits.maxStreams)); "
+          + "close one first")
+      }
+      streams[stream.id] = stream
+    }
+    return stream
+  }
+
+  public func stream(_ id: String) throws -> StudioStream {
+    guard let stream = lock.withLock({ streams[id] }) else {
+      throw StudioError(.notFound, "no open stream '\(id)' (it was closed, or idle for over \(Int(limits.streamIdleSeconds)) s)")
+    }
+    return stream
+  }
+
+  /// Changes the controls of stream `id`; fields left out keep their values.
+  public func change(_ id: String, _ values: ControlValues) throws -> ControlValues {
+    let stream = try stream(id)
+    let merged = stream.controls.merged(with: values)
+    try stream.stream.change(try controls(merged, for: stream.stream.model))
+    stream.controls = merged
+    return merged
+  }
+
+  public func close(_ id: String) throws {
+    guard lock.withLock({ streams.removeValue(forKey: id) }) != nil else {
+      throw StudioError(.notFound, "no open stream '\(id)'")
+    }
+  }
+
+  public var openStreamCount: Int { lock.withLock { streams.count } }
+
+  private func reapIdleStreams() {
+    let now = Date()
+    for (id, stream) in streams where now.timeIntervalSince(stream.lastPull) > limits.streamIdleSeconds {
+      streams[id] = nil
+    }
+  }
+}
+
+/// A live stream of the studio: the engine's `MusicStream` and the controls asked for so far.
+public final class StudioStream: @unchecked Sendable {
+  public let id: String
+  public let modelName: String
+  public let stream: MusicStream
+  private let lock = NSLock()
+  private var _controls: ControlValues
+  private var _lastPull = Date()
+
+  init(id: String, modelName: String, stream: MusicStream, controls: ControlValues) {
+    self.id = id
+    self.modelName = modelName
+    self.stream = stream
+    _controls = controls
+  }
+
+  public var controls: ControlValues {
+    get { lock.withLock { _controls } }
+    set { lock.withLock { _controls = newValue } }
+  }
+
+  var lastPull: Date { lock.withLock { _lastPull } }
+
+  /// The next chunk: (2, frames) float32 from sample `start` of the stream.
+  public func next() throws -> AudioChunk {
+    lock.withLock { _lastPull = Date() }
+    let start = stream.position
+    return AudioChunk(start: start, samples: try stream.read())
+  }
+}
