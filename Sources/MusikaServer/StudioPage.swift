@@ -1,7 +1,7 @@
 /// The studio's single page: no build step, nothing loaded from the internet. Clips come from
 /// POST /api/generate (+ /api/spectrogram); endless play pulls ~1.5 s chunks from a stream
-/// (GET /api/streams/{id}/next) into an AudioWorklet ring, keeping about 2 s queued, so a control
-/// change (POST …/controls) is heard within a couple of seconds and ramps in.
+/// (GET /api/streams/{id}/next) into an AudioWorklet queue, keeping 1.2–2.7 s queued, so a control
+/// change (POST …/controls) starts within that time and ramps in over 1.5 s.
 enum StudioPage {
   static let html = #"""
 <!doctype html>
@@ -242,7 +242,7 @@ async function play() {
 async function pump(p) {
   while (p.playing) {
     const buffered = (stats.receivedFrames - stats.consumedFrames) / stats.sampleRate;
-    if (buffered > 2.0) { await new Promise(r => setTimeout(r, 100)); continue; }
+    if (buffered > 1.2) { await new Promise(r => setTimeout(r, 50)); continue; }
     try {
       const r = await fetch(`/api/streams/${p.id}/next`);
       if (!r.ok) { setStatus('The stream ended: ' + await failed(r), true); return stop(); }
