@@ -80,12 +80,6 @@ public final class StudioService: @unchecked Sendable {
   /// Renders a clip: (audio file bytes, the command line that makes the same file).
   public func render(_ request: ClipRequest) throws -> (data: Data, command: String) {
     let (model, controls) = try prepare(request)
-    guard request.seconds > 0, request.seconds.isFinite else {
-      throw StudioError(.badRequest, "seconds must be positive (got \(request.seconds))")
-    }
-    guard request.seconds <= limits.maxClipSeconds else {
-      throw StudioError(.contentTooLarge, "seconds \(request.seconds) is above this server's cap of \(limits.maxClipSeconds)")
-    }
     let format = request.format ?? .wav
     let audio = try withRenderSlot {
       try MusicStream(model: model, controls: controls).render(seconds: request.seconds)
@@ -97,9 +91,6 @@ public final class StudioService: @unchecked Sendable {
   /// A spectrogram picture (PNG) of the clip `request` describes (the left channel).
   public func spectrogram(_ request: ClipRequest) throws -> Data {
     let (model, controls) = try prepare(request)
-    guard request.seconds > 0, request.seconds <= limits.maxClipSeconds else {
-      throw StudioError(.badRequest, "seconds must be in (0, \(limits.maxClipSeconds)] (got \(request.seconds))")
-    }
     return try withRenderSlot {
       let audio = try MusicStream(model: model, controls: controls).render(seconds: request.seconds)
       let spectrum = try model.codec.frontEnd.analyze(audio.narrow(dim: 0, start: 0, length: 1))
@@ -119,8 +110,15 @@ public final class StudioService: @unchecked Sendable {
     return try body()
   }
 
+  /// The model and controls of a clip, its length checked against the cap.
   private func prepare(_ request: ClipRequest) throws -> (GANModel, GenerationControls) {
     let model = try model(request.model)
+    guard request.seconds > 0, request.seconds.isFinite else {
+      throw StudioError(.badRequest, "seconds must be positive (got \(request.seconds))")
+    }
+    guard request.seconds <= limits.maxClipSeconds else {
+      throw StudioError(.contentTooLarge, "seconds \(request.seconds) is above this server's cap of \(limits.maxClipSeconds)")
+    }
     return (model, try controls(request.controls, for: model))
   }
 
