@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Builds the piano dataset: scores from music21's corpus rendered as solo piano, with exact labels.
+
+    python3 data/render_piano.py OUT_DIR [--pieces N] [--seed S] [--soundfont SF2]
+
+Needs `pip install music21` and `apt-get install fluidsynth fluid-soundfont-gm`. For each chosen score
+(Bach chorales, Beethoven, Mozart, Haydn, Schumann… from music21's corpus, seeded shuffle) every part
+is set to Acoustic Grand Piano, a tempo is drawn from 60–140 BPM and velocities are humanised
+(±15 around a per-piece level, slight per-note timing jitter), the MIDI is written, and fluidsynth
+renders it to 44.1 kHz stereo WAV (under a time limit and a size cap: a corrupt score cannot fill the
+disk). OUT_DIR gets audio/*.wav, midi/*.mid and manifest.json: per piece the corpus source and its
+licence, the tempo, and every note onset in seconds (the exact labels `musika analyze --json` is
+checked against by data/evaluate_labels.py).
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+COMPOSERS = ["bach", "beethoven", "mozart", "haydn", "schumann_robert", "schumann_clara", "chopin", "handel",
+             "schubert", "joplin", "scarlatti"]
+LICENCE = ("music21 corpus (BSD-3-Clause software; the encoded scores are public-domain works, "
+           "see music21/corpus/_metadataCache and music21's LICENSE)")
+MAX_SECONDS = 420
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def fail(message):
+    print(f"render_piano: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out")
+    parser.add_argument("--pieces", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--soundfont", default="/usr/share/sounds/sf2/FluidR3_GM.sf2")
+    args = parser.parse_args()
+    try:
+        from music21 import corpus, instrument, tempo, volume
+        from music21.midi import translate
+    except ImportError:
+        fail("music21 is missing: pip install music21")
+    if not shutil.which("fluidsynth"):
+        fail("fluidsynth is missing: apt-get install fluidsynth")
+    if not os.path.exists(args.soundfont):
+        fail(f"no soundfont at {args.soundfont}: apt-get install fluid-soundfont-gm, or pass --soundfont")
+
+    rng = random.Random(args.seed)
+    paths = sorted(str(p) for p in corpus.getPaths()
+                   if any(f"/corpus/{c}/" in str(p) for c in COMPOSERS) and "choraleAnalyses" not in str(p))
+    rng.shuffle(paths)
+    for sub in ("audio", "midi"):
+        os.makedirs(os.path.join(args.out, sub), exist_ok=True)
+    manifest_path = os.path.join(args.out, "manifest.json")
+    manifest = json.load(open(manifest_path)) if os.path.exists(manifest_path) else {"entries": [], "failures": []}
+    done = {e["source"] for e in manifest["entries"]}
+    made = len(manifest["entries"])
+    for path in paths:
+        if made >= args.pieces:
+            break
+        source = path.split("/corpus/")[1]
+        if source in done:
+            continue
+        name = os.path.splitext(source.replace("/", "_"))[0]
+        try:
+            score = corpus.parse(path)
+            if score.recurse().getElementsByClass("RepeatMark"):
+                score = score.expandRepeats()  # so the MIDI and the onset labels play the same notes
+            bpm = rng.uniform(60, 140)
+            level = rng.randint(60, 100)
+            for part in score.parts:
+                for old in part.recurse().getElementsByClass(instrument.Instrument):
+                    part.remove(old, recurse=True)
+                part.insert(0, instrument.Piano())
+            for mark in score.recurse().getElementsByClass(tempo.MetronomeMark):
+                mark.activeSite.remove(mark)
+            score.parts[0].insert(0, tempo.MetronomeMark(number=bpm))
+            onsets = set()
+            for note in score.recurse().notes:
+                note.volume = volume.Volume(velocity=max(20, min(127, level + rng.randint(-15, 15))))
+                onsets.add(round(float(note.getOffsetInHierarchy(score)) * 60 / bpm, 4))
+            seconds = max(onsets) if onsets else 0
+            if not onsets or seconds > MAX_SECONDS or seconds < 8:
+                raise ValueError(f"{seconds:.0f} s of notes (keep 8–{MAX_SECONDS} s)")
+            midi_path = os.path.join(args.out, "midi", name + ".mid")
+            wav_path = os.path.join(args.out, "audio", name + ".wav")
+            midi = translate.streamToMidiFile(score)
+            midi.open(midi_path, "wb")
+            midi.write()
+            midi.close()
+            partial = wav_path + ".partial"
+            subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", "44100", "-F", partial, args.soundfont, midi_path],
+                           check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           preexec_fn=lambda: __import__("resource").setrlimit(
+                               __import__("resource").RLIMIT_FSIZE, (MAX_BYTES, MAX_BYTES)))
+            os.replace(partial, wav_path)
+        except Exception as error:  # noqa: BLE001 - one bad score is reported and skipped
+            manifest["failures"].append({"source": source, "reason": f"{type(error).__name__}: {error}"})
+            print(f"skip {source}: {error}", file=sys.stderr)
+            continue
+        manifest["entries"].append({"source": source, "audio": f"audio/{name}.wav", "midi": f"midi/{name}.mid",
+                                    "licence": LICENCE, "tempo": round(bpm, 3), "onsets": sorted(onsets),
+                                    "seconds": round(seconds, 3)})
+        made += 1
+        print(f"[{made}/{args.pieces}] {source}: {bpm:.1f} BPM, {len(onsets)} onsets, {seconds:.0f} s", flush=True)
+        with open(manifest_path + ".partial", "w") as f:
+            json.dump(manifest, f, indent=1)
+        os.replace(manifest_path + ".partial", manifest_path)
+
+
+if __name__ == "__main__":
+    main()
