@@ -22,7 +22,8 @@ extension SpectralCodec {
     let codec = try SpectralCodec(config: config)
     let weights = try Safetensors.read(folder.appendingPathComponent(weightsFile))
     do {
-      try withNoGrad { try codec.load(weights.tensors) }
+      // Shipped codecs may store bf16/fp16 (half the size); the networks compute in float32.
+      try withNoGrad { try codec.load(weights.tensors.mapValues { $0.dtype == .float32 ? $0 : $0.to(dtype: .float32) }) }
     } catch {
       throw MusikaError.invalidInput("\(folder.path)/\(weightsFile) does not fit its config: \(error)")
     }

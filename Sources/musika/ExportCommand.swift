@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Musika
+import Torch
+
+extension MusikaCommand {
+  struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Copy a model folder for shipping: weights stored in bf16 (half the size), a model card beside them.",
+      discussion: """
+        MODEL is a model folder (e.g. a training run's OUT/model); OUT is written atomically. Weights are \
+        stored as --precision (bf16 by default) and read back as float32, so generation stays \
+        deterministic. --card replaces MODEL_CARD.md.
+        """
+    )
+
+    @Argument(help: "Model folder.") var model: String
+    @Argument(help: "Output folder.") var output: String
+    @Option(help: "Storage precision of the weights: bf16, fp16 or fp32.") var precision: StoragePrecision = .bf16
+    @Option(help: "Markdown file to ship as MODEL_CARD.md.") var card: String?
+
+    enum StoragePrecision: String, ExpressibleByArgument, CaseIterable {
+      case bf16, fp16, fp32
+      var dtype: DType { switch self { case .bf16: .bfloat16; case .fp16: .float16; case .fp32: .float32 } }
+    }
+
+    func run() throws {
+      let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
+      let text = try card.map { try String(contentsOfFile: $0, encoding: .utf8) }
+      let target = URL(fileURLWithPath: output)
+      try loaded.save(to: target, dtype: precision.dtype, card: text)
+      print(target.path)
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+@Suite("musika export")
+struct ExportCommandTests {
+  @Test func exportsBF16WeightsThatLoadAndGenerateDeterministically() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-export-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let model = try MicroModels.model(MicroModels.tempo)
+    try model.save(to: root.appendingPathComponent("in"))
+    let card = root.appendingPathComponent("card.md")
+    try "# shipped\n".write(to: card, atomically: true, encoding: .utf8)
+    let out = root.appendingPathComponent("out")
+    let result = try runMusika(["export", root.appendingPathComponent("in").path, out.path, "--card", card.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    let weights = try Safetensors.read(out.appendingPathComponent(GANModel.generatorFile))
+    #expect(weights.tensors.values.allSatisfy { $0.dtype == .bfloat16 })
+    let codecWeights = try Safetensors.read(out.appendingPathComponent("codec/codec.safetensors"))
+    #expect(codecWeights.tensors.values.allSatisfy { $0.dtype == .bfloat16 })
+    let shipped = try GANModel.load(from: out)
+    #expect(shipped.card == "# shipped\n")
+    let a = try MusicStream(model: shipped, controls: .init(seed: 2, tempo: 120)).render(seconds: 2)
+    let b = try MusicStream(model: GANModel.load(from: out), controls: .init(seed: 2, tempo: 120)).render(seconds: 2)
+    #expect(identical(a, b), "\(difference(a, b))")
+    let missing = try runMusika(["export", root.appendingPathComponent("nothing").path, out.path])
+    #expect(missing.status != 0 && missing.stderr.contains("is not a model folder"))
+  }
+}

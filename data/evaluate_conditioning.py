@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Measures how well a conditioned model follows its controls (the figures its model card reports).
+
+    python3 data/evaluate_conditioning.py MODEL_DIR [--seeds 4] [--seconds 20] [--musika PATH]
+
+Tempo models: clips at asked tempi 120, 125, …, 160 BPM (or the model's trained range) × seeds; the
+share whose tempo, as `musika analyze` estimates it, is within 4 % of the asked one (and allowing
+octave errors). Density models: clips at 5 densities across the trained range × seeds; the Pearson
+correlation between asked and measured onsets per second.
+"""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+
+
+def run(musika, *args):
+    return subprocess.run([musika, *args], check=True, capture_output=True, text=True).stdout
+
+
+def pearson(x, y):
+    n = len(x)
+    mx, my = sum(x) / n, sum(y) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / (sxx * syy) ** 0.5 if sxx > 0 and syy > 0 else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("model")
+    parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--musika", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "musika"))
+    args = parser.parse_args()
+    config = json.load(open(os.path.join(args.model, "config.json")))
+    tempo, density = config["conditioning"].get("tempo"), config["conditioning"].get("density")
+    with tempfile.TemporaryDirectory() as scratch:
+        def measure(seed, extra):
+            path = os.path.join(scratch, "clip.wav")
+            run(args.musika, "generate", "--model", args.model, "--seconds", str(args.seconds), "--seed", str(seed),
+                *extra, "-o", path)
+            return json.loads(run(args.musika, "analyze", "--json", path))
+
+        # Keep the other condition at its training mean.
+        base_tempo = ["--tempo", str(round(tempo["mean"], 1))] if tempo else []
+        base_density = ["--density", str(round(density["mean"], 2))] if density else []
+        if tempo:
+            asked = list(range(120, 161, 5)) if tempo["minimum"] <= 120 and tempo["maximum"] >= 160 else \
+                [round(tempo["minimum"] + k * (tempo["maximum"] - tempo["minimum"]) / 8) for k in range(9)]
+            hits = octave = total = 0
+            for bpm in asked:
+                for seed in range(args.seeds):
+                    found = measure(seed, ["--tempo", str(bpm), *base_density])["tempo"]
+                    total += 1
+                    hits += found is not None and abs(found - bpm) / bpm <= 0.04
+                    octave += found is not None and any(abs(found * m - bpm) / bpm <= 0.04 for m in (0.5, 1, 2))
+            print(f"tempo: {hits}/{total} clips within 4 % of the asked tempo ({100 * hits / total:.0f} %), "
+                  f"{octave}/{total} allowing octave errors; asked {asked[0]}–{asked[-1]} BPM, {args.seeds} seeds, "
+                  f"{args.seconds:g} s clips")
+        if density:
+            lo, hi = density["minimum"], density["maximum"]
+            asked = [round(lo + (hi - lo) * q, 2) for q in (0.1, 0.3, 0.5, 0.7, 0.9)]
+            xs, ys = [], []
+            for value in asked:
+                for seed in range(args.seeds):
+                    result = measure(seed, ["--density", str(value), *base_tempo])
+                    xs.append(value)
+                    ys.append(len(result["onsets"]) / result["duration"])
+            means = [sum(y for x, y in zip(xs, ys) if x == v) / args.seeds for v in asked]
+            print(f"density: correlation between asked and measured onsets/s r = {pearson(xs, ys):.3f} "
+                  f"({len(xs)} clips); asked {asked} → measured means {[round(m, 2) for m in means]}")
+        if not tempo and not density:
+            print("the model is unconditional: nothing to measure")
+
+
+if __name__ == "__main__":
+    main()
