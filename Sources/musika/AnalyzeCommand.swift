@@ -24,9 +24,7 @@ extension MusikaCommand {
       let labeler = DatasetLabeler()
       for file in files {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
-        let strength = try labeler.detector.strength(audio.samples)
-        let onsets = labeler.detector.onsets(strength: strength)
-        let tempo = labeler.estimator.tempo(envelope: strength, framesPerSecond: labeler.detector.framesPerSecond)
+        let (tempo, onsets) = try labeler.analyze(audio.samples)
         if json {
           let object: [String: Any] = ["file": file, "tempo": tempo ?? NSNull(), "duration": audio.duration,
                                        "onsets": onsets.map { ($0 * 1000).rounded() / 1000 }]

@@ -27,11 +27,16 @@ public struct DatasetLabeler {
   /// Labels of one recording: (channels, samples) at `analysisRate` → tempo (nil when no pulse is
   /// found) and density at `vectors` points spaced `vectorSeconds` apart.
   public func labels(_ audio: Tensor, vectors: Int, vectorSeconds: Double) throws -> (tempo: Double?, density: [Double]) {
-    let strength = try detector.strength(audio)
-    let onsets = detector.onsets(strength: strength)
-    let tempo = estimator.tempo(envelope: strength, framesPerSecond: detector.framesPerSecond)
+    let (tempo, onsets) = try analyze(audio)
     let density = OnsetDetector.density(onsets: onsets, count: vectors, step: vectorSeconds, halfWindow: densityHalfWindow)
     return (tempo, density)
+  }
+
+  /// Tempo (nil when no steady pulse is found) and onset times in seconds of (channels, samples) at
+  /// `analysisRate`.
+  public func analyze(_ audio: Tensor) throws -> (tempo: Double?, onsets: [Double]) {
+    let strength = try detector.strength(audio)
+    return (estimator.tempo(envelope: strength, framesPerSecond: detector.framesPerSecond), detector.onsets(strength: strength))
   }
 
   /// Labels every entry of the dataset at `dataset` whose audio is under `audio` (default: the folder
