@@ -49,10 +49,15 @@ public struct MelFilterbank: Sendable {
     return Tensor(weights.map(Float.init), shape: [bands, bins])
   }
 
+  /// signal (channels, samples) → mel power (channels, bands, frames), frame i centred on sample hop·i.
+  public func power(_ signal: Tensor, hop: Int) -> Tensor {
+    let window = Tensor.hannWindow(nFFT, dtype: signal.dtype, device: signal.device)
+    let power = signal.stft(nFFT: nFFT, hop: hop, window: window, center: true).abs().square()
+    return matrix(dtype: signal.dtype).to(device: signal.device).matmul(power)
+  }
+
   /// signal (channels, samples) → log10 mel power (channels, bands, frames), floored at 1e-5.
   public func logMel(_ signal: Tensor) -> Tensor {
-    let window = Tensor.hannWindow(nFFT, dtype: signal.dtype, device: signal.device)
-    let power = signal.stft(nFFT: nFFT, hop: nFFT / 4, window: window, center: true).abs().square()
-    return matrix(dtype: signal.dtype).to(device: signal.device).matmul(power).maximum(1e-5).log10()
+    power(signal, hop: nFFT / 4).maximum(1e-5).log10()
   }
 }

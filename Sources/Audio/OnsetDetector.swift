@@ -42,9 +42,7 @@ public struct OnsetDetector: Sendable {
     }
     return withNoGrad {
       let mono = signal.to(dtype: .float32).mean(dims: [0], keepDim: true)  // (1, samples)
-      let window = Tensor.hannWindow(nFFT, periodic: true, dtype: .float32)
-      let power = mono.stft(nFFT: nFFT, hop: hop, window: window, center: true).abs().square()  // (1, bins, T)
-      let decibels = mel.matrix().matmul(power).maximum(1e-10).log10() * 10  // (1, bands, T)
+      let decibels = mel.power(mono, hop: hop).maximum(1e-10).log10() * 10  // (1, bands, T)
       let floored = decibels.maximum(decibels.amax().item() - 80)
       let frames = floored.size(2)
       let rise = (floored.narrow(dim: 2, start: 1, length: frames - 1) - floored.narrow(dim: 2, start: 0, length: frames - 1))
