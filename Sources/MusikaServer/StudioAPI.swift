@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Musika
 
 /// The controls a client may set, on a clip, a new stream or a live stream (all optional).
 public struct ControlValues: Codable, Sendable, Equatable {
@@ -69,21 +70,15 @@ public struct StreamRequest: Sendable, Equatable {
 
 /// A model as GET /api/models describes it.
 public struct ModelDescription: Codable, Sendable, Equatable {
-  public struct Range: Codable, Sendable, Equatable {
-    public var minimum: Double
-    public var maximum: Double
-    public var mean: Double
-  }
-
   public var name: String
   public var architecture: String
   public var sampleRate: Int
   public var trainedSteps: Int
   public var defaultTruncation: Double
   /// The tempi (BPM) the model was trained on, when it takes --tempo.
-  public var tempo: Range?
+  public var tempo: Conditioning.Scale?
   /// The note densities (onsets/s) it was trained on, when it takes --density.
-  public var density: Range?
+  public var density: Conditioning.Scale?
   /// MODEL_CARD.md, when the folder has one.
   public var card: String?
 }

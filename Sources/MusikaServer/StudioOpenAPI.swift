@@ -312,7 +312,11 @@ enum StudioOpenAPI {
    },
    "Range": {
     "type": "object",
+    "description": "What the model was trained on: the mean and deviation that standardise the condition, and the range seen.",
     "properties": {
+     "deviation": {
+      "type": "number"
+     },
      "minimum": {
       "type": "number"
      },

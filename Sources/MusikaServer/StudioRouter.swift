@@ -87,10 +87,10 @@ public func buildRouter(service: StudioService) -> Router<BasicRequestContext> {
       var sent = 0
       let total = limit.map { Int($0 * Double(stream.stream.sampleRate)) }
       while total.map({ sent < $0 }) ?? true {
-        var samples = try await offload { try stream.next() }.samples
-        if let total, sent + samples.size(1) > total { samples = samples.narrow(dim: 1, start: 0, length: total - sent) }
-        try await writer.write(ByteBuffer(bytes: encoder.encode(samples.transposed(0, 1).contiguous().toArray(of: Float.self))))
-        sent += samples.size(1)
+        var chunk = try await offload { try stream.next() }
+        if let total { chunk = chunk.prefix(total - sent) }
+        try await writer.write(ByteBuffer(bytes: encoder.encode(chunk.interleaved())))
+        sent += chunk.frames
       }
       try await writer.finish(nil)
     })

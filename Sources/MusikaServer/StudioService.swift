@@ -24,6 +24,8 @@ public final class StudioService: @unchecked Sendable {
   private let lock = NSLock()
   private var loaded: [String: GANModel] = [:]
   private var rendering = 0
+  /// The last clip rendered (at most `maxClipSeconds` of audio held).
+  private var lastClip: (request: ClipRequest, audio: Tensor)?
   private var streams: [String: StudioStream] = [:]
 
   /// `modelsFolder` holds model folders (each with config.json), or is one.
@@ -66,36 +68,47 @@ public final class StudioService: @unchecked Sendable {
 
   public func describe(_ name: String) throws -> ModelDescription {
     let model = try model(name)
-    let c = model.config.conditioning
     return ModelDescription(
       name: name, architecture: model.config.gan.name, sampleRate: model.sampleRate, trainedSteps: model.config.trainedSteps,
-      defaultTruncation: model.config.defaultTruncation,
-      tempo: c.tempo.map { .init(minimum: $0.minimum, maximum: $0.maximum, mean: $0.mean) },
-      density: c.density.map { .init(minimum: $0.minimum, maximum: $0.maximum, mean: $0.mean) },
-      card: model.card)
+      defaultTruncation: model.config.defaultTruncation, tempo: model.config.conditioning.tempo,
+      density: model.config.conditioning.density, card: model.card)
   }
 
   // MARK: Clips
 
   /// Renders a clip: (audio file bytes, the command line that makes the same file).
   public func render(_ request: ClipRequest) throws -> (data: Data, command: String) {
-    let (model, controls) = try prepare(request)
-    let format = request.format ?? .wav
-    let audio = try withRenderSlot {
-      try MusicStream(model: model, controls: controls).render(seconds: request.seconds)
-    }
-    let data = try Self.encode(audio, sampleRate: model.sampleRate, extension: format.rawValue)
+    let (model, audio) = try clipAudio(request)
+    let data = try Self.encode(audio, sampleRate: model.sampleRate, extension: (request.format ?? .wav).rawValue)
     return (data, command(for: request, model: model))
   }
 
-  /// A spectrogram picture (PNG) of the clip `request` describes (the left channel).
+  /// Widest spectrogram picture, in columns: longer clips average neighbouring frames.
+  static let spectrogramColumns = 2048
+
+  /// A spectrogram picture (PNG) of the clip `request` describes (the left channel). The page asks
+  /// for it right after the clip itself, which is then reused rather than rendered again.
   public func spectrogram(_ request: ClipRequest) throws -> Data {
-    let (model, controls) = try prepare(request)
-    return try withRenderSlot {
-      let audio = try MusicStream(model: model, controls: controls).render(seconds: request.seconds)
-      let spectrum = try model.codec.frontEnd.analyze(audio.narrow(dim: 0, start: 0, length: 1))
-      return try Self.temporaryFile(extension: "png") { try SpectrogramImage.write([spectrum.select(dim: 0, index: 0)], to: $0) }
+    let (model, audio) = try clipAudio(request)
+    var spectrum = try model.codec.frontEnd.analyze(audio.narrow(dim: 0, start: 0, length: 1)).select(dim: 0, index: 0)
+    let (bins, frames) = (spectrum.size(0), spectrum.size(1))
+    let factor = (frames + Self.spectrogramColumns - 1) / Self.spectrogramColumns
+    if factor > 1 {  // (bins, frames) → (bins, frames / factor)
+      spectrum = spectrum.narrow(dim: 1, start: 0, length: frames / factor * factor)
+        .reshape(bins, frames / factor, factor).mean(dims: [2])
     }
+    return try Self.temporaryFile(extension: "png") { try SpectrogramImage.write([spectrum], to: $0) }
+  }
+
+  /// The audio of a clip (2, samples): the last one again if only its file format differs.
+  private func clipAudio(_ request: ClipRequest) throws -> (GANModel, Tensor) {
+    let (model, controls) = try prepare(request)
+    var key = request
+    key.format = nil
+    if let last = lock.withLock({ lastClip }), last.request == key { return (model, last.audio) }
+    let audio = try withRenderSlot { try MusicStream(model: model, controls: controls).render(seconds: request.seconds) }
+    lock.withLock { lastClip = (key, audio) }
+    return (model, audio)
   }
 
   private func withRenderSlot<T>(_ body: () throws -> T) throws -> T {

@@ -53,11 +53,9 @@ extension MusikaCommand {
       let clock = ContinuousClock()
       let began = clock.now
       for try await chunk in stream.chunks() {
-        var samples = chunk.samples
-        if let limit, written + chunk.frames > limit { samples = samples.narrow(dim: 1, start: 0, length: limit - written) }
-        let data = encoder.encode(samples.transposed(0, 1).contiguous().toArray(of: Float.self))
-        guard write(data) else { break }
-        written += samples.size(1)
+        let chunk = limit.map { chunk.prefix($0 - written) } ?? chunk
+        guard write(encoder.encode(chunk.interleaved())) else { break }
+        written += chunk.frames
         if let limit, written >= limit { break }
       }
       let audio = Double(written) / Double(model.sampleRate)

@@ -89,6 +89,7 @@ struct StudioAPITests {
     let clip = jsonBody(base)
     let otherSeed = jsonBody(base.merging(["seed": 6]) { $1 })
     let flac = jsonBody(base.merging(["format": "flac"]) { $1 })
+    let long = jsonBody(base.merging(["seconds": 30]) { $1 })
     try await StudioFixture.app(folder).test(.router) { client in
       let first = try await client.execute(uri: "/api/generate", method: .post, body: clip) { response in
         #expect(response.status == .ok, "\(response.text)")
@@ -99,7 +100,10 @@ struct StudioAPITests {
         #expect(response.data.count == 44 + 2 * 44_100 * 2 * 2)  // 2 s, stereo, 16-bit
         return response.data
       }
-      let again = try await client.execute(uri: "/api/generate", method: .post, body: clip) { $0.data }
+      // A fresh server (nothing cached) renders the same bytes.
+      let again = try await StudioFixture.app(folder).test(.router) { other in
+        try await other.execute(uri: "/api/generate", method: .post, body: clip) { $0.data }
+      }
       let sameBytes = first == again
       #expect(sameBytes)
       let different = try await client.execute(uri: "/api/generate", method: .post, body: otherSeed) { $0.data }
@@ -110,6 +114,11 @@ struct StudioAPITests {
       }
       try await client.execute(uri: "/api/spectrogram", method: .post, body: clip) { response in
         #expect(response.headers[.contentType] == "image/png" && response.data.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+      }
+      // A long clip's picture stays at most 2048 columns wide (PNG width: bytes 16–19).
+      try await client.execute(uri: "/api/spectrogram", method: .post, body: long) { response in
+        let width = response.data.dropFirst(16).prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        #expect(width > 1000 && width <= 2048, "width \(width)")
       }
     }
   }

@@ -284,6 +284,11 @@ public struct AudioChunk: Sendable {
 
   public var frames: Int { samples.size(1) }
 
+  /// The first `count` frames (all of them if the chunk is shorter).
+  public func prefix(_ count: Int) -> AudioChunk {
+    count >= frames ? self : AudioChunk(start: start, samples: samples.narrow(dim: 1, start: 0, length: max(0, count)))
+  }
+
   /// Frames interleaved left, right, left, right…
   public func interleaved() -> [Float] { samples.transposed(0, 1).contiguous().toArray(of: Float.self) }
 }
