@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,11 @@ LICENCE = ("music21 corpus (BSD-3-Clause software; the encoded scores are public
            "see music21/corpus/_metadataCache and music21's LICENSE)")
 MAX_SECONDS = 420
 MAX_BYTES = 200 * 1024 * 1024
+
+
+def limit_file_size():
+    """In fluidsynth's process: no file it writes may pass MAX_BYTES (a runaway render is killed)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_BYTES, MAX_BYTES))
 
 
 def fail(message):
@@ -96,8 +102,7 @@ def main():
             partial = wav_path + ".partial"
             subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", "44100", "-F", partial, args.soundfont, midi_path],
                            check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           preexec_fn=lambda: __import__("resource").setrlimit(
-                               __import__("resource").RLIMIT_FSIZE, (MAX_BYTES, MAX_BYTES)))
+                           preexec_fn=limit_file_size)
             os.replace(partial, wav_path)
         except Exception as error:  # noqa: BLE001 - one bad score is reported and skipped
             manifest["failures"].append({"source": source, "reason": f"{type(error).__name__}: {error}"})
