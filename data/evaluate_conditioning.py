@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Measures how well a conditioned model follows its controls (the figures its model card reports).
 
-    python3 data/evaluate_conditioning.py MODEL_DIR [--seeds 4] [--seconds 20] [--musika PATH]
+    python3 data/evaluate_conditioning.py MODEL_DIR [--seeds 4] [--seconds 20] [--tempo-range 55-200] [--musika PATH]
 
 Tempo models: clips at asked tempi 120, 125, …, 160 BPM (or the model's trained range) × seeds; the
 share whose tempo, as `musika analyze` estimates it, is within 4 % of the asked one (and allowing
-octave errors). Density models: clips at 5 densities across the trained range × seeds; the Pearson
-correlation between asked and measured onsets per second.
+octave errors). Measure with the --tempo-range the training set was labelled with (`musika label
+--tempo-range`), since that range decides which octave of a tempo the model was taught. The chance
+level (each clip scored against the other asked tempi) says what a model that ignores its tempo
+control would get. Density models: clips at 5 densities across the trained range × seeds; the
+Pearson correlation between asked and measured onsets per second.
 """
 import argparse
 import json
@@ -33,6 +36,7 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--tempo-range", default="55-200", help="octave window of `musika analyze` (LOW-HIGH BPM)")
     parser.add_argument("--musika", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "musika"))
     args = parser.parse_args()
     config = json.load(open(os.path.join(args.model, "config.json")))
@@ -42,7 +46,7 @@ def main():
             path = os.path.join(scratch, "clip.wav")
             run(args.musika, "generate", "--model", args.model, "--seconds", str(args.seconds), "--seed", str(seed),
                 *extra, "-o", path)
-            return json.loads(run(args.musika, "analyze", "--json", path))
+            return json.loads(run(args.musika, "analyze", "--json", "--tempo-range", args.tempo_range, path))
 
         # Keep the other condition at its training mean.
         base_tempo = ["--tempo", str(round(tempo["mean"], 1))] if tempo else []
@@ -51,15 +55,23 @@ def main():
             asked = list(range(120, 161, 5)) if tempo["minimum"] <= 120 and tempo["maximum"] >= 160 else \
                 [round(tempo["minimum"] + k * (tempo["maximum"] - tempo["minimum"]) / 8) for k in range(9)]
             hits = octave = total = 0
+            chance = 0.0  # how often a clip would count as a hit for an asked tempo other than its own
+            found_all = []
             for bpm in asked:
                 for seed in range(args.seeds):
                     found = measure(seed, ["--tempo", str(bpm), *base_density])["tempo"]
+                    found_all.append(found)
                     total += 1
                     hits += found is not None and abs(found - bpm) / bpm <= 0.04
                     octave += found is not None and any(abs(found * m - bpm) / bpm <= 0.04 for m in (0.5, 1, 2))
+                    others = [b for b in asked if b != bpm]
+                    chance += sum(found is not None and abs(found - b) / b <= 0.04 for b in others) / len(others)
             print(f"tempo: {hits}/{total} clips within 4 % of the asked tempo ({100 * hits / total:.0f} %), "
                   f"{octave}/{total} allowing octave errors; asked {asked[0]}–{asked[-1]} BPM, {args.seeds} seeds, "
-                  f"{args.seconds:g} s clips")
+                  f"{args.seconds:g} s clips, "
+                  f"tempo folded into {args.tempo_range} BPM")
+            print(f"tempo: a model ignoring the asked tempo would score {100 * chance / total:.0f} % (each clip "
+                  f"against the other asked tempi); measured tempi {[None if f is None else round(f, 1) for f in found_all]}")
         if density:
             lo, hi = density["minimum"], density["maximum"]
             asked = [round(lo + (hi - lo) * q, 2) for q in (0.1, 0.3, 0.5, 0.7, 0.9)]

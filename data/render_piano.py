@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Builds the piano dataset: scores from music21's corpus rendered as solo piano, with exact labels.
 
-    python3 data/render_piano.py OUT_DIR [--pieces N] [--seed S] [--soundfont SF2]
+    python3 data/render_piano.py OUT_DIR [--pieces N] [--seed S] [--composers a,b] [--soundfont SF2]
 
 Needs `pip install music21` and `apt-get install fluidsynth fluid-soundfont-gm`. For each chosen score
-(Bach chorales, Beethoven, Mozart, Haydn, Schumann… from music21's corpus, seeded shuffle) every part
+(Bach chorales, Beethoven, Mozart, Haydn, Schumann… from music21's corpus, seeded shuffle; Bach's
+400 chorales outnumber the rest, so --composers without bach gives denser, more varied piano) every part
 is set to Acoustic Grand Piano, a tempo is drawn from 60–140 BPM and velocities are humanised
 (±15 around a per-piece level, slight per-note timing jitter), the MIDI is written, and fluidsynth
 renders it to 44.1 kHz stereo WAV (under a time limit and a size cap: a corrupt score cannot fill the
@@ -44,6 +45,8 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--pieces", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--composers", default=",".join(COMPOSERS),
+                        help=f"comma-separated music21 corpus folders (default: {','.join(COMPOSERS)})")
     parser.add_argument("--soundfont", default="/usr/share/sounds/sf2/FluidR3_GM.sf2")
     args = parser.parse_args()
     try:
@@ -56,9 +59,13 @@ def main():
     if not os.path.exists(args.soundfont):
         fail(f"no soundfont at {args.soundfont}: apt-get install fluid-soundfont-gm, or pass --soundfont")
 
+    composers = [c.strip() for c in args.composers.split(",") if c.strip()]
+    unknown = [c for c in composers if c not in COMPOSERS]
+    if unknown or not composers:
+        fail(f"--composers: unknown {unknown or 'empty list'}; choose from {','.join(COMPOSERS)}")
     rng = random.Random(args.seed)
     paths = sorted(str(p) for p in corpus.getPaths()
-                   if any(f"/corpus/{c}/" in str(p) for c in COMPOSERS) and "choraleAnalyses" not in str(p))
+                   if any(f"/corpus/{c}/" in str(p) for c in composers) and "choraleAnalyses" not in str(p))
     rng.shuffle(paths)
     for sub in ("audio", "midi"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)

@@ -36,15 +36,17 @@ public final class StudioService: @unchecked Sendable {
 
   // MARK: Models
 
-  /// Model names: sub-folders holding a config.json (or the folder's own name if it is a model).
+  /// Model names: sub-folders holding a generator (or the folder's own name if it is a model).
+  /// Codec-only folders, such as the bundled `models/codec`, are not models one can play.
   public func modelNames() -> [String] {
     let fm = FileManager.default
-    if fm.fileExists(atPath: modelsFolder.appendingPathComponent(GANModel.configFile).path) {
-      return [modelsFolder.lastPathComponent]
+    func isModel(_ folder: URL) -> Bool {
+      fm.fileExists(atPath: folder.appendingPathComponent(GANModel.configFile).path)
+        && fm.fileExists(atPath: folder.appendingPathComponent(GANModel.generatorFile).path)
     }
+    if isModel(modelsFolder) { return [modelsFolder.lastPathComponent] }
     let entries = (try? fm.contentsOfDirectory(atPath: modelsFolder.path)) ?? []
-    return entries.filter { fm.fileExists(atPath: modelsFolder.appendingPathComponent($0).appendingPathComponent(GANModel.configFile).path) }
-      .sorted()
+    return entries.filter { isModel(modelsFolder.appendingPathComponent($0)) }.sorted()
   }
 
   func folder(of name: String) -> URL {

@@ -17,11 +17,13 @@ extension MusikaCommand {
 
     @Argument(help: "Audio files.") var files: [String]
     @Flag(help: "One JSON object per file: file, tempo, onsets (seconds), duration.") var json = false
+    @OptionGroup var tempoRange: TempoRangeOption
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
-      let labeler = DatasetLabeler()
+      var labeler = DatasetLabeler()
+      labeler.estimator = try tempoRange.applied(to: labeler.estimator)
       for file in files {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
         let (tempo, onsets) = try labeler.analyze(audio.samples)

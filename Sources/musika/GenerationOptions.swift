@@ -5,8 +5,8 @@ import Torch
 
 /// Model and controls shared by `generate` and `stream`.
 struct GenerationOptions: ParsableArguments {
-  @Option(help: "Model folder (config.json, generator.safetensors, codec/), e.g. a run's OUT_DIR/model.")
-  var model: String
+  @Option(help: "Model folder (config.json, generator.safetensors, codec/), e.g. a run's OUT_DIR/model (default: the bundled models/techno).")
+  var model: String?
 
   @Option(help: "Seed: the same seed and options give the same audio, bit for bit.")
   var seed: UInt64 = 0
@@ -38,11 +38,12 @@ struct GenerationOptions: ParsableArguments {
   }
 
   func loadModel() throws -> GANModel {
+    let path = try self.model ?? BundledModels.defaultModelPath(option: "model")
     let model: GANModel
     do {
-      model = try GANModel.load(from: URL(fileURLWithPath: self.model))
+      model = try GANModel.load(from: URL(fileURLWithPath: path))
     } catch {
-      throw ValidationError("--model \(self.model): \(error)")
+      throw ValidationError("--model \(path): \(error)")
     }
     try model.setDecoderPrecision(precision.dtype)
     return model

@@ -10,7 +10,7 @@ extension MusikaCommand {
       discussion: """
         For each file of DATA (a folder written by `musika encode`), reads its source audio and writes \
         into DATA/manifest.json its tempo in BPM (onset-strength autocorrelation; octave errors resolved \
-        towards the beat, folded into 55–200 BPM) and its note density per latent vector (spectral-flux \
+        towards the beat, folded by octaves into --tempo-range, 55–200 BPM by default) and its note density per latent vector (spectral-flux \
         onsets per second within ±1 s). `musika train --condition tempo density` then uses them. Files \
         already labelled are skipped unless --overwrite; an interrupted run continues where it stopped.
         """
@@ -24,13 +24,16 @@ extension MusikaCommand {
     var audio: URL?
 
     @Flag(help: "Label again files that already have labels.") var overwrite = false
+    @OptionGroup var tempoRange: TempoRangeOption
 
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       var failed = 0
-      let manifest = try DatasetLabeler().label(dataset: data, audio: audio, overwrite: overwrite) { index, total, event in
+      var labeler = DatasetLabeler()
+      labeler.estimator = try tempoRange.applied(to: labeler.estimator)
+      let manifest = try labeler.label(dataset: data, audio: audio, overwrite: overwrite) { index, total, event in
         switch event {
         case .labelled(let source, let tempo, let density):
           let bpm = tempo.map { String(format: "%.1f BPM", $0) } ?? "no steady pulse"

@@ -12,14 +12,15 @@ extension MusikaCommand {
       discussion: """
         Serves the studio page at http://HOST:PORT/ (no internet needed: everything comes from this \
         binary), the API described at /openapi.json, and /health. --models is a folder of model folders \
-        (each with config.json, e.g. a training run's OUT/model) or one model folder. Binds to \
+        (each with config.json, e.g. a training run's OUT/model) or one model folder; by default the \
+        bundled models/ folder. Binds to \
         localhost unless --host says otherwise. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
         """
     )
 
     @Option(help: "Address to bind (0.0.0.0 to let other machines in).") var host = "127.0.0.1"
     @Option(help: "Port.") var port = 8080
-    @Option(help: "Folder of model folders, or one model folder.") var models: String
+    @Option(help: "Folder of model folders, or one model folder (default: the bundled models/).") var models: String?
     @Option(help: "Longest clip in seconds; longer requests get 413.") var maxClipSeconds: Double = 600
     @Option(help: "Clips rendering at once; more get 429.") var maxRenders: Int = 2
     @Option(help: "Streams open at once; more get 429.") var maxStreams: Int = 4
@@ -32,15 +33,26 @@ extension MusikaCommand {
       guard maxClipSeconds > 0, maxRenders >= 1, maxStreams >= 1, streamIdleSeconds > 0 else {
         throw ValidationError("--max-clip-seconds, --max-renders, --max-streams and --stream-idle-seconds must be positive.")
       }
-      var isFolder: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: models, isDirectory: &isFolder), isFolder.boolValue else {
-        throw ValidationError("--models \(models): no such folder; give a folder of model folders (e.g. a run's OUT/model).")
+      if let models {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: models, isDirectory: &isFolder), isFolder.boolValue else {
+          throw ValidationError("--models \(models): no such folder; give a folder of model folders (e.g. a run's OUT/model).")
+        }
       }
     }
 
     func run() async throws {
       try TorchRuntime.setThreadCount(runtime.threads)
-      var options = StudioOptions(modelsFolder: URL(fileURLWithPath: models))
+      let folder: URL
+      if let models {
+        folder = URL(fileURLWithPath: models)
+      } else if let bundled = BundledModels.folder() {
+        folder = bundled
+      } else {
+        throw ValidationError("no --models given and no bundled models found (looked in $MUSIKA_MODELS, ./models and "
+          + "beside the executable); pass --models DIR, a folder of model folders")
+      }
+      var options = StudioOptions(modelsFolder: folder)
       options.host = host
       options.port = port
       options.limits.maxClipSeconds = maxClipSeconds

@@ -71,6 +71,9 @@ struct StudioAPITests {
   @Test func modelsAreListedWithTheirControlsAndCard() async throws {
     let folder = try StudioFixture.modelsFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
+    // A codec folder beside the models (as in the bundled models/) is not a model one can play.
+    try GANModel.load(from: folder.appendingPathComponent(StudioFixture.modelName)).codec
+      .save(to: folder.appendingPathComponent("codec"))
     try await StudioFixture.app(folder).test(.router) { client in
       try await client.execute(uri: "/api/models", method: .get) { response in
         let models = try JSONDecoder().decode([ModelDescription].self, from: response.data)

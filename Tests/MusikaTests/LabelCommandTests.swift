@@ -24,6 +24,24 @@ struct LabelCommandTests {
     return Tensor.cat([mono, mono], dim: 0)
   }
 
+  @Test func analyzeFoldsTempiIntoTheAskedOctaveWindow() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-analyze-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let file = root.appendingPathComponent("slow.wav")
+    try AudioFile.write(clicks(bpm: 75, seconds: 16), sampleRate: 44_100, to: file)
+    func tempo(_ extra: [String]) throws -> Double {
+      let result = try runMusika(["analyze", "--json", "--threads", "1", file.path] + extra)
+      #expect(result.status == 0, "\(result.stderr)")
+      let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+      return try #require(object?["tempo"] as? Double)
+    }
+    let plain = try tempo([])
+    let techno = try tempo(["--tempo-range", "100-200"])
+    #expect(abs(plain - 75) / 75 < 0.02, "\(plain) BPM for clicks at 75")
+    #expect(abs(techno - 150) / 150 < 0.02, "\(techno) BPM folded into 100–200 for clicks at 75")
+  }
+
   @Test func labelsTempoAndDensityIntoTheManifestAndResumes() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-label-\(UUID())")
     defer { try? FileManager.default.removeItem(at: root) }
@@ -56,8 +74,15 @@ struct LabelCommandTests {
     let corpus = try LatentCorpus(folder: latents, minimumVectors: 1)
     #expect(try corpus.conditioning(tempo: true, density: true).tempo != nil)
 
+    // A techno prior: 120 BPM is already inside 100–200; --overwrite relabels every file.
+    let folded = try runMusika(["label", latents.path, "--overwrite", "--tempo-range", "100-200", "--threads", "1"])
+    #expect(folded.status == 0, "\(folded.stderr)")
+    #expect(try #require(try DatasetManifest.load(from: latents)).entries.allSatisfy { $0.labels["tempo"]! >= 100 })
+
     let again = try runMusika(["label", latents.path])
     #expect(again.stderr.contains("a.wav: already labelled"))
+    let narrow = try runMusika(["label", latents.path, "--tempo-range", "100-150"])
+    #expect(narrow.status != 0 && narrow.stderr.contains("spans less than an octave"))
     let missing = try runMusika(["label", root.appendingPathComponent("nothing").path])
     #expect(missing.status != 0 && missing.stderr.contains("has no manifest.json"))
   }
