@@ -79,7 +79,9 @@ def main():
         source = path.split("/corpus/")[1]
         if source in done:
             continue
-        name = os.path.splitext(source.replace("/", "_"))[0]
+        # The extension stays in the name: the corpus holds some works in two encodings (.krn and .mxl).
+        stem, extension = os.path.splitext(source.replace("/", "_"))
+        name = f"{stem}_{extension.lstrip('.')}"
         try:
             score = corpus.parse(path)
             if score.recurse().getElementsByClass("RepeatMark"):

@@ -13,7 +13,11 @@ extension MusikaCommand {
         to the codec's rate, and writes OUT_DIR/<name>.safetensors holding `latents` of shape \
         (2·64, vectors), one vector per 4096 samples. OUT_DIR/manifest.json records each file's source, \
         duration, sample rate and latent length, and the files that failed and why. Files already \
-        encoded are skipped, so an interrupted run continues where it stopped.
+        encoded are skipped, so an interrupted run continues where it stopped. \
+        --speeds 0.9,1,1.1 also encodes every file played 10 % slower and faster (tempo and pitch \
+        together, as a turntable does), one latent file per speed (<name>@1.1x.safetensors): a few \
+        tracks then cover a continuum of tempi, which is what tempo conditioning learns from. \
+        `musika label` measures each speed's own tempo.
         """
     )
 
@@ -25,12 +29,30 @@ extension MusikaCommand {
     var output: URL
 
     @OptionGroup var codec: CodecOptions
+
+    @Option(help: "Comma-separated playback speeds to encode every file at, e.g. 0.88,0.94,1,1.06,1.12 (default: 1).",
+            transform: { text in
+              try text.split(separator: ",").map { part in
+                guard let value = Double(part.trimmingCharacters(in: .whitespaces)), (0.5...2).contains(value) else {
+                  throw ValidationError("--speeds: '\(part)' is not a speed between 0.5 and 2 (1 is the original).")
+                }
+                return value
+              }
+            })
+    var speeds: [Double] = [1]
+
     @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+      if speeds.isEmpty || Set(speeds).count != speeds.count {
+        throw ValidationError("--speeds needs distinct values, e.g. 0.9,1,1.1 (got \(speeds)).")
+      }
+    }
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let model = try codec.load()
-      let encoder = DatasetEncoder(codec: model, codecName: model.config.name, codecFolder: codec.url)
+      let encoder = try DatasetEncoder(codec: model, codecName: model.config.name, codecFolder: codec.url, speeds: speeds)
       var failed = 0
       let manifest = try encoder.encode(from: input, to: output) { index, total, event in
         switch event {
@@ -45,7 +67,8 @@ extension MusikaCommand {
         }
       }
       let hours = manifest.entries.reduce(0) { $0 + $1.duration } / 3600
-      print("\(manifest.entries.count) files encoded (\(String(format: "%.2f", hours)) h), \(failed) failed; "
+      let what = speeds == [1] ? "files encoded" : "encodings (files × \(speeds.count) speeds)"
+      print("\(manifest.entries.count) \(what) (\(String(format: "%.2f", hours)) h), \(failed) failed; "
         + "manifest: \(output.appendingPathComponent(DatasetManifest.fileName).path)")
     }
   }

@@ -6,15 +6,16 @@ import Torch
 extension MusikaCommand {
   struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Copy a model folder for shipping: weights stored in bf16 (half the size), a model card beside them.",
+      abstract: "Copy a model or codec folder for shipping: weights stored in bf16 (half the size), a card beside them.",
       discussion: """
-        MODEL is a model folder (e.g. a training run's OUT/model); OUT is written atomically. Weights are \
-        stored as --precision (bf16 by default) and read back as float32, so generation stays \
-        deterministic. --card replaces MODEL_CARD.md.
+        MODEL is a model folder (e.g. a training run's OUT/model) or a codec folder (e.g. OUT/codec of \
+        `musika codec train`); OUT is written atomically. Weights are stored as --precision (bf16 by \
+        default) and read back as float32, so generation stays deterministic. --card replaces \
+        MODEL_CARD.md.
         """
     )
 
-    @Argument(help: "Model folder.") var model: String
+    @Argument(help: "Model folder or codec folder.") var model: String
     @Argument(help: "Output folder.") var output: String
     @Option(help: "Storage precision of the weights: bf16, fp16 or fp32.") var precision: StoragePrecision = .bf16
     @Option(help: "Markdown file to ship as MODEL_CARD.md.") var card: String?
@@ -25,10 +26,23 @@ extension MusikaCommand {
     }
 
     func run() throws {
-      let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
-      let text = try card.map { try String(contentsOfFile: $0, encoding: .utf8) }
+      let source = URL(fileURLWithPath: model)
       let target = URL(fileURLWithPath: output)
-      try loaded.save(to: target, dtype: precision.dtype, card: text)
+      let text = try card.map { try String(contentsOfFile: $0, encoding: .utf8) }
+      let isCodec = FileManager.default.fileExists(atPath: source.appendingPathComponent(SpectralCodec.weightsFile).path)
+        && !FileManager.default.fileExists(atPath: source.appendingPathComponent(GANModel.generatorFile).path)
+      if isCodec {
+        let codec = try SpectralCodec.load(from: source)
+        let kept = try? String(contentsOf: source.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
+        try AtomicFolder.write(target) { staging in
+          try codec.writeFiles(into: staging, dtype: precision.dtype)
+          if let card = text ?? kept {
+            try card.write(to: staging.appendingPathComponent(GANModel.cardFile), atomically: false, encoding: .utf8)
+          }
+        }
+      } else {
+        try GANModel.load(from: source).save(to: target, dtype: precision.dtype, card: text)
+      }
       print(target.path)
     }
   }

@@ -42,6 +42,28 @@ struct CodecTrainerTests {
 
   static let config = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "micro")
 
+  /// `codec train --sample-rate` makes a codec at that rate; the checkpoint keeps it on resume, where
+  /// `--adversarial-start` may change; a rate out of range is refused with a fix.
+  @Test func commandTrainsAtTheAskedSampleRateAndResumes() throws {
+    let (_, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let run = folder.appendingPathComponent("run")
+    let common = ["--batch", "2", "--threads", "1", "--sample-every", "100"]
+    let first = try runMusika(["codec", "train", "--audio", folder.path, "--out", run.path, "--config", "micro",
+                               "--sample-rate", "22050", "--level1-steps", "2", "--level2-steps", "1"] + common)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(try SpectralCodec.load(from: run.appendingPathComponent("codec")).config.sampleRate == 22_050)
+    let more = try runMusika(["codec", "train", "--audio", folder.path, "--out", run.path, "--level1-steps", "3",
+                              "--level2-steps", "1", "--adversarial-start", "2"] + common)
+    #expect(more.status == 0, "\(more.stderr)")
+    #expect(more.stderr.contains("resuming at step 3 of 4"))
+    let state = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("checkpoint/trainer.json"))) as? [String: Any]
+    #expect((state?["options"] as? [String: Any])?["adversarialStart"] as? Int == 2)
+    #expect(try SpectralCodec.load(from: run.appendingPathComponent("codec")).config.sampleRate == 22_050)
+    let bad = try runMusika(["codec", "train", "--audio", folder.path, "--out", run.path, "--sample-rate", "5"])
+    #expect(bad.status != 0 && bad.stderr.contains("--sample-rate must be between 8000 and 96000"))
+  }
+
   @Test func trainingLowersTheLoss() throws {
     let (corpus, folder) = try Self.makeCorpus()
     defer { try? FileManager.default.removeItem(at: folder) }

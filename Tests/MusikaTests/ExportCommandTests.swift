@@ -28,4 +28,28 @@ struct ExportCommandTests {
     let missing = try runMusika(["export", root.appendingPathComponent("nothing").path, out.path])
     #expect(missing.status != 0 && missing.stderr.contains("is not a model folder"))
   }
+
+  /// A codec folder exports on its own (models/codec ships so), byte-identical to the codec inside an
+  /// exported model folder, so one codec serves every bundled model.
+  @Test func exportsACodecFolderIdenticalToTheOneInsideAModel() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-export-codec-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let model = try MicroModels.model(MicroModels.tempo)
+    try model.save(to: root.appendingPathComponent("model"))
+    try model.codec.save(to: root.appendingPathComponent("codec"))
+    let card = root.appendingPathComponent("card.md")
+    try "# codec\n".write(to: card, atomically: true, encoding: .utf8)
+    let codecOut = root.appendingPathComponent("out-codec")
+    let modelOut = root.appendingPathComponent("out-model")
+    let a = try runMusika(["export", root.appendingPathComponent("codec").path, codecOut.path, "--card", card.path])
+    #expect(a.status == 0, "\(a.stderr)")
+    let b = try runMusika(["export", root.appendingPathComponent("model").path, modelOut.path])
+    #expect(b.status == 0, "\(b.stderr)")
+    let weights = codecOut.appendingPathComponent(SpectralCodec.weightsFile)
+    #expect(try Safetensors.read(weights).tensors.values.allSatisfy { $0.dtype == .bfloat16 })
+    #expect(try Data(contentsOf: weights) == Data(contentsOf: modelOut.appendingPathComponent("codec/codec.safetensors")))
+    #expect(try String(contentsOf: codecOut.appendingPathComponent(GANModel.cardFile), encoding: .utf8) == "# codec\n")
+    let shipped = try SpectralCodec.load(from: codecOut)
+    #expect(shipped.config == model.codec.config)
+  }
 }

@@ -86,4 +86,37 @@ struct LabelCommandTests {
     let missing = try runMusika(["label", root.appendingPathComponent("nothing").path])
     #expect(missing.status != 0 && missing.stderr.contains("has no manifest.json"))
   }
+
+  /// `encode --speeds` makes one encoding per speed; `label` measures each speed's own tempo.
+  @Test func speedsMakeOneEncodingPerSpeedWithItsOwnTempo() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-speeds-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let audio = root.appendingPathComponent("audio")
+    try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
+    try AudioFile.write(clicks(bpm: 120, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent("a.wav"))
+    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
+    codec.initialize(seed: 1)
+    let codecFolder = root.appendingPathComponent("codec")
+    try codec.save(to: codecFolder)
+    let latents = root.appendingPathComponent("latents")
+    let encoded = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--threads", "1",
+                                 "--speeds", "0.8,1,1.25"])
+    #expect(encoded.status == 0, "\(encoded.stderr)")
+    #expect(encoded.stdout.contains("3 encodings"))
+    let labelled = try runMusika(["label", latents.path, "--threads", "1"])
+    #expect(labelled.status == 0, "\(labelled.stderr)")
+    let manifest = try #require(try DatasetManifest.load(from: latents))
+    #expect(manifest.entries.map(\.latents) == ["a@0.8x.safetensors", "a.safetensors", "a@1.25x.safetensors"])
+    for (entry, speed) in zip(manifest.entries, [0.8, 1, 1.25]) {
+      #expect(entry.playbackSpeed == speed)
+      #expect(abs(entry.duration - 12 / speed) < 0.01, "\(entry.latents): \(entry.duration) s")
+      let tempo = try #require(entry.labels["tempo"])
+      #expect(abs(tempo - 120 * speed) / (120 * speed) < 0.02, "\(entry.latents): \(tempo) BPM at speed \(speed)")
+    }
+    #expect(manifest.entries[0].vectors > manifest.entries[1].vectors && manifest.entries[1].vectors > manifest.entries[2].vectors)
+    let again = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--speeds", "0.8,1,1.25"])
+    #expect(again.stderr.contains("a.wav @0.8×: already encoded"))
+    let bad = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--speeds", "1,3"])
+    #expect(bad.status != 0 && bad.stderr.contains("--speeds: '3'"))
+  }
 }

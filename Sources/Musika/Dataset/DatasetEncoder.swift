@@ -21,11 +21,22 @@ public struct DatasetEncoder {
   /// The codec's folder, recorded in each latent file so `musika decode` can find it.
   public let codecFolder: URL?
 
-  public init(codec: SpectralCodec, codecName: String, codecFolder: URL? = nil) {
+  /// Playback speeds each file is encoded at (turntable-style: tempo and pitch change together), one
+  /// latent file per speed. Several speeds turn a few tempi into a continuum for tempo conditioning.
+  public let speeds: [Double]
+
+  public init(codec: SpectralCodec, codecName: String, codecFolder: URL? = nil, speeds: [Double] = [1]) throws {
+    guard !speeds.isEmpty, speeds.allSatisfy({ (0.5...2).contains($0) }), Set(speeds).count == speeds.count else {
+      throw MusikaError.invalidInput("speeds must be distinct values between 0.5 and 2 (got \(speeds))")
+    }
     self.codec = codec
     self.codecName = codecName
     self.codecFolder = codecFolder
+    self.speeds = speeds
   }
+
+  /// The sample rate to read a file at so that, taken as `rate`, it plays at `speed`.
+  public static func readRate(_ rate: Int, speed: Double) -> Int { Int((Double(rate) / speed).rounded()) }
 
   /// Audio files below `folder`, sorted, as paths relative to it.
   public static func audioFiles(in folder: URL) throws -> [String] {
@@ -41,8 +52,14 @@ public struct DatasetEncoder {
     return files.sorted()
   }
 
-  public static func latentName(for source: String) -> String {
-    ((source as NSString).deletingPathExtension as String) + ".safetensors"
+  public static func latentName(for source: String, speed: Double = 1) -> String {
+    let base = (source as NSString).deletingPathExtension as String
+    return base + (speed == 1 ? "" : String(format: "@%.3gx", speed)) + ".safetensors"
+  }
+
+  /// How progress and errors name one encoding of a file.
+  static func displayName(_ source: String, speed: Double) -> String {
+    speed == 1 ? source : source + String(format: " @%.3g×", speed)
   }
 
   /// Encodes every audio file under `input` into `output`; returns the manifest.
@@ -60,39 +77,46 @@ public struct DatasetEncoder {
     }
     manifest.samplesPerVector = codec.samplesPerVector
     manifest.audioFolder = input.standardizedFileURL.path
-    let done = Set(manifest.entries.map(\.source))
-    for (index, source) in sources.enumerated() {
-      let latentName = Self.latentName(for: source)
+    struct Key: Hashable { var source: String; var speed: Double }
+    let done = Set(manifest.entries.map { Key(source: $0.source, speed: $0.playbackSpeed) })
+    let jobs = sources.flatMap { source in speeds.map { Key(source: source, speed: $0) } }
+    for (index, job) in jobs.enumerated() {
+      let (source, speed) = (job.source, job.speed)
+      let name = Self.displayName(source, speed: speed)
+      let latentName = Self.latentName(for: source, speed: speed)
       let latentURL = output.appendingPathComponent(latentName)
-      if done.contains(source) && FileManager.default.fileExists(atPath: latentURL.path) {
-        progress(index + 1, sources.count, .skipped(source: source))
+      if done.contains(job) && FileManager.default.fileExists(atPath: latentURL.path) {
+        progress(index + 1, jobs.count, .skipped(source: name))
         continue
       }
-      manifest.failures.removeAll { $0.source == source }
+      manifest.failures.removeAll { $0.source == name }
       do {
         let sourceURL = input.appendingPathComponent(source)
         let info = try AudioFile.info(sourceURL)
-        let audio = try AudioFile.read(sourceURL, sampleRate: codec.config.sampleRate)
+        let rate = codec.config.sampleRate
+        let audio = try AudioFile.read(sourceURL, sampleRate: Self.readRate(rate, speed: speed))
+        let seconds = Double(audio.samples.size(1)) / Double(rate)
         let latents = try withNoGrad { try codec.encode(audio.samples) }
         try FileManager.default.createDirectory(at: latentURL.deletingLastPathComponent(),
                                                 withIntermediateDirectories: true)
         var metadata = [
-          "codec": codecName, "source": source, "sample_rate": String(codec.config.sampleRate),
+          "codec": codecName, "source": source, "sample_rate": String(rate),
           "musika": MusikaVersion.string,
         ]
         metadata["codec_folder"] = codecFolder?.standardizedFileURL.path
+        if speed != 1 { metadata["speed"] = String(speed) }
         try Safetensors.write(["latents": latents], metadata: metadata, to: latentURL)
-        manifest.entries.removeAll { $0.source == source }
-        manifest.entries.append(.init(source: source, latents: latentName, duration: audio.duration,
+        manifest.entries.removeAll { Key(source: $0.source, speed: $0.playbackSpeed) == job }
+        manifest.entries.append(.init(source: source, latents: latentName, duration: seconds,
                                       sourceSampleRate: info.sampleRate, sourceChannels: info.channels,
-                                      vectors: latents.size(1), labels: [:]))
-        progress(index + 1, sources.count,
-                 .encoded(source: source, seconds: audio.duration, vectors: latents.size(1), notes: audio.notes))
+                                      vectors: latents.size(1), labels: [:], speed: speed == 1 ? nil : speed))
+        progress(index + 1, jobs.count,
+                 .encoded(source: name, seconds: seconds, vectors: latents.size(1), notes: audio.notes))
       } catch {
-        manifest.failures.append(.init(source: source, reason: "\(error)"))
-        progress(index + 1, sources.count, .failed(source: source, reason: "\(error)"))
+        manifest.failures.append(.init(source: name, reason: "\(error)"))
+        progress(index + 1, jobs.count, .failed(source: name, reason: "\(error)"))
       }
-      manifest.entries.sort { $0.source < $1.source }
+      manifest.entries.sort { ($0.source, $0.playbackSpeed) < ($1.source, $1.playbackSpeed) }
       try manifest.save(to: output)
     }
     try manifest.save(to: output)

@@ -57,11 +57,13 @@ public struct DatasetLabeler {
     for index in manifest.entries.indices {
       let entry = manifest.entries[index]
       if !overwrite, entry.labels[Conditioning.tempoLabel] != nil, entry.labelSeries?[Conditioning.densityLabel] != nil {
-        progress(index + 1, total, .skipped(source: entry.source))
+        progress(index + 1, total, .skipped(source: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed)))
         continue
       }
       do {
-        let decoded = try AudioFile.read(folder.appendingPathComponent(entry.source), sampleRate: Self.analysisRate)
+        // Read at analysisRate / speed so the audio analysed plays at the speed it was encoded at.
+        let decoded = try AudioFile.read(folder.appendingPathComponent(entry.source),
+                                         sampleRate: DatasetEncoder.readRate(Self.analysisRate, speed: entry.playbackSpeed))
         let samplesPerVector = manifest.samplesPerVector
           ?? Int((entry.duration * Double(manifest.sampleRate) / Double(max(entry.vectors, 1))).rounded())
         let (tempo, density) = try labels(decoded.samples, vectors: entry.vectors,
@@ -69,9 +71,9 @@ public struct DatasetLabeler {
         manifest.entries[index].labels[Conditioning.tempoLabel] = tempo
         manifest.entries[index].labelSeries = (entry.labelSeries ?? [:]).merging([Conditioning.densityLabel: density]) { $1 }
         let mean = density.reduce(0, +) / Double(max(density.count, 1))
-        progress(index + 1, total, .labelled(source: entry.source, tempo: tempo, meanDensity: mean))
+        progress(index + 1, total, .labelled(source: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), tempo: tempo, meanDensity: mean))
       } catch {
-        progress(index + 1, total, .failed(source: entry.source, reason: "\(error)"))
+        progress(index + 1, total, .failed(source: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), reason: "\(error)"))
         continue
       }
       try manifest.save(to: dataset)

@@ -16,6 +16,12 @@ public struct DatasetManifest: Codable, Sendable {
     public var labels: [String: Double]
     /// Filled by `musika label`: one value per latent vector (note density in onsets per second…).
     public var labelSeries: [String: [Double]]? = nil
+    /// Playback speed the source was encoded at (`musika encode --speeds`): 1.1 plays it 10 % faster
+    /// and higher, as a turntable would; nil is 1. Labels are measured on the audio at this speed.
+    public var speed: Double? = nil
+
+    /// Speed 1 when none was recorded.
+    public var playbackSpeed: Double { speed ?? 1 }
   }
 
   public struct Failure: Codable, Sendable, Equatable {

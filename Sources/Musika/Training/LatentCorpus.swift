@@ -66,11 +66,12 @@ public final class LatentCorpus {
         throw MusikaError.invalidInput("\(entry.latents): \(density.count) density labels for \(latents.size(1)) vectors; "
           + "run `musika label` again")
       }
-      items.append(Item(name: entry.source, latents: latents, tempo: entry.labels[Conditioning.tempoLabel], density: density))
+      items.append(Item(name: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), latents: latents, tempo: entry.labels[Conditioning.tempoLabel], density: density))
     }
     guard !items.isEmpty else {
+      let seconds = Double(minimumVectors * (manifest.samplesPerVector ?? 4096)) / Double(manifest.sampleRate)
       throw MusikaError.invalidInput("\(folder.path) holds no latent file of at least \(minimumVectors) vectors "
-        + String(format: "(%.1f s); encode longer music", Double(minimumVectors) * 4096 / 44100))
+        + String(format: "(%.1f s); encode longer music", seconds))
     }
     try self.init(items: items, codecFolder: codecFolder)
   }
