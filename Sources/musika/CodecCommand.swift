@@ -65,6 +65,15 @@ extension MusikaCommand.Codec {
         + "for audio up to 11 kHz."))
     var sampleRate: Int?
 
+    @Option(help: ArgumentHelp(
+      "Start from the level 1 (ENC + DEC) of this trained codec folder and train level 2 only.",
+      discussion: "The architecture and rate come from that codec; with --level2-scale the level-2 widths change."),
+      transform: { URL(fileURLWithPath: $0) })
+    var level1From: URL?
+
+    @Option(help: "Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.")
+    var level2Scale: Double?
+
     @Option(help: "Level-1 (ENC + DEC) steps.") var level1Steps: Int?
     @Option(help: "Level-2 (ENC2 + DEC2) steps.") var level2Steps: Int?
     @Option(help: "Excerpts per step.") var batch: Int?
@@ -78,6 +87,12 @@ extension MusikaCommand.Codec {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
+      if let level2Scale, !(0.01...2).contains(level2Scale) {
+        throw ValidationError("--level2-scale must be between 0.01 and 2 (got \(level2Scale)); 0.25 is tiny's, 1 the original's.")
+      }
+      if level1From != nil, sampleRate != nil {
+        throw ValidationError("--sample-rate cannot change the codec given by --level1-from: the rate is part of its level 1.")
+      }
       if let sampleRate, !(8_000...96_000).contains(sampleRate) {
         throw ValidationError("--sample-rate must be between 8000 and 96000 Hz (got \(sampleRate)); 44100 or 22050 are usual.")
       }
@@ -91,6 +106,21 @@ extension MusikaCommand.Codec {
       apply(to: &options, resuming: false)
       var preset = config.config
       if let sampleRate { preset.sampleRate = sampleRate }
+      let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
+      if let adopted {
+        guard !resuming else {
+          throw ValidationError("\(output.path) already holds a run; --level1-from starts a new one (use another --out).")
+        }
+        preset = adopted.config
+        preset.name = adopted.config.name + "+level2"
+        options.level1Steps = 0
+      }
+      if let level2Scale {
+        let scaled = CodecConfig.musika44k.scaled(by: level2Scale, name: "")
+        preset.latentEncoderWidths = scaled.latentEncoderWidths
+        preset.latentDecoderWidths = scaled.latentDecoderWidths
+        preset.name += String(format: "-l2x%g", level2Scale)
+      }
       if resuming, let saved = try? JSONDecoder().decode(
         CodecConfig.self, from: Data(contentsOf: output.appendingPathComponent("checkpoint/\(SpectralCodec.configFile)"))) {
         preset = saved  // the checkpoint fixes the architecture and rate
@@ -107,6 +137,10 @@ extension MusikaCommand.Codec {
         report("resuming at step \(trainer.step) of \(trainer.options.totalSteps)")
       } else {
         trainer = try CodecTrainer(config: preset, options: options, corpus: corpus, output: output)
+        if let adopted, let level1From {
+          try trainer.adoptLevel1(from: adopted)
+          report("level 1 from \(level1From.path) (frozen); training level 2 only")
+        }
         report("codec '\(preset.name)': \(trainer.codec.parameterCount) parameters; \(options.totalSteps) steps")
       }
       let bar = ProgressLine()

@@ -62,6 +62,24 @@ struct CodecTrainerTests {
     #expect(try SpectralCodec.load(from: run.appendingPathComponent("codec")).config.sampleRate == 22_050)
     let bad = try runMusika(["codec", "train", "--audio", folder.path, "--out", run.path, "--sample-rate", "5"])
     #expect(bad.status != 0 && bad.stderr.contains("--sample-rate must be between 8000 and 96000"))
+
+    // A wider level 2 on the trained level 1, which it keeps as it was.
+    let wider = folder.appendingPathComponent("wider")
+    let second = try runMusika(["codec", "train", "--audio", folder.path, "--out", wider.path, "--level1-from",
+                                run.appendingPathComponent("codec").path, "--level2-scale", "0.125", "--level2-steps", "2"]
+                               + common)
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(second.stderr.contains("training level 2 only"))
+    let base = try SpectralCodec.load(from: run.appendingPathComponent("codec"))
+    let grown = try SpectralCodec.load(from: wider.appendingPathComponent("codec"))
+    #expect(grown.config.sampleRate == 22_050 && grown.config.latentEncoderWidths == [32, 48, 64, 96])
+    let before = base.stateDict(), after = grown.stateDict()
+    for (key, value) in before where key.hasPrefix("encoder.") || key.hasPrefix("decoder.") {
+      #expect(identical(value, after[key]!), "\(key) changed")
+    }
+    let again = try runMusika(["codec", "train", "--audio", folder.path, "--out", wider.path, "--level1-from",
+                               run.appendingPathComponent("codec").path])
+    #expect(again.status != 0 && again.stderr.contains("already holds a run"))
   }
 
   @Test func trainingLowersTheLoss() throws {

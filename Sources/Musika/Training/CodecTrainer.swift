@@ -79,6 +79,23 @@ public final class CodecTrainer {
     return trainer
   }
 
+  /// Starts this (new) run at level 2 on the encoder and decoder of a trained codec, which stay
+  /// frozen as in stage 2: a wider or longer level 2 is then trained without repeating level 1.
+  /// Needs `options.level1Steps == 0` and the same level-1 architecture and signal constants.
+  public func adoptLevel1(from trained: SpectralCodec) throws {
+    let a = codec.config, b = trained.config
+    guard options.level1Steps == 0, step == 0 else {
+      throw MusikaError.invalidConfig("a run that adopts a trained level 1 trains level 2 only (level-1 steps 0) and starts fresh")
+    }
+    guard a.sampleRate == b.sampleRate, a.nFFT == b.nFFT, a.hop == b.hop, a.mu == b.mu, a.sigma == b.sigma,
+          a.latentChannels == b.latentChannels, a.encoderWidth == b.encoderWidth, a.decoderWidths == b.decoderWidths else {
+      throw MusikaError.invalidConfig("codec '\(b.name)' has another level-1 architecture or signal constants than '\(a.name)'")
+    }
+    let level1 = trained.stateDict().filter { $0.key.hasPrefix("encoder.") || $0.key.hasPrefix("decoder.") }
+    try withNoGrad { try codec.load(level1, strict: false) }
+    codec.train()
+  }
+
   private var checkpointFolder: URL { output.appendingPathComponent(Checkpoint.folderName) }
 
   private static func readState(_ folder: URL) throws -> State {

@@ -56,7 +56,8 @@ public final class LatentCorpus {
     var codecFolder: URL?
     for entry in manifest.entries {
       guard entry.vectors >= minimumVectors else {
-        log(String(format: "skipping %@: %d vectors, shorter than one training crop (%d)", entry.source, entry.vectors, minimumVectors))
+        log(String(format: "skipping %@: %d vectors, shorter than one training crop (%d)",
+                   DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), entry.vectors, minimumVectors))
         continue
       }
       let (latents, metadata) = try DatasetEncoder.readLatents(folder.appendingPathComponent(entry.latents))

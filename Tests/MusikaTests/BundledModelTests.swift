@@ -1,0 +1,111 @@
+import Audio
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+/// The models that ship in `models/`: they must load, be trained, carry their card, stay small and
+/// generate deterministically, because the README's first command runs them.
+@Suite("Bundled models", .serialized)
+struct BundledModelTests {
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models")
+  /// The generators that ship, with the condition each was trained on.
+  static let generators: [(name: String, condition: String)] = [("techno", Conditioning.tempoLabel),
+                                                                 ("piano", Conditioning.densityLabel)]
+  static let codecName = "codec"
+
+  @Test func everyShippedFileIsUnder25MB() throws {
+    let files = FileManager.default.enumerator(at: Self.folder, includingPropertiesForKeys: [.fileSizeKey])!
+    var count = 0
+    for case let url as URL in files {
+      let size = try url.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0
+      #expect(size < 25_000_000, "\(url.path) is \(size) bytes")
+      count += 1
+    }
+    #expect(count >= 3 * Self.generators.count, "models/ holds only \(count) files")
+  }
+
+  @Test(arguments: BundledModelTests.generators.map(\.name))
+  func generatorLoadsIsTrainedAndGeneratesDeterministically(name: String) throws {
+    let folder = Self.folder.appendingPathComponent(name)
+    let model = try GANModel.load(from: folder)
+    #expect(model.config.trainedSteps > 0)
+    let condition = Self.generators.first { $0.name == name }!.condition
+    let scale = condition == Conditioning.tempoLabel ? model.config.conditioning.tempo : model.config.conditioning.density
+    #expect(scale != nil, "\(name) is not conditioned on \(condition)")
+    for weights in try Safetensors.read(folder.appendingPathComponent(GANModel.generatorFile)).tensors.values {
+      #expect(weights.dtype == .bfloat16)
+    }
+    let card = try #require(model.card, "\(name) has no \(GANModel.cardFile)")
+    for section in ["## Data", "## Training", "## Evaluation", "## Reproduce"] {
+      #expect(card.contains(section), "\(name)/\(GANModel.cardFile) lacks \(section)")
+    }
+    #expect(card.contains("\(model.config.trainedSteps)"), "the card does not give the step count of config.json")
+
+    let a = try MusicStream(model: model, controls: .init(seed: 11)).render(seconds: 3)
+    let b = try MusicStream(model: GANModel.load(from: folder), controls: .init(seed: 11)).render(seconds: 3)
+    #expect(a.shape == [2, 3 * model.sampleRate])
+    #expect(identical(a, b), "\(difference(a, b))")
+    let rms = (a * a).mean().item().squareRoot()
+    #expect(rms > 0.005 && rms < 0.7, "rms \(rms)")
+    let other = try MusicStream(model: model, controls: .init(seed: 12)).render(seconds: 3)
+    #expect(!identical(a, other), "seeds 11 and 12 gave the same audio")
+  }
+
+  /// The README's first command: `generate` without --model plays the bundled techno model.
+  @Test func generateWithoutModelUsesTheBundledDefault() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-default-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let plain = root.appendingPathComponent("plain.wav")
+    let named = root.appendingPathComponent("named.wav")
+    let a = try runMusika(["generate", "--seconds", "2", "--seed", "3", "--threads", "1", "-o", plain.path])
+    #expect(a.status == 0, "\(a.stderr)")
+    #expect(a.stdout.contains(plain.path), "generate should print the path it wrote")
+    let b = try runMusika(["generate", "--model", Self.folder.appendingPathComponent("techno").path,
+                           "--seconds", "2", "--seed", "3", "--threads", "1", "-o", named.path])
+    #expect(b.status == 0, "\(b.stderr)")
+    #expect(try Data(contentsOf: plain) == Data(contentsOf: named))
+  }
+
+  /// The shipped codec must reconstruct audio it never saw far better than its untrained self.
+  @Test func codecReconstructsFarBetterThanUntrained() throws {
+    let folder = Self.folder.appendingPathComponent(Self.codecName)
+    let codec = try SpectralCodec.load(from: folder)
+    let card = try String(contentsOf: folder.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
+    for section in ["## Data", "## Training", "## Evaluation", "## Reproduce"] {
+      #expect(card.contains(section), "codec/\(GANModel.cardFile) lacks \(section)")
+    }
+    for name in Self.generators.map(\.name) {
+      let shipped = Self.folder.appendingPathComponent(name).appendingPathComponent("codec/codec.safetensors")
+      #expect(try Data(contentsOf: shipped) == Data(contentsOf: folder.appendingPathComponent(SpectralCodec.weightsFile)),
+              "\(name) ships a codec other than models/codec")
+    }
+
+    // 4 s of plucked notes: decaying harmonic tones on a C major arpeggio, two per second.
+    let rate = codec.config.sampleRate
+    var samples = [Float](repeating: 0, count: 4 * rate)
+    for note in 0..<8 {
+      let frequency = 261.63 * pow(2, Double([0, 4, 7, 12, 7, 4, 0, -5][note]) / 12)
+      let start = note * rate / 2
+      for i in 0..<(rate / 2) {
+        let t = Double(i) / Double(rate)
+        let tone = (1...4).reduce(0.0) { $0 + sin(2 * .pi * frequency * Double($1) * t) / Double($1) }
+        samples[start + i] = Float(0.3 * exp(-4 * t) * tone)
+      }
+    }
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-bundled-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let file = root.appendingPathComponent("notes.wav")
+    try AudioFile.write(Tensor(samples + samples, shape: [2, samples.count]), sampleRate: rate, to: file)
+
+    let trained = try CodecEvaluator(codec: codec).evaluate(file: file, name: "notes")
+    let untrainedCodec = try SpectralCodec(config: codec.config)
+    untrainedCodec.initialize(seed: 0)
+    let untrained = try CodecEvaluator(codec: untrainedCodec).evaluate(file: file, name: "notes")
+    #expect(trained.logMelL1 < 0.6 * untrained.logMelL1, "log-mel L1 \(trained.logMelL1) vs untrained \(untrained.logMelL1)")
+  }
+}
