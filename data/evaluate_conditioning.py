@@ -10,17 +10,28 @@ octave errors). Measure with the --tempo-range the training set was labelled wit
 level (each clip scored against the other asked tempi) says what a model that ignores its tempo
 control would get. Density models: clips at 5 densities across the bulk of the training set
 (mean ± 1.2 deviations) × seeds; the Pearson correlation between asked and measured onsets per
-second.
+second. Also the clips' level (rms), which `musika export --gain-db` can bring to that of the training audio.
 """
 import argparse
+import array
 import json
+import math
 import os
 import subprocess
 import tempfile
+import wave
 
 
 def run(musika, *args):
     return subprocess.run([musika, *args], check=True, capture_output=True, text=True).stdout
+
+
+def rms(path):
+    """Root mean square of a 16-bit WAV, full scale 1."""
+    with wave.open(path) as clip:
+        assert clip.getsampwidth() == 2, f"{path}: expected 16-bit PCM"
+        samples = array.array("h", clip.readframes(clip.getnframes()))
+    return math.sqrt(sum(x * x for x in samples) / max(len(samples), 1)) / 32768
 
 
 def pearson(x, y):
@@ -42,11 +53,13 @@ def main():
     args = parser.parse_args()
     config = json.load(open(os.path.join(args.model, "config.json")))
     tempo, density = config["conditioning"].get("tempo"), config["conditioning"].get("density")
+    levels = []
     with tempfile.TemporaryDirectory() as scratch:
         def measure(seed, extra):
             path = os.path.join(scratch, "clip.wav")
             run(args.musika, "generate", "--model", args.model, "--seconds", str(args.seconds), "--seed", str(seed),
                 *extra, "-o", path)
+            levels.append(rms(path))
             return json.loads(run(args.musika, "analyze", "--json", "--tempo-range", args.tempo_range, path))
 
         # Keep the other condition at its training mean.
@@ -90,6 +103,9 @@ def main():
                   f"({len(xs)} clips); asked {asked} → measured means {[round(m, 2) for m in means]}")
         if not tempo and not density:
             print("the model is unconditional: nothing to measure")
+        else:
+            level = math.sqrt(sum(x * x for x in levels) / len(levels))
+            print(f"level: rms {level:.4f} ({20 * math.log10(max(level, 1e-9)):.1f} dBFS) over the {len(levels)} clips")
 
 
 if __name__ == "__main__":

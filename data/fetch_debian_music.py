@@ -27,6 +27,8 @@ import tempfile
 SETS = {
     "electronic": ["warzone2100-music", "singularity-music"],
     "mix": ["supertux-data", "singularity-music", "warzone2100-music"],
+    # Music that no bundled model trained on, for evaluating codecs on unseen audio.
+    "heldout": ["planetblupi-music-ogg"],
 }
 AUDIO = (".ogg", ".opus", ".mp3", ".flac", ".wav")
 

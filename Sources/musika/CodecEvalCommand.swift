@@ -12,7 +12,9 @@ extension MusikaCommand.Codec {
         the log-mel L1 distance (128 mel bands, log10 power) and the multi-resolution STFT distance to \
         the input, lower is better; encode and decode real-time factors; and a reference row, the \
         input's true STFT magnitude with 32 Griffin-Lim iterations of phase estimation, so the numbers \
-        can be read. The last row is the duration-weighted mean.
+        can be read. Two diagnostic columns say where the loss is: the codec's magnitude with \
+        Griffin-Lim phase instead of its own (the phase head's share), and level 1 alone, ENC → DEC \
+        (what level 2's compression adds). The last row is the duration-weighted mean.
         """
     )
 

@@ -19,6 +19,8 @@ extension MusikaCommand {
     @Argument(help: "Output folder.") var output: String
     @Option(help: "Storage precision of the weights: bf16, fp16 or fp32.") var precision: StoragePrecision = .bf16
     @Option(help: "Markdown file to ship as MODEL_CARD.md.") var card: String?
+    @Option(name: .customLong("gain-db"), help: "Output gain of a model's audio, in dB (default: keep the model's).")
+    var gainDecibels: Double?
 
     enum StoragePrecision: String, ExpressibleByArgument, CaseIterable {
       case bf16, fp16, fp32
@@ -32,6 +34,9 @@ extension MusikaCommand {
       let isCodec = FileManager.default.fileExists(atPath: source.appendingPathComponent(SpectralCodec.weightsFile).path)
         && !FileManager.default.fileExists(atPath: source.appendingPathComponent(GANModel.generatorFile).path)
       if isCodec {
+        if gainDecibels != nil {
+          throw ValidationError("--gain-db applies to models, and \(model) is a codec folder")
+        }
         let codec = try SpectralCodec.load(from: source)
         let kept = try? String(contentsOf: source.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
         try AtomicFolder.write(target) { staging in
@@ -41,7 +46,11 @@ extension MusikaCommand {
           }
         }
       } else {
-        try GANModel.load(from: source).save(to: target, dtype: precision.dtype, card: text)
+        let loaded = try GANModel.load(from: source)
+        var config = loaded.config
+        if let gainDecibels { config.outputGainDecibels = gainDecibels }
+        try GANModel(config: config, generator: loaded.generator, codec: loaded.codec)
+          .save(to: target, dtype: precision.dtype, card: text ?? loaded.card)
       }
       print(target.path)
     }

@@ -86,26 +86,49 @@ struct BundledModelTests {
 
     // 4 s of plucked notes: decaying harmonic tones on a C major arpeggio, two per second.
     let rate = codec.config.sampleRate
-    var samples = [Float](repeating: 0, count: 4 * rate)
+    var notes = [Float](repeating: 0, count: 4 * rate)
     for note in 0..<8 {
       let frequency = 261.63 * pow(2, Double([0, 4, 7, 12, 7, 4, 0, -5][note]) / 12)
       let start = note * rate / 2
       for i in 0..<(rate / 2) {
         let t = Double(i) / Double(rate)
         let tone = (1...4).reduce(0.0) { $0 + sin(2 * .pi * frequency * Double($1) * t) / Double($1) }
-        samples[start + i] = Float(0.3 * exp(-4 * t) * tone)
+        notes[start + i] = Float(0.3 * exp(-4 * t) * tone)
+      }
+    }
+    // 4 s of a 120 BPM drum pattern: a falling-pitch kick on every beat, a noise hat between.
+    var drums = [Float](repeating: 0, count: 4 * rate)
+    let noise = Tensor.uniform([drums.count], low: -1, high: 1, generator: Generator(seed: 5)).toArray(of: Float.self)
+    for beat in 0..<16 {
+      let start = beat * rate / 4
+      for i in 0..<(rate / 4) {
+        let t = Double(i) / Double(rate)
+        drums[start + i] += beat % 2 == 0
+          ? Float(0.6 * exp(-12 * t) * sin(2 * .pi * (50 * t + 40 * (1 - exp(-20 * t)))))
+          : Float(0.2 * exp(-40 * t)) * noise[start + i]
       }
     }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-bundled-\(UUID())")
     defer { try? FileManager.default.removeItem(at: root) }
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    let file = root.appendingPathComponent("notes.wav")
-    try AudioFile.write(Tensor(samples + samples, shape: [2, samples.count]), sampleRate: rate, to: file)
-
-    let trained = try CodecEvaluator(codec: codec).evaluate(file: file, name: "notes")
     let untrainedCodec = try SpectralCodec(config: codec.config)
     untrainedCodec.initialize(seed: 0)
-    let untrained = try CodecEvaluator(codec: untrainedCodec).evaluate(file: file, name: "notes")
-    #expect(trained.logMelL1 < 0.6 * untrained.logMelL1, "log-mel L1 \(trained.logMelL1) vs untrained \(untrained.logMelL1)")
+    var rows: [String: (trained: CodecEvaluator.Row, untrained: CodecEvaluator.Row)] = [:]
+    for (name, samples) in [("notes", notes), ("drums", drums)] {
+      let file = root.appendingPathComponent("\(name).wav")
+      try AudioFile.write(Tensor(samples + samples, shape: [2, samples.count]), sampleRate: rate, to: file)
+      rows[name] = (try CodecEvaluator(codec: codec).evaluate(file: file, name: name),
+                    try CodecEvaluator(codec: untrainedCodec).evaluate(file: file, name: name))
+    }
+    // Level 1 keeps the notes' pitch; both levels keep the drums. (Through both levels the notes lose
+    // their pitch, as the card says: that is level 2's known weakness, not asserted here.)
+    let notesRow = rows["notes"]!, drumsRow = rows["drums"]!
+    #expect(notesRow.trained.level1LogMelL1 < 0.6 * notesRow.untrained.level1LogMelL1,
+            "level-1 log-mel L1 on notes \(notesRow.trained.level1LogMelL1) vs untrained \(notesRow.untrained.level1LogMelL1)")
+    #expect(drumsRow.trained.logMelL1 < 0.6 * drumsRow.untrained.logMelL1,
+            "log-mel L1 on drums \(drumsRow.trained.logMelL1) vs untrained \(drumsRow.untrained.logMelL1)")
+    print("bundled codec log-mel L1, trained / untrained: notes level 1 \(notesRow.trained.level1LogMelL1) / "
+          + "\(notesRow.untrained.level1LogMelL1), notes both levels \(notesRow.trained.logMelL1) / \(notesRow.untrained.logMelL1), "
+          + "drums both levels \(drumsRow.trained.logMelL1) / \(drumsRow.untrained.logMelL1)")
   }
 }

@@ -52,4 +52,26 @@ struct ExportCommandTests {
     let shipped = try SpectralCodec.load(from: codecOut)
     #expect(shipped.config == model.codec.config)
   }
+
+  /// --gain-db scales a model's audio by exactly that gain, and survives loading; codecs refuse it.
+  @Test func gainDecibelsScalesTheAudio() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-export-gain-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let model = try MicroModels.model(MicroModels.tempo)
+    try model.save(to: root.appendingPathComponent("in"), dtype: .bfloat16)
+    try model.codec.save(to: root.appendingPathComponent("codec"))
+    let out = root.appendingPathComponent("out")
+    let result = try runMusika(["export", root.appendingPathComponent("in").path, out.path, "--gain-db", "6"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let loud = try GANModel.load(from: out)
+    #expect(loud.config.outputGainDecibels == 6)
+    let plain = try MusicStream(model: GANModel.load(from: root.appendingPathComponent("in")), controls: .init(seed: 4, tempo: 120))
+      .render(seconds: 1)
+    let louder = try MusicStream(model: loud, controls: .init(seed: 4, tempo: 120)).render(seconds: 1)
+    let ratio = (louder * louder).mean().item().squareRoot() / (plain * plain).mean().item().squareRoot()
+    #expect(abs(ratio - 1.9953) < 1e-3, "ratio \(ratio)")
+    let codec = try runMusika(["export", root.appendingPathComponent("codec").path, root.appendingPathComponent("c2").path,
+                               "--gain-db", "6"])
+    #expect(codec.status != 0 && codec.stderr.contains("--gain-db applies to models"))
+  }
 }

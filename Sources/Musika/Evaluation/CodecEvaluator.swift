@@ -18,6 +18,8 @@ public struct CodecEvaluator {
     /// The codec's own magnitude with 32 Griffin-Lim iterations instead of its phase head: where this
     /// is much better than `logMelL1`, the phase is the weak part.
     public let codecMagnitudeGriffinLimLogMelL1: Double
+    /// Log-mel L1 through level 1 alone (ENC → DEC): what level 2's compression costs on top.
+    public let level1LogMelL1: Double
     public let encodeRealTime: Double
     public let decodeRealTime: Double
     /// Spectral flux at decoder-window boundaries ÷ elsewhere: ours, and decoding the original's way.
@@ -69,6 +71,7 @@ public struct CodecEvaluator {
       let decodedMagnitude = codec.decodeSpectrogram(try codec.decodeFrames(latents, seed: 0), seed: 0).magnitude
       let linear = codec.frontEnd.spectrum(magnitude: decodedMagnitude, phase: decodedMagnitude * 0).abs()
       let codecGriffinLim = try GriffinLim(stft: codec.frontEnd.stft)(linear, generator: Generator(seed: 0))
+      let level1 = codec.decodeAudio(frames: try codec.encodeFrames(reference), seed: 0)
 
       let mel = MelFilterbank(sampleRate: rate)
       let stftDistance = MultiResolutionSTFTLoss()
@@ -82,6 +85,7 @@ public struct CodecEvaluator {
                  referenceLogMelL1: logMelL1(griffinLim, reference),
                  referenceStftDistance: stftDistance(griffinLim, reference).item(),
                  codecMagnitudeGriffinLimLogMelL1: logMelL1(codecGriffinLim, reference.narrow(dim: 1, start: 0, length: codecGriffinLim.size(1))),
+                 level1LogMelL1: logMelL1(level1, reference.narrow(dim: 1, start: 0, length: level1.size(1))),
                  encodeRealTime: seconds / max((t1 - t0).seconds, 1e-9),
                  decodeRealTime: seconds / max((t2 - t1).seconds, 1e-9),
                  seamRatio: seamRatio, independentWindowSeamRatio: independent)
@@ -92,25 +96,26 @@ public struct CodecEvaluator {
   public static func table(_ rows: [Row], codecName: String) -> String {
     func f(_ x: Double, _ d: Int = 3) -> String { String(format: "%.\(d)f", x) }
     var lines = ["codec \(codecName): reconstruction (lower is better) and speed",
-                 "file                              seconds  log-mel L1  MR-STFT   | GL-32 log-mel L1  GL-32 MR-STFT | codec mag + GL-32 | encode ×RT  decode ×RT | seam flux: ours  original-style"]
+                 "file                              seconds  log-mel L1  MR-STFT   | GL-32 log-mel L1  GL-32 MR-STFT | codec mag + GL-32 | level 1 only | encode ×RT  decode ×RT | seam flux: ours  original-style"]
     func line(_ name: String, _ r: (Double, Double, Double, Double, Double, Double, Double), _ seams: (Double, Double),
-              _ magnitudeOnly: Double) -> String {
+              _ magnitudeOnly: Double, _ level1: Double) -> String {
       name.padding(toLength: 32, withPad: " ", startingAt: 0) + "  " + f(r.0, 1).leftPad(7) + "  "
         + f(r.1).leftPad(10) + "  " + f(r.2).leftPad(7) + "   | " + f(r.3).leftPad(16) + "  " + f(r.4).leftPad(13)
-        + " | " + f(magnitudeOnly).leftPad(17) + " | " + f(r.5, 1).leftPad(10) + "  " + f(r.6, 1).leftPad(10) + " | " + f(seams.0, 3).leftPad(15)
+        + " | " + f(magnitudeOnly).leftPad(17) + " | " + f(level1).leftPad(12) + " | " + f(r.5, 1).leftPad(10) + "  " + f(r.6, 1).leftPad(10) + " | " + f(seams.0, 3).leftPad(15)
         + "  " + f(seams.1, 3).leftPad(14)
     }
     for r in rows {
       lines.append(line(r.file, (r.seconds, r.logMelL1, r.stftDistance, r.referenceLogMelL1, r.referenceStftDistance,
                                  r.encodeRealTime, r.decodeRealTime), (r.seamRatio, r.independentWindowSeamRatio),
-                        r.codecMagnitudeGriffinLimLogMelL1))
+                        r.codecMagnitudeGriffinLimLogMelL1, r.level1LogMelL1))
     }
     let total = rows.reduce(0) { $0 + $1.seconds }
     func mean(_ k: KeyPath<Row, Double>) -> Double { rows.reduce(0) { $0 + $1[keyPath: k] * $1.seconds } / max(total, 1e-9) }
     lines.append(line("mean (\(rows.count) files)", (total, mean(\.logMelL1), mean(\.stftDistance), mean(\.referenceLogMelL1),
                                                     mean(\.referenceStftDistance), mean(\.encodeRealTime),
                                                     mean(\.decodeRealTime)),
-                     (mean(\.seamRatio), mean(\.independentWindowSeamRatio)), mean(\.codecMagnitudeGriffinLimLogMelL1)))
+                     (mean(\.seamRatio), mean(\.independentWindowSeamRatio)), mean(\.codecMagnitudeGriffinLimLogMelL1),
+                     mean(\.level1LogMelL1)))
     return lines.joined(separator: "\n")
   }
 }

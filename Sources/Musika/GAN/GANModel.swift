@@ -16,6 +16,13 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
   public var trainedSteps: Int
   /// Truncation used when none is asked for.
   public var defaultTruncation: Double
+  /// Gain applied to the decoded audio, in dB (absent: 0). It brings a model whose training audio
+  /// was quiet, or whose codec loses level on it, to a listening level; `musika export --gain-db`
+  /// sets it, and the model card says how it was measured.
+  public var outputGainDecibels: Double?
+
+  /// The linear factor of `outputGainDecibels`.
+  public var outputGain: Double { pow(10, (outputGainDecibels ?? 0) / 20) }
 
   public init(name: String, gan: GANConfig, conditioning: Conditioning = .none, codecFolder: String = "codec",
               trainedSteps: Int = 0, defaultTruncation: Double = 2.0) {
@@ -33,6 +40,9 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
         + "understands; update musika")
     }
     try gan.validate()
+    if let gain = outputGainDecibels, !gain.isFinite || abs(gain) > 60 {
+      throw MusikaError.invalidConfig("model '\(name)': outputGainDecibels \(gain) is outside -60…60 dB")
+    }
     guard gan.conditionChannels == conditioning.channelCount else {
       throw MusikaError.invalidConfig("model '\(name)': the GAN has \(gan.conditionChannels) condition channels "
         + "but the conditioning describes \(conditioning.channelCount)")

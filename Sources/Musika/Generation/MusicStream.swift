@@ -138,6 +138,7 @@ public final class MusicStream: @unchecked Sendable {
     try lock.withLock {
       applyPendingChanges()
       var audio = try decode(chunk: nextChunk)
+      if model.config.outputGain != 1 { audio = audio * model.config.outputGain }
       nextChunk += 1
       if skip > 0 {
         audio = audio.narrow(dim: 1, start: skip, length: audio.size(1) - skip)
