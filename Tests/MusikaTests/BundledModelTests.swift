@@ -70,6 +70,26 @@ struct BundledModelTests {
     #expect(try Data(contentsOf: plain) == Data(contentsOf: named))
   }
 
+  /// `musika info` without folders describes every bundled model and the codec; --json carries config.json.
+  @Test func infoReportsEachBundledConfig() throws {
+    let all = try runMusika(["info"])
+    #expect(all.status == 0, "\(all.stderr)")
+    for (name, _) in Self.generators {
+      let config = try GANModel.load(from: Self.folder.appendingPathComponent(name)).config
+      #expect(all.stdout.contains("model '\(config.name)'") && all.stdout.contains("\(config.trainedSteps) steps"),
+              "\(all.stdout)")
+    }
+    #expect(all.stdout.contains("codec '"), "\(all.stdout)")
+    #expect(all.stdout.contains("tempo (") && all.stdout.contains("note density ("))
+    let techno = try runMusika(["info", "--json", Self.folder.appendingPathComponent("techno").path])
+    #expect(techno.status == 0, "\(techno.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(techno.stdout.utf8)) as? [String: Any]
+    let config = object?["config"] as? [String: Any]
+    #expect(object?["kind"] as? String == "model" && config?["trainedSteps"] as? Int ?? 0 > 0, "\(techno.stdout)")
+    let wrong = try runMusika(["info", Self.folder.path])
+    #expect(wrong.status != 0 && wrong.stderr.contains("is neither a model folder"), "\(wrong.stderr)")
+  }
+
   /// The shipped codec must reconstruct audio it never saw far better than its untrained self.
   @Test func codecReconstructsFarBetterThanUntrained() throws {
     let folder = Self.folder.appendingPathComponent(Self.codecName)
