@@ -39,14 +39,9 @@ public final class StudioService: @unchecked Sendable {
   /// Model names: sub-folders holding a generator (or the folder's own name if it is a model).
   /// Codec-only folders, such as the bundled `models/codec`, are not models one can play.
   public func modelNames() -> [String] {
-    let fm = FileManager.default
-    func isModel(_ folder: URL) -> Bool {
-      fm.fileExists(atPath: folder.appendingPathComponent(GANModel.configFile).path)
-        && fm.fileExists(atPath: folder.appendingPathComponent(GANModel.generatorFile).path)
-    }
-    if isModel(modelsFolder) { return [modelsFolder.lastPathComponent] }
-    let entries = (try? fm.contentsOfDirectory(atPath: modelsFolder.path)) ?? []
-    return entries.filter { isModel(modelsFolder.appendingPathComponent($0)) }.sorted()
+    if GANModel.isModelFolder(modelsFolder) { return [modelsFolder.lastPathComponent] }
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: modelsFolder.path)) ?? []
+    return entries.filter { GANModel.isModelFolder(modelsFolder.appendingPathComponent($0)) }.sorted()
   }
 
   func folder(of name: String) -> URL {

@@ -33,8 +33,8 @@ extension MusikaCommand {
     @Option(help: "Comma-separated playback speeds to encode every file at, e.g. 0.88,0.94,1,1.06,1.12 (default: 1).",
             transform: { text in
               try text.split(separator: ",").map { part in
-                guard let value = Double(part.trimmingCharacters(in: .whitespaces)), (0.5...2).contains(value) else {
-                  throw ValidationError("--speeds: '\(part)' is not a speed between 0.5 and 2 (1 is the original).")
+                guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
+                  throw ValidationError("--speeds: '\(part)' is not a number (e.g. 0.9,1,1.1).")
                 }
                 return value
               }
@@ -44,8 +44,8 @@ extension MusikaCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-      if speeds.isEmpty || Set(speeds).count != speeds.count {
-        throw ValidationError("--speeds needs distinct values, e.g. 0.9,1,1.1 (got \(speeds)).")
+      do { try DatasetEncoder.validate(speeds: speeds) } catch MusikaError.invalidInput(let message) {
+        throw ValidationError("--speeds: \(message).")
       }
     }
 

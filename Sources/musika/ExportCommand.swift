@@ -31,20 +31,12 @@ extension MusikaCommand {
       let source = URL(fileURLWithPath: model)
       let target = URL(fileURLWithPath: output)
       let text = try card.map { try String(contentsOfFile: $0, encoding: .utf8) }
-      let isCodec = FileManager.default.fileExists(atPath: source.appendingPathComponent(SpectralCodec.weightsFile).path)
-        && !FileManager.default.fileExists(atPath: source.appendingPathComponent(GANModel.generatorFile).path)
-      if isCodec {
+      if SpectralCodec.isCodecFolder(source) {
         if gainDecibels != nil {
           throw ValidationError("--gain-db applies to models, and \(model) is a codec folder")
         }
-        let codec = try SpectralCodec.load(from: source)
         let kept = try? String(contentsOf: source.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
-        try AtomicFolder.write(target) { staging in
-          try codec.writeFiles(into: staging, dtype: precision.dtype)
-          if let card = text ?? kept {
-            try card.write(to: staging.appendingPathComponent(GANModel.cardFile), atomically: false, encoding: .utf8)
-          }
-        }
+        try SpectralCodec.load(from: source).save(to: target, dtype: precision.dtype, card: text ?? kept)
       } else {
         let loaded = try GANModel.load(from: source)
         var config = loaded.config

@@ -19,35 +19,32 @@ extension MusikaCommand {
     @Flag(help: "One JSON object per folder: path, kind, parameters, card title and its config.json.") var json = false
 
     func run() throws {
-      var paths = folders
-      if paths.isEmpty {
+      var urls = folders.map { URL(fileURLWithPath: $0) }
+      if urls.isEmpty {
         guard let bundled = BundledModels.folder() else {
           throw ValidationError("no folder given and no bundled models found (looked in $MUSIKA_MODELS, ./models "
             + "and beside the executable); pass a model folder, e.g. a training run's OUT_DIR/model")
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: bundled.path).sorted()
-        paths = names.map { bundled.appendingPathComponent($0).path }
-          .filter { FileManager.default.fileExists(atPath: URL(fileURLWithPath: $0).appendingPathComponent("config.json").path) }
+        urls = names.map { bundled.appendingPathComponent($0) }
+          .filter { GANModel.isModelFolder($0) || SpectralCodec.isCodecFolder($0) }
       }
-      for path in paths { try describe(URL(fileURLWithPath: path)) }
+      for folder in urls { try describe(folder) }
     }
 
     private func describe(_ folder: URL) throws {
-      let fm = FileManager.default
-      let isModel = fm.fileExists(atPath: folder.appendingPathComponent(GANModel.generatorFile).path)
-      let isCodec = fm.fileExists(atPath: folder.appendingPathComponent(SpectralCodec.weightsFile).path)
-      guard isModel || isCodec else {
+      let isModel = GANModel.isModelFolder(folder)
+      guard isModel || SpectralCodec.isCodecFolder(folder) else {
         throw ValidationError("\(folder.path) is neither a model folder (\(GANModel.generatorFile)) nor a codec folder "
           + "(\(SpectralCodec.weightsFile))")
       }
       let card = try? String(contentsOf: folder.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
       let title = card?.split(separator: "\n").first { $0.hasPrefix("# ") }.map { String($0.dropFirst(2)) }
-      let config = try Data(contentsOf: folder.appendingPathComponent(GANModel.configFile))
       if isModel {
         let model = try GANModel.load(from: folder)
         let c = model.config
         if json {
-          try printJSON(path: folder.path, kind: "model", parameters: model.generator.parameterCount, title: title, config: config)
+          try printJSON(folder, kind: "model", parameters: model.generator.parameterCount, title: title)
           return
         }
         print("\(folder.path): model '\(c.name)'")
@@ -67,7 +64,7 @@ extension MusikaCommand {
       } else {
         let codec = try SpectralCodec.load(from: folder)
         if json {
-          try printJSON(path: folder.path, kind: "codec", parameters: codec.parameterCount, title: title, config: config)
+          try printJSON(folder, kind: "codec", parameters: codec.parameterCount, title: title)
           return
         }
         print("\(folder.path): codec '\(codec.config.name)'")
@@ -78,8 +75,9 @@ extension MusikaCommand {
       print("  card         \(title ?? "none (no \(GANModel.cardFile))")")
     }
 
-    private func printJSON(path: String, kind: String, parameters: Int, title: String?, config: Data) throws {
-      let object: [String: Any] = ["path": path, "kind": kind, "parameters": parameters, "card": title ?? NSNull(),
+    private func printJSON(_ folder: URL, kind: String, parameters: Int, title: String?) throws {
+      let config = try Data(contentsOf: folder.appendingPathComponent(GANModel.configFile))
+      let object: [String: Any] = ["path": folder.path, "kind": kind, "parameters": parameters, "card": title ?? NSNull(),
                                    "config": try JSONSerialization.jsonObject(with: config)]
       print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
     }

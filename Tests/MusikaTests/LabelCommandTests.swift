@@ -24,6 +24,24 @@ struct LabelCommandTests {
     return Tensor.cat([mono, mono], dim: 0)
   }
 
+  /// 12 s click tracks written to ROOT/audio and encoded by `musika encode` (plus `extra`) with a
+  /// tiny untrained codec saved in ROOT/codec, into ROOT/latents.
+  private func encodeClicks(_ tracks: [(file: String, bpm: Double)], in root: URL, extra: [String] = []) throws
+    -> (audio: URL, codec: URL, latents: URL, result: (status: Int32, stdout: String, stderr: String)) {
+    let audio = root.appendingPathComponent("audio")
+    try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
+    for (file, bpm) in tracks {
+      try AudioFile.write(clicks(bpm: bpm, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent(file))
+    }
+    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
+    codec.initialize(seed: 1)
+    let codecFolder = root.appendingPathComponent("codec")
+    try codec.save(to: codecFolder)
+    let latents = root.appendingPathComponent("latents")
+    let result = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--threads", "1"] + extra)
+    return (audio, codecFolder, latents, result)
+  }
+
   @Test func analyzeFoldsTempiIntoTheAskedOctaveWindow() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-analyze-\(UUID())")
     defer { try? FileManager.default.removeItem(at: root) }
@@ -45,16 +63,7 @@ struct LabelCommandTests {
   @Test func labelsTempoAndDensityIntoTheManifestAndResumes() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-label-\(UUID())")
     defer { try? FileManager.default.removeItem(at: root) }
-    let audio = root.appendingPathComponent("audio")
-    try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
-    try AudioFile.write(clicks(bpm: 120, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent("a.wav"))
-    try AudioFile.write(clicks(bpm: 150, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent("b.flac"))
-    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
-    codec.initialize(seed: 1)
-    let codecFolder = root.appendingPathComponent("codec")
-    try codec.save(to: codecFolder)
-    let latents = root.appendingPathComponent("latents")
-    let encoded = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--threads", "1"])
+    let (_, _, latents, encoded) = try encodeClicks([("a.wav", 120), ("b.flac", 150)], in: root)
     #expect(encoded.status == 0, "\(encoded.stderr)")
 
     // No --audio: the manifest knows which folder was encoded.
@@ -91,16 +100,7 @@ struct LabelCommandTests {
   @Test func speedsMakeOneEncodingPerSpeedWithItsOwnTempo() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-speeds-\(UUID())")
     defer { try? FileManager.default.removeItem(at: root) }
-    let audio = root.appendingPathComponent("audio")
-    try FileManager.default.createDirectory(at: audio, withIntermediateDirectories: true)
-    try AudioFile.write(clicks(bpm: 120, seconds: 12), sampleRate: 44_100, to: audio.appendingPathComponent("a.wav"))
-    let codec = try SpectralCodec(config: SpectralCodecTests.tiny)
-    codec.initialize(seed: 1)
-    let codecFolder = root.appendingPathComponent("codec")
-    try codec.save(to: codecFolder)
-    let latents = root.appendingPathComponent("latents")
-    let encoded = try runMusika(["encode", audio.path, latents.path, "--codec", codecFolder.path, "--threads", "1",
-                                 "--speeds", "0.8,1,1.25"])
+    let (audio, codecFolder, latents, encoded) = try encodeClicks([("a.wav", 120)], in: root, extra: ["--speeds", "0.8,1,1.25"])
     #expect(encoded.status == 0, "\(encoded.stderr)")
     #expect(encoded.stdout.contains("3 encodings"))
     let labelled = try runMusika(["label", latents.path, "--threads", "1"])

@@ -31,9 +31,21 @@ extension SpectralCodec {
     return codec
   }
 
-  /// Saves the codec folder atomically; weights are stored as `dtype` (bf16 halves the size).
-  public func save(to folder: URL, dtype: DType = .float32, metadata: [String: String] = [:]) throws {
-    try AtomicFolder.write(folder) { try writeFiles(into: $0, dtype: dtype, metadata: metadata) }
+  /// Whether `folder` is a codec folder (a config and codec weights, no generator).
+  public static func isCodecFolder(_ folder: URL) -> Bool {
+    let fm = FileManager.default
+    return fm.fileExists(atPath: folder.appendingPathComponent(configFile).path)
+      && fm.fileExists(atPath: folder.appendingPathComponent(weightsFile).path)
+      && !GANModel.isModelFolder(folder)
+  }
+
+  /// Saves the codec folder atomically; weights are stored as `dtype` (bf16 halves the size), and
+  /// `card`, if given, as its MODEL_CARD.md.
+  public func save(to folder: URL, dtype: DType = .float32, metadata: [String: String] = [:], card: String? = nil) throws {
+    try AtomicFolder.write(folder) { staging in
+      try writeFiles(into: staging, dtype: dtype, metadata: metadata)
+      try card?.write(to: staging.appendingPathComponent(GANModel.cardFile), atomically: false, encoding: .utf8)
+    }
   }
 
   /// Writes `config.json` and `codec.safetensors` into an existing folder (a checkpoint's staging

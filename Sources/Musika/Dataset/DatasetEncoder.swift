@@ -26,13 +26,25 @@ public struct DatasetEncoder {
   public let speeds: [Double]
 
   public init(codec: SpectralCodec, codecName: String, codecFolder: URL? = nil, speeds: [Double] = [1]) throws {
-    guard !speeds.isEmpty, speeds.allSatisfy({ (0.5...2).contains($0) }), Set(speeds).count == speeds.count else {
-      throw MusikaError.invalidInput("speeds must be distinct values between 0.5 and 2 (got \(speeds))")
-    }
+    try Self.validate(speeds: speeds)
     self.codec = codec
     self.codecName = codecName
     self.codecFolder = codecFolder
     self.speeds = speeds
+  }
+
+  /// Speeds must be distinct and within 0.5–2 (beyond that, resampling leaves too little music).
+  /// The message names the offending value, for `--speeds` to prefix.
+  public static func validate(speeds: [Double]) throws {
+    guard !speeds.isEmpty else { throw MusikaError.invalidInput("no speed given; 1 is the original") }
+    var seen: Set<Double> = []
+    for speed in speeds {
+      let text = String(format: "%g", speed)
+      guard (0.5...2).contains(speed) else {
+        throw MusikaError.invalidInput("'\(text)' is not a speed between 0.5 and 2 (1 is the original)")
+      }
+      guard seen.insert(speed).inserted else { throw MusikaError.invalidInput("'\(text)' is given twice") }
+    }
   }
 
   /// The sample rate to read a file at so that, taken as `rate`, it plays at `speed`.

@@ -57,7 +57,7 @@ public struct DatasetLabeler {
     for index in manifest.entries.indices {
       let entry = manifest.entries[index]
       if !overwrite, entry.labels[Conditioning.tempoLabel] != nil, entry.labelSeries?[Conditioning.densityLabel] != nil {
-        progress(index + 1, total, .skipped(source: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed)))
+        progress(index + 1, total, .skipped(source: entry.displayName))
         continue
       }
       do {
@@ -71,9 +71,9 @@ public struct DatasetLabeler {
         manifest.entries[index].labels[Conditioning.tempoLabel] = tempo
         manifest.entries[index].labelSeries = (entry.labelSeries ?? [:]).merging([Conditioning.densityLabel: density]) { $1 }
         let mean = density.reduce(0, +) / Double(max(density.count, 1))
-        progress(index + 1, total, .labelled(source: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), tempo: tempo, meanDensity: mean))
+        progress(index + 1, total, .labelled(source: entry.displayName, tempo: tempo, meanDensity: mean))
       } catch {
-        progress(index + 1, total, .failed(source: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), reason: "\(error)"))
+        progress(index + 1, total, .failed(source: entry.displayName, reason: "\(error)"))
         continue
       }
       try manifest.save(to: dataset)

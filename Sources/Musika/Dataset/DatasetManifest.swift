@@ -22,6 +22,8 @@ public struct DatasetManifest: Codable, Sendable {
 
     /// Speed 1 when none was recorded.
     public var playbackSpeed: Double { speed ?? 1 }
+    /// How progress and errors name this encoding: the source, with its speed when not 1.
+    public var displayName: String { DatasetEncoder.displayName(source, speed: playbackSpeed) }
   }
 
   public struct Failure: Codable, Sendable, Equatable {

@@ -61,16 +61,19 @@ public struct CodecEvaluator {
       let t0 = clock.now
       let latents = try codec.encode(excerpt)
       let t1 = clock.now
-      let decoded = try codec.decode(latents, seed: 0)
+      // codec.decode, in its steps: the decoded magnitude is reused for the Griffin-Lim column.
+      let decodedSpectrogram = codec.decodeSpectrogram(try codec.decodeFrames(latents, seed: 0), seed: 0)
+      let decoded = codec.synthesize(magnitude: decodedSpectrogram.magnitude, phase: decodedSpectrogram.phase)
       let t2 = clock.now
       let reference = excerpt.narrow(dim: 1, start: 0, length: decoded.size(1))
       let seconds = Double(decoded.size(1)) / Double(rate)
 
       let magnitude = try codec.frontEnd.stft(reference).abs()
       let griffinLim = try GriffinLim(stft: codec.frontEnd.stft)(magnitude, generator: Generator(seed: 0))
-      let decodedMagnitude = codec.decodeSpectrogram(try codec.decodeFrames(latents, seed: 0), seed: 0).magnitude
-      let linear = codec.frontEnd.spectrum(magnitude: decodedMagnitude, phase: decodedMagnitude * 0).abs()
-      let codecGriffinLim = try GriffinLim(stft: codec.frontEnd.stft)(linear, generator: Generator(seed: 0))
+      // The codec's magnitude in linear units (spectrum at zero phase, its absolute value).
+      let codecMagnitude = codec.frontEnd.spectrum(magnitude: decodedSpectrogram.magnitude,
+                                                   phase: decodedSpectrogram.magnitude * 0).abs()
+      let codecGriffinLim = try GriffinLim(stft: codec.frontEnd.stft)(codecMagnitude, generator: Generator(seed: 0))
       let level1 = codec.decodeAudio(frames: try codec.encodeFrames(reference), seed: 0)
 
       let mel = MelFilterbank(sampleRate: rate)

@@ -108,6 +108,13 @@ public final class GANModel: @unchecked Sendable {
     try inference.withLock(body)
   }
 
+  /// Whether `folder` is a model folder (a config and a generator; a codec folder is not).
+  public static func isModelFolder(_ folder: URL) -> Bool {
+    let fm = FileManager.default
+    return fm.fileExists(atPath: folder.appendingPathComponent(configFile).path)
+      && fm.fileExists(atPath: folder.appendingPathComponent(generatorFile).path)
+  }
+
   public var sampleRate: Int { codec.config.sampleRate }
   /// Seconds of audio one latent vector stands for.
   public var secondsPerVector: Double { Double(codec.samplesPerVector) / Double(sampleRate) }

@@ -57,7 +57,7 @@ public final class LatentCorpus {
     for entry in manifest.entries {
       guard entry.vectors >= minimumVectors else {
         log(String(format: "skipping %@: %d vectors, shorter than one training crop (%d)",
-                   DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), entry.vectors, minimumVectors))
+                   entry.displayName, entry.vectors, minimumVectors))
         continue
       }
       let (latents, metadata) = try DatasetEncoder.readLatents(folder.appendingPathComponent(entry.latents))
@@ -67,7 +67,7 @@ public final class LatentCorpus {
         throw MusikaError.invalidInput("\(entry.latents): \(density.count) density labels for \(latents.size(1)) vectors; "
           + "run `musika label` again")
       }
-      items.append(Item(name: DatasetEncoder.displayName(entry.source, speed: entry.playbackSpeed), latents: latents, tempo: entry.labels[Conditioning.tempoLabel], density: density))
+      items.append(Item(name: entry.displayName, latents: latents, tempo: entry.labels[Conditioning.tempoLabel], density: density))
     }
     guard !items.isEmpty else {
       let seconds = Double(minimumVectors * (manifest.samplesPerVector ?? 4096)) / Double(manifest.sampleRate)
