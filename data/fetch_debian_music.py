@@ -7,6 +7,11 @@ SET is one of:
   electronic  warzone2100-music (electronic soundtrack; album.json BPMs are kept as hints: many are a
               default of 80, so `musika label` measures the tempo) and singularity-music
   mix         supertux-data, singularity-music and warzone2100-music: a general game-music mix
+  variety     more game soundtracks (space synth, rock, folk, orchestral, chiptune-like): naev-data,
+              hedgewars-data, supertuxkart-data, megaglest-data, freedroidrpg-data, extremetuxracer-data,
+              scorched3d-data, lincity-ng-data, xmoto-data, frozen-bubble-data (for codec training)
+  orchestral  orchestral and folk-orchestral scores: wesnoth-1.16-music, widelands-data, freeorion-data
+  heldout     planetblupi-music-ogg, which no bundled model trains on (codec evaluation)
 Each package is fetched with `apt-get download` (no install, no root needed) and unpacked with
 `dpkg -x`; audio files over 200 kB are copied to OUT_DIR/audio/PACKAGE/. OUT_DIR/licences/ keeps each
 package's copyright file, and OUT_DIR/manifest.json records per file its package, version, path in
@@ -27,6 +32,9 @@ import tempfile
 SETS = {
     "electronic": ["warzone2100-music", "singularity-music"],
     "mix": ["supertux-data", "singularity-music", "warzone2100-music"],
+    "variety": ["naev-data", "hedgewars-data", "supertuxkart-data", "megaglest-data", "freedroidrpg-data",
+                "extremetuxracer-data", "scorched3d-data", "lincity-ng-data", "xmoto-data", "frozen-bubble-data"],
+    "orchestral": ["wesnoth-1.16-music", "widelands-data", "freeorion-data"],
     # Music that no bundled model trained on, for evaluating codecs on unseen audio.
     "heldout": ["planetblupi-music-ogg"],
 }

@@ -49,8 +49,11 @@ extension MusikaCommand.Codec {
         """
     )
 
-    @Option(help: "Folder of training audio (WAV, FLAC, OGG, MP3…, sub-folders too).", transform: { URL(fileURLWithPath: $0) })
-    var audio: URL
+    @Option(help: ArgumentHelp("Folder of training audio (WAV, FLAC, OGG, MP3…, sub-folders too); repeat to combine folders.",
+                               discussion: "Every second of audio is equally likely to be drawn, whatever the file lengths. "
+                                 + "Resampled audio is cached in ~/.cache/musika/audio ($MUSIKA_CACHE/audio), so a resume loads in seconds."),
+            transform: { URL(fileURLWithPath: $0) })
+    var audio: [URL]
 
     @Option(name: .customLong("out"), help: "Output folder.", transform: { URL(fileURLWithPath: $0) })
     var output: URL
@@ -83,10 +86,24 @@ extension MusikaCommand.Codec {
     @Option(help: "Steps between audio/spectrogram samples.") var sampleEvery: Int?
     @Option(help: "Seed of initialisation, excerpts and noise.") var seed: UInt64?
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
+    @Option(help: ArgumentHelp("Precision of the convolutions: fp32 or bf16 (mixed precision; fixed at the start of a run).",
+                               discussion: "bf16 runs the convolutions in bfloat16 through oneDNN (fast on CPUs with "
+                                 + "AVX-512 BF16 or AMX); weights, gradients, optimiser and losses stay float32."))
+    var precision: String?
+    @Option(help: ArgumentHelp("What level 2's magnitude term compares with: spectrogram (the input's, default) or level1 (DEC's output through the true level-1 latents).",
+                               discussion: "With 'spectrogram', level 2 learns to reproduce the audio itself and may correct level 1's errors."))
+    var level2Target: String?
 
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
+      if audio.isEmpty { throw ValidationError("--audio: give at least one folder of training audio.") }
+      if let precision, !["fp32", "bf16"].contains(precision) {
+        throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)').")
+      }
+      if let level2Target, !["spectrogram", "level1"].contains(level2Target) {
+        throw ValidationError("--level2-target must be spectrogram or level1 (got '\(level2Target)').")
+      }
       if let level2Scale, !(0.01...2).contains(level2Scale) {
         throw ValidationError("--level2-scale must be between 0.01 and 2 (got \(level2Scale)); 0.25 is tiny's, 1 the original's.")
       }
@@ -125,8 +142,8 @@ extension MusikaCommand.Codec {
         CodecConfig.self, from: Data(contentsOf: output.appendingPathComponent("checkpoint/\(SpectralCodec.configFile)"))) {
         preset = saved  // the checkpoint fixes the architecture and rate
       }
-      report("loading audio from \(audio.path)…")
-      let corpus = try AudioCorpus(folder: audio, sampleRate: preset.sampleRate,
+      report("loading audio from \(audio.map(\.path).joined(separator: ", "))…")
+      let corpus = try AudioCorpus(folders: audio, sampleRate: preset.sampleRate,
                                    minimumSamples: STFT(nFFT: preset.nFFT, hop: preset.hop)
                                      .sampleCount(frames: max(options.level1Frames, options.level2Vectors * 16)),
                                    log: report)
@@ -144,6 +161,7 @@ extension MusikaCommand.Codec {
         report("codec '\(preset.name)': \(trainer.codec.parameterCount) parameters; \(options.totalSteps) steps")
       }
       let bar = ProgressLine()
+      StopRequest.install { name in report("\(name): stopping after this step (send it again to stop at once)") }
       try trainer.run(stopAfter: stopAfter, progress: { p in
         let losses = p.metrics.keys.sorted().filter { $0.hasSuffix("total") || $0.hasSuffix("stft") || $0.hasSuffix("l1") }
           .map { "\($0.split(separator: "/").last!) \(String(format: "%.4f", p.metrics[$0]!))" }
@@ -167,6 +185,8 @@ extension MusikaCommand.Codec {
       if let batch { options.batchSize = batch }
       if let lr { options.learningRate = lr; options.discriminatorLearningRate = lr }
       if let seed { options.seed = seed }
+      if let precision { options.precision = precision }
+      if let level2Target { options.level2MagnitudeTarget = level2Target }
     }
   }
 }

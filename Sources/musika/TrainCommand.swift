@@ -111,6 +111,7 @@ extension MusikaCommand {
           + "\(trainer.critic.parameterCount) parameters, \(conditioning.summary); \(options.steps) steps")
       }
       let bar = ProgressLine()
+      StopRequest.install { name in report("\(name): stopping after this step (send it again to stop at once)") }
       try trainer.run(stopAfter: stopAfter, progress: { p in
         let losses = ["critic", "generator", "r1_weight"].compactMap { key in
           p.metrics[key].map { "\(key) \(String(format: "%.3f", $0))" }

@@ -54,6 +54,10 @@ public final class CodecTrainer {
     discriminator = MultiResolutionDiscriminator(width: options.discriminatorWidth)
     codec.initialize(seed: options.seed)
     discriminator.initialize(seed: Seed.derive(options.seed, ["discriminator"]))
+    if options.precision == "bf16" {
+      codec.setComputeDType(.bfloat16)
+      discriminator.setComputeDType(.bfloat16)
+    }
     let params = codec.namedParameters()
     func group(_ prefixes: [String]) -> [(String, Tensor)] {
       params.filter { name, _ in prefixes.contains { name.hasPrefix($0) } }
@@ -211,7 +215,9 @@ public final class CodecTrainer {
     let x = corpus.excerpts(count: options.batchSize, length: stft.sampleCount(frames: frames), generator: stepGenerator)
     let noiseSeed = Seed.derive(options.seed, ["noise", .int(step)])
     let (latents, targetMagnitude) = try withNoGrad {
-      let z = codec.encoder(try codec.frontEnd.analyze(x))
+      let spectrogram = try codec.frontEnd.analyze(x)
+      let z = codec.encoder(spectrogram)
+      guard options.level2MagnitudeTarget == "level1" else { return (z, spectrogram) }
       codec.decoder.seedRandomness(noiseSeed)
       return (z, codec.decoder.unclipped(z).magnitude)
     }
@@ -280,8 +286,12 @@ public final class CodecTrainer {
       progress(Progress(step: step, totalSteps: options.totalSteps, stage: trainedStage, metrics: metrics,
                         stepsPerSecond: rate, secondsRemaining: Double(options.totalSteps - step) / max(rate, 1e-9)))
       if step % options.sampleEvery == 0 || step == options.totalSteps { try writeSample(log: log) }
-      if step % options.checkpointEvery == 0 || step == end {
+      if step % options.checkpointEvery == 0 || step == end || StopRequest.isRequested {
         try saveCheckpoint(elapsed: elapsedBefore + (clock.now - started).seconds)
+      }
+      if StopRequest.isRequested, step < end {
+        log("stopped at step \(step) on request; the checkpoint is saved, run the same command to resume")
+        return
       }
     }
     if step >= options.totalSteps {
@@ -327,7 +337,7 @@ public final class CodecTrainer {
   public func writeSample(log: (String) -> Void = { _ in }) throws {
     let folder = output.appendingPathComponent("samples")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let source = corpus.items[0].samples
+    let source = corpus.items[0].samples.to(dtype: .float32)
     let length = min(source.size(1), 3 * corpus.sampleRate)
     let excerpt = source.narrow(dim: 1, start: (source.size(1) - length) / 2, length: length)
     codec.eval()

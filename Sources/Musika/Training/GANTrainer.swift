@@ -251,8 +251,12 @@ public final class GANTrainer {
       }
       progress(Progress(step: step, totalSteps: options.steps, metrics: metrics, stepsPerSecond: rate,
                         secondsRemaining: Double(options.steps - step) / max(rate, 1e-9)))
-      if step % options.checkpointEvery == 0 || step == end {
+      if step % options.checkpointEvery == 0 || step == end || StopRequest.isRequested {
         try saveCheckpoint(elapsed: elapsedBefore + (clock.now - started).seconds)
+      }
+      if StopRequest.isRequested, step < end {
+        log("stopped at step \(step) on request; the checkpoint is saved, run the same command to resume")
+        return
       }
       if step % options.sampleEvery == 0 || step == options.steps { try writeSample(log: log) }
     }

@@ -25,6 +25,9 @@ public final class Conv1d: Module, Layer {
   @OptionalParameter public var bias: Tensor?
   public let kernel: Int
   public let config: Conv1dConfig
+  /// Mixed precision: when set, input, weight and bias are cast to this type for the convolution and
+  /// the result back to the input's type; the parameters (and their gradients) stay in their own type.
+  public var computeDType: DType?
 
   public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, _ config: Conv1dConfig = .init()) {
     precondition(inChannels % config.groups == 0 && outChannels % config.groups == 0,
@@ -47,6 +50,11 @@ public final class Conv1d: Module, Layer {
     // libtorch pads symmetrically; the asymmetric remainder is padded explicitly.
     let common = min(left, right)
     let input = left == right ? x : x.pad([left - common, right - common])
+    if let compute = computeDType, compute != x.dtype {
+      return input.to(dtype: compute).conv1d(weight.to(dtype: compute), bias: bias?.to(dtype: compute),
+                                             stride: config.stride, padding: common, dilation: config.dilation,
+                                             groups: config.groups).to(dtype: x.dtype)
+    }
     return input.conv1d(weight, bias: bias, stride: config.stride, padding: common, dilation: config.dilation,
                         groups: config.groups)
   }

@@ -37,6 +37,8 @@ public final class ConvTranspose1d: Module, Layer {
   @OptionalParameter public var bias: Tensor?
   public let kernel: Int
   public let config: ConvTranspose1dConfig
+  /// Mixed precision, as `Conv1d.computeDType`.
+  public var computeDType: DType?
 
   public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, _ config: ConvTranspose1dConfig = .init()) {
     precondition(inChannels % config.groups == 0 && outChannels % config.groups == 0,
@@ -52,6 +54,14 @@ public final class ConvTranspose1d: Module, Layer {
   }
 
   public func callAsFunction(_ x: Tensor) -> Tensor {
+    if let compute = computeDType, compute != x.dtype {
+      return transposed(x.to(dtype: compute), weight: weight.to(dtype: compute), bias: bias?.to(dtype: compute))
+        .to(dtype: x.dtype)
+    }
+    return transposed(x, weight: weight, bias: bias)
+  }
+
+  private func transposed(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let c = config
     switch c.padding {
     case .valid:

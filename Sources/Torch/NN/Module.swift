@@ -83,6 +83,14 @@ open class Module {
   public func eval() { train(false) }
 
   /// Makes every parameter trainable or frozen.
+  /// Mixed precision for every convolution inside: computed in `dtype` (nil: in the parameters' type).
+  public func setComputeDType(_ dtype: DType?) {
+    for (_, module) in namedModules() {
+      if let conv = module as? Conv1d { conv.computeDType = dtype }
+      if let conv = module as? ConvTranspose1d { conv.computeDType = dtype }
+    }
+  }
+
   public func setRequiresGrad(_ flag: Bool) {
     for p in parameters { p.requiresGrad = flag }
   }
