@@ -42,7 +42,7 @@ extension MusikaCommand.Codec {
         Stage 1 trains the level-1 autoencoder (ENC + DEC) on log-magnitude L1, a multi-resolution STFT \
         loss on the re-synthesised waveform, and (from --adversarial-start) spectrogram critics with \
         feature matching; stage 2 trains the level-2 autoencoder (ENC2 + DEC2) with level 1 frozen. \
-        OUT_DIR gets checkpoint/ (also usable as --codec), metrics.jsonl, samples/ (WAV + PNG every \
+        OUT_DIR gets checkpoints/latest/ (also usable as --codec; checkpoints/step-N/ kept every --milestone-every steps), metrics.jsonl, samples/ (WAV + PNG every \
         --sample-every steps) and, at the end, codec/. Interrupt at any time; run the same command again \
         to continue exactly where the last checkpoint left off. Raise --level1-steps/--level2-steps on a \
         resume to train longer.
@@ -83,6 +83,7 @@ extension MusikaCommand.Codec {
     @Option(help: "Learning rate of the autoencoders.") var lr: Double?
     @Option(help: "Level-1 step at which the adversarial losses start (may be changed on resume).") var adversarialStart: Int?
     @Option(help: "Steps between checkpoints.") var checkpointEvery: Int?
+    @Option(help: "Steps between milestone checkpoints kept for good (checkpoints/step-N).") var milestoneEvery: Int?
     @Option(help: "Steps between audio/spectrogram samples.") var sampleEvery: Int?
     @Option(help: "Seed of initialisation, excerpts and noise.") var seed: UInt64?
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
@@ -93,6 +94,10 @@ extension MusikaCommand.Codec {
     @Option(help: ArgumentHelp("What level 2's magnitude term compares with: spectrogram (the input's, default) or level1 (DEC's output through the true level-1 latents).",
                                discussion: "With 'spectrogram', level 2 learns to reproduce the audio itself and may correct level 1's errors."))
     var level2Target: String?
+    @Option(help: ArgumentHelp("Weight of the log-mel L1 on the decoders' magnitude (default 0: off).",
+                               discussion: "The measure codec eval reports; it weighs the low bands, where pitch is heard, "
+                                 + "as the ear does, where the linear-bin L1 spends most of its weight above 4 kHz."))
+    var melWeight: Double?
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -117,8 +122,8 @@ extension MusikaCommand.Codec {
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
-      let checkpointState = output.appendingPathComponent("checkpoint/trainer.json")
-      let resuming = FileManager.default.fileExists(atPath: checkpointState.path)
+      let savedConfig = try CodecTrainer.savedConfig(output: output)
+      let resuming = savedConfig != nil
       var options = CodecTrainingOptions()
       apply(to: &options, resuming: false)
       var preset = config.config
@@ -138,10 +143,7 @@ extension MusikaCommand.Codec {
         preset.latentDecoderWidths = scaled.latentDecoderWidths
         preset.name += String(format: "-l2x%g", level2Scale)
       }
-      if resuming, let saved = try? JSONDecoder().decode(
-        CodecConfig.self, from: Data(contentsOf: output.appendingPathComponent("checkpoint/\(SpectralCodec.configFile)"))) {
-        preset = saved  // the checkpoint fixes the architecture and rate
-      }
+      if let savedConfig { preset = savedConfig }  // the checkpoint fixes the architecture and rate
       report("loading audio from \(audio.map(\.path).joined(separator: ", "))…")
       let corpus = try AudioCorpus(folders: audio, sampleRate: preset.sampleRate,
                                    minimumSamples: STFT(nFFT: preset.nFFT, hop: preset.hop)
@@ -150,7 +152,8 @@ extension MusikaCommand.Codec {
       report(String(format: "%d files, %.1f minutes of audio", corpus.items.count, corpus.totalSeconds / 60))
       let trainer: CodecTrainer
       if resuming {
-        trainer = try CodecTrainer.resume(output: output, corpus: corpus) { apply(to: &$0, resuming: true) }
+        trainer = try CodecTrainer.resume(output: output, corpus: corpus, extend: { apply(to: &$0, resuming: true) },
+                                          log: report)
         report("resuming at step \(trainer.step) of \(trainer.options.totalSteps)")
       } else {
         trainer = try CodecTrainer(config: preset, options: options, corpus: corpus, output: output)
@@ -165,18 +168,21 @@ extension MusikaCommand.Codec {
       try trainer.run(stopAfter: stopAfter, progress: { p in
         let losses = p.metrics.keys.sorted().filter { $0.hasSuffix("total") || $0.hasSuffix("stft") || $0.hasSuffix("l1") }
           .map { "\($0.split(separator: "/").last!) \(String(format: "%.4f", p.metrics[$0]!))" }
-        bar.update("level \(p.stage)  step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
+        let stage = p.step <= trainer.options.level1Steps ? 1 : 2
+        bar.update("level \(stage)  step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
           + String(format: "%.2f steps/s  ETA %@", p.stepsPerSecond, ProgressLine.duration(p.secondsRemaining)),
           force: p.step == p.totalSteps)
       }, log: { bar.log($0) })
       bar.finish()
-      print(output.appendingPathComponent(trainer.step >= trainer.options.totalSteps ? "codec" : "checkpoint").path)
+      print(trainer.step >= trainer.options.totalSteps ? output.appendingPathComponent("codec").path
+              : trainer.checkpoints.latest.path)
     }
 
     private func apply(to options: inout CodecTrainingOptions, resuming: Bool) {
       if let level1Steps { options.level1Steps = level1Steps }
       if let level2Steps { options.level2Steps = level2Steps }
       if let checkpointEvery { options.checkpointEvery = checkpointEvery }
+      if let milestoneEvery { options.milestoneEvery = milestoneEvery }
       if let sampleEvery { options.sampleEvery = sampleEvery }
       // May change on resume too: to postpone (or skip, with a value past --level1-steps) the
       // adversarial stage, which costs several times the reconstruction losses on a CPU.
@@ -187,6 +193,7 @@ extension MusikaCommand.Codec {
       if let seed { options.seed = seed }
       if let precision { options.precision = precision }
       if let level2Target { options.level2MagnitudeTarget = level2Target }
+      if let melWeight { options.melWeight = melWeight }
     }
   }
 }

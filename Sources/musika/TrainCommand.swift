@@ -41,7 +41,7 @@ extension MusikaCommand {
         the original: hinge loss with an adaptive R1 penalty, Adam (0.5, 0.999), an EMA of the generator \
         updated every step — but each sample gets its own crop phase and left/right swap. \
         --condition tempo and/or density trains a conditioned model from the labels `musika label` wrote \
-        into the manifest. OUT_DIR gets checkpoint/ (everything needed to resume), model/ (the EMA \
+        into the manifest. OUT_DIR gets checkpoints/latest/ (everything needed to resume; checkpoints/step-N/ kept every --milestone-every steps), model/ (the EMA \
         generator with its codec, usable by `musika generate --model` at any time), metrics.jsonl and \
         samples/ (WAV + spectrogram PNG every --sample-every steps). Interrupt at any time and run the \
         same command again to continue exactly; raise --steps on a resume to train longer. A NaN rolls \
@@ -72,6 +72,7 @@ extension MusikaCommand {
     @Option(help: "Crops per step.") var batch: Int?
     @Option(help: "Learning rate of generator and critic.") var lr: Double?
     @Option(help: "Steps between checkpoints (and refreshes of OUT_DIR/model).") var checkpointEvery: Int?
+    @Option(help: "Steps between milestone checkpoints kept for good (checkpoints/step-N).") var milestoneEvery: Int?
     @Option(help: "Steps between audio/spectrogram samples.") var sampleEvery: Int?
     @Option(help: "Seed of initialisation, crops, coordinates and noise.") var seed: UInt64?
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
@@ -99,7 +100,8 @@ extension MusikaCommand {
           throw ValidationError("\(output.path) holds a run conditioned on \(saved.model.conditioning.summary); "
             + "its conditions cannot change on resume (use a new --out).")
         }
-        trainer = try GANTrainer.resume(output: output, corpus: corpus, codec: codec) { apply(to: &$0, resuming: true) }
+        trainer = try GANTrainer.resume(output: output, corpus: corpus, codec: codec,
+                                        extend: { apply(to: &$0, resuming: true) }, log: report)
         report("resuming at step \(trainer.step) of \(trainer.options.steps)")
       } else {
         var options = GANTrainingOptions()
@@ -140,6 +142,7 @@ extension MusikaCommand {
     private func apply(to options: inout GANTrainingOptions, resuming: Bool) {
       if let steps { options.steps = steps }
       if let checkpointEvery { options.checkpointEvery = checkpointEvery }
+      if let milestoneEvery { options.milestoneEvery = milestoneEvery }
       if let sampleEvery { options.sampleEvery = sampleEvery }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
       if let batch { options.batchSize = batch }

@@ -7,7 +7,7 @@ import Torch
 /// Samples are kept in float16 (half the memory of float32; its 11-bit mantissa leaves quantisation
 /// noise about 66 dB under the signal at every level), so 20 hours of stereo 44.1 kHz audio take
 /// 6.4 GB. Decoding and resampling a large corpus takes minutes, so each file's resampled samples
-/// are cached on disk (`AudioCorpus.cacheFolder`), keyed by path, size, modification time and rate:
+/// are cached on disk (`AudioCorpus.defaultCacheFolder`), keyed by path, size, modification time and rate:
 /// the next run, or the resume of this one, loads in seconds.
 public final class AudioCorpus {
   public struct Item {
@@ -24,7 +24,7 @@ public final class AudioCorpus {
   private let cumulativeSamples: [Int]
 
   /// Where resampled audio is cached: `$MUSIKA_CACHE/audio`, else `~/.cache/musika/audio`.
-  public static var cacheFolder: URL {
+  public static var defaultCacheFolder: URL {
     if let root = ProcessInfo.processInfo.environment["MUSIKA_CACHE"], !root.isEmpty {
       return URL(fileURLWithPath: root).appendingPathComponent("audio")
     }
@@ -33,7 +33,7 @@ public final class AudioCorpus {
 
   /// Loads every audio file under `folders` that holds at least `minimumSamples` samples. With more than
   /// one folder, sources are named `FOLDER/relative/path`.
-  public init(folders: [URL], sampleRate: Int, minimumSamples: Int, useCache: Bool = true,
+  public init(folders: [URL], sampleRate: Int, minimumSamples: Int, cache: URL? = AudioCorpus.defaultCacheFolder,
               log: (String) -> Void = { _ in }) throws {
     var items: [Item] = []
     var failures: [(String, String)] = []
@@ -44,7 +44,7 @@ public final class AudioCorpus {
       for (index, relative) in files.enumerated() {
         let source = folders.count > 1 ? folder.lastPathComponent + "/" + relative : relative
         do {
-          let samples = try Self.load(folder.appendingPathComponent(relative), sampleRate: sampleRate, useCache: useCache)
+          let samples = try Self.load(folder.appendingPathComponent(relative), sampleRate: sampleRate, cache: cache)
           guard samples.size(1) >= minimumSamples else {
             failures.append((source, "\(samples.size(1)) samples, shorter than one training excerpt (\(minimumSamples))"))
             continue
@@ -71,9 +71,9 @@ public final class AudioCorpus {
     cumulativeSamples = items.map { sum += $0.samples.size(1); return sum }
   }
 
-  public convenience init(folder: URL, sampleRate: Int, minimumSamples: Int, useCache: Bool = true,
+  public convenience init(folder: URL, sampleRate: Int, minimumSamples: Int, cache: URL? = AudioCorpus.defaultCacheFolder,
                           log: (String) -> Void = { _ in }) throws {
-    try self.init(folders: [folder], sampleRate: sampleRate, minimumSamples: minimumSamples, useCache: useCache, log: log)
+    try self.init(folders: [folder], sampleRate: sampleRate, minimumSamples: minimumSamples, cache: cache, log: log)
   }
 
   public var totalSeconds: Double { Double(cumulativeSamples.last ?? 0) / Double(sampleRate) }
@@ -107,9 +107,9 @@ public final class AudioCorpus {
 
   // MARK: The resampled-audio cache
 
-  /// (2, samples) float16 at `sampleRate`, from the cache when it holds this version of the file.
-  static func load(_ url: URL, sampleRate: Int, useCache: Bool) throws -> Tensor {
-    guard useCache, let key = cacheKey(url, sampleRate: sampleRate) else {
+  /// (2, samples) float16 at `sampleRate`, from `cacheFolder` when it holds this version of the file.
+  static func load(_ url: URL, sampleRate: Int, cache cacheFolder: URL?) throws -> Tensor {
+    guard let cacheFolder, let key = cacheKey(url, sampleRate: sampleRate) else {
       return try AudioFile.read(url, sampleRate: sampleRate).samples.to(dtype: .float16)
     }
     let cached = cacheFolder.appendingPathComponent(key + ".f16")

@@ -15,13 +15,10 @@ import Torch
 ///
 /// Every random choice of step k (excerpts, noise) derives from (seed, k), so a checkpoint needs only
 /// weights, optimiser states and k to resume exactly where an uninterrupted run would be.
-public final class CodecTrainer {
-  public struct Checkpoint {
-    public static let folderName = "checkpoint"
-    static let stateFile = "trainer.json"
-    static let discriminatorFile = "discriminator.safetensors"
-    static let optimizerFile = "optimizer.safetensors"
-  }
+public final class CodecTrainer: TrainingTask {
+  static let stateFile = "trainer.json"
+  static let discriminatorFile = "discriminator.safetensors"
+  static let optimizerFile = "optimizer.safetensors"
 
   struct State: Codable {
     var formatVersion = 1
@@ -42,7 +39,11 @@ public final class CodecTrainer {
   let level2Optimizer: Adam
   let discriminatorOptimizer: Adam
   private let stftLoss = MultiResolutionSTFTLoss()
+  private let melLoss: LogMelLoss
   private var elapsedBefore: Double = 0
+  public let checkpoints: CheckpointStore
+  public var totalSteps: Int { options.totalSteps }
+  public var schedule: TrainingSchedule { options.schedule }
 
   /// A new training run (the output folder must not hold a checkpoint yet).
   public init(config: CodecConfig, options: CodecTrainingOptions, corpus: AudioCorpus, output: URL) throws {
@@ -51,6 +52,8 @@ public final class CodecTrainer {
     self.options = options
     self.corpus = corpus
     self.output = output
+    checkpoints = CheckpointStore(run: output, kind: "codec")
+    melLoss = LogMelLoss(frontEnd: codec.frontEnd, sampleRate: config.sampleRate)
     discriminator = MultiResolutionDiscriminator(width: options.discriminatorWidth)
     codec.initialize(seed: options.seed)
     discriminator.initialize(seed: Seed.derive(options.seed, ["discriminator"]))
@@ -70,17 +73,33 @@ public final class CodecTrainer {
                                   beta1: options.beta1, beta2: options.beta2)
   }
 
-  /// Continues the run saved in `output/checkpoint`; `extend` may raise the step totals.
-  public static func resume(output: URL, corpus: AudioCorpus,
-                            extend: (inout CodecTrainingOptions) -> Void = { _ in }) throws -> CodecTrainer {
-    let folder = output.appendingPathComponent(Checkpoint.folderName)
+  /// Continues the run saved in `output/checkpoints` (its newest intact checkpoint); `extend` may
+  /// raise the step totals.
+  public static func resume(output: URL, corpus: AudioCorpus, extend: (inout CodecTrainingOptions) -> Void = { _ in },
+                            log: (String) -> Void = { _ in }) throws -> CodecTrainer {
+    let folder = try CheckpointStore(run: output, kind: "codec").folderToResume(log: log)
     var options = try readState(folder).options
     extend(&options)
-    let config = try JSONDecoder().decode(CodecConfig.self,
-                                          from: Data(contentsOf: folder.appendingPathComponent(SpectralCodec.configFile)))
+    let config = try readConfig(folder)
     let trainer = try CodecTrainer(config: config, options: options, corpus: corpus, output: output)
-    try trainer.restoreCheckpoint()
+    trainer.elapsedBefore = try trainer.restoreCheckpoint(from: folder)
     return trainer
+  }
+
+  /// The architecture of a saved run (to learn it before resuming).
+  public static func savedConfig(output: URL) throws -> CodecConfig? {
+    let store = CheckpointStore(run: output, kind: "codec")
+    guard store.exists else { return nil }
+    return try readConfig(store.folderToResume())
+  }
+
+  private static func readConfig(_ folder: URL) throws -> CodecConfig {
+    let url = folder.appendingPathComponent(SpectralCodec.configFile)
+    do {
+      return try JSONDecoder().decode(CodecConfig.self, from: Data(contentsOf: url))
+    } catch {
+      throw MusikaError.invalidInput("\(url.path) is missing or damaged (\(error)); delete the run folder to start over")
+    }
   }
 
   /// Starts this (new) run at level 2 on the encoder and decoder of a trained codec, which stay
@@ -100,27 +119,24 @@ public final class CodecTrainer {
     codec.train()
   }
 
-  private var checkpointFolder: URL { output.appendingPathComponent(Checkpoint.folderName) }
-
   private static func readState(_ folder: URL) throws -> State {
-    let url = folder.appendingPathComponent(Checkpoint.stateFile)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw MusikaError.invalidInput("\(folder.deletingLastPathComponent().path) has no checkpoint to resume "
-        + "(\(url.path) is missing)")
+    let url = folder.appendingPathComponent(stateFile)
+    do {
+      return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
+    } catch {
+      throw MusikaError.invalidInput("\(url.path) is missing or damaged (\(error)); delete the run folder to start over")
     }
-    return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
   }
 
-  /// Loads weights, critic, optimiser states, learning rates and the step from `output/checkpoint`
-  /// into this trainer, in place (resume and divergence roll-back).
-  private func restoreCheckpoint() throws {
-    let folder = checkpointFolder
+  /// Loads weights, critic, optimiser states, learning rates and the step from a checkpoint folder
+  /// into this trainer, in place (resume and divergence roll-back); returns the training time it had.
+  public func restoreCheckpoint(from folder: URL) throws -> Double {
     let state = try Self.readState(folder)
     try withNoGrad {
       try codec.load(Safetensors.read(folder.appendingPathComponent(SpectralCodec.weightsFile)).tensors)
-      try discriminator.load(Safetensors.read(folder.appendingPathComponent(Checkpoint.discriminatorFile)).tensors)
+      try discriminator.load(Safetensors.read(folder.appendingPathComponent(Self.discriminatorFile)).tensors)
     }
-    let optimizers = try Safetensors.read(folder.appendingPathComponent(Checkpoint.optimizerFile)).tensors
+    let optimizers = try Safetensors.read(folder.appendingPathComponent(Self.optimizerFile)).tensors
     for (prefix, optimizer) in namedOptimizers {
       let part = optimizers.filter { $0.key.hasPrefix(prefix + ".") }
       try optimizer.loadState(Dictionary(uniqueKeysWithValues: part.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
@@ -129,8 +145,8 @@ public final class CodecTrainer {
     level2Optimizer.learningRate = state.learningRate
     discriminatorOptimizer.learningRate = state.discriminatorLearningRate
     step = state.step
-    elapsedBefore = state.elapsedSeconds
     codec.train()
+    return state.elapsedSeconds
   }
 
   private var namedOptimizers: [(String, Adam)] {
@@ -169,6 +185,11 @@ public final class CodecTrainer {
     let spectralLoss = stftLoss(interior(y), interior(x))
     var loss = magnitudeLoss * options.magnitudeWeight + spectralLoss * options.stftWeight
     var metrics = ["level1/magnitude_l1": magnitudeLoss.item(), "level1/stft": spectralLoss.item()]
+    if options.melWeight > 0 {
+      let mel = melLoss(magnitude.clamp(min: -1, max: 1), target)
+      loss = loss + mel * options.melWeight
+      metrics["level1/log_mel_l1"] = mel.item()
+    }
 
     if step >= options.adversarialStart {
       // Critic update on the detached reconstruction.
@@ -227,109 +248,65 @@ public final class CodecTrainer {
     let magnitude = codec.decoder.unclipped(rebuilt).magnitude
     let latentLoss = (rebuilt - latents).abs().mean()
     let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
-    let loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
+    var loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
+    var metrics = ["level2/latent_l1": latentLoss.item(), "level2/magnitude_l1": magnitudeLoss.item()]
+    if options.melWeight > 0 {
+      let mel = melLoss(magnitude.clamp(min: -1, max: 1), targetMagnitude)
+      loss = loss + mel * options.melWeight
+      metrics["level2/log_mel_l1"] = mel.item()
+    }
     level2Optimizer.zeroGrad()
     codec.decoder.zeroGrad()
     loss.backward()
     try level2Optimizer.update()
-    return ["level2/latent_l1": latentLoss.item(), "level2/magnitude_l1": magnitudeLoss.item(),
-            "level2/total": loss.item()]
+    metrics["level2/total"] = loss.item()
+    return metrics
   }
 
   // MARK: The loop
 
-  public struct Progress: Sendable {
-    public let step: Int
-    public let totalSteps: Int
-    public let stage: Int
-    public let metrics: [String: Double]
-    public let stepsPerSecond: Double
-    public let secondsRemaining: Double
+  public func logFields() -> [(String, String)] { [("stage", "\(step <= options.level1Steps ? 1 : 2)")] }
+
+  public func scaleLearningRates(by factor: Double) -> Double {
+    for (_, optimizer) in namedOptimizers { optimizer.learningRate *= factor }
+    return level1Optimizer.learningRate
   }
 
-  /// Trains until `options.totalSteps` (or `stopAfter` more steps), checkpointing, logging metrics to
-  /// `metrics.jsonl` and writing audio/spectrogram samples to `samples/`. On divergence (a NaN or
-  /// infinite loss) it reloads the last checkpoint, halves the learning rates, says so, and goes on.
-  public func run(stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws {
-    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-    let metricsLog = MetricsLog(url: output.appendingPathComponent("metrics.jsonl"))
-    try metricsLog.trim(after: step)
-    let end = min(options.totalSteps, stopAfter.map { step + $0 } ?? Int.max)
-    let clock = ContinuousClock()
-    let started = clock.now
-    let firstStep = step
-    var recoveries = 0
+  /// Trains until `options.totalSteps` (or `stopAfter` more steps) in `TrainingLoop`: checkpoints in
+  /// `output/checkpoints`, metrics in `metrics.jsonl`, audio/spectrogram samples in `samples/`, the
+  /// finished codec in `output/codec`.
+  @discardableResult
+  public func run(stopAfter: Int? = nil, progress: (TrainingProgress) -> Void = { _ in },
+                  log: (String) -> Void = { _ in }) throws -> TrainingLoop.Outcome {
     codec.train()
-    while step < end {
-      let metrics: [String: Double]
-      let trainedStage = stage
-      do {
-        metrics = try trainStep()
-        recoveries = 0
-      } catch let error as MusikaError {
-        guard case .trainingDiverged = error else { throw error }
-        recoveries += 1
-        guard recoveries <= 3,
-              FileManager.default.fileExists(atPath: checkpointFolder.appendingPathComponent(Checkpoint.stateFile).path)
-        else { throw error }
-        try rollBack(log: log, reason: "\(error)")
-        continue
-      }
-      let done = step - firstStep
-      let seconds = (clock.now - started).seconds
-      let rate = Double(done) / max(seconds, 1e-9)
-      if step % options.logEvery == 0 || step == end {
-        try metricsLog.append(step: step, fields: [("stage", "\(trainedStage)"),
-                                                   ("elapsed", String(format: "%.2f", elapsedBefore + seconds))],
-                              metrics: metrics)
-      }
-      progress(Progress(step: step, totalSteps: options.totalSteps, stage: trainedStage, metrics: metrics,
-                        stepsPerSecond: rate, secondsRemaining: Double(options.totalSteps - step) / max(rate, 1e-9)))
-      if step % options.sampleEvery == 0 || step == options.totalSteps { try writeSample(log: log) }
-      if step % options.checkpointEvery == 0 || step == end || StopRequest.isRequested {
-        try saveCheckpoint(elapsed: elapsedBefore + (clock.now - started).seconds)
-      }
-      if StopRequest.isRequested, step < end {
-        log("stopped at step \(step) on request; the checkpoint is saved, run the same command to resume")
-        return
-      }
-    }
-    if step >= options.totalSteps {
-      try codec.save(to: output.appendingPathComponent("codec"), metadata: ["steps": String(step)])
-      log("trained codec: \(output.appendingPathComponent("codec").path)")
-    }
+    return try TrainingLoop.run(self, stopAfter: stopAfter, elapsedBefore: elapsedBefore, progress: progress, log: log)
   }
 
-  private func rollBack(log: (String) -> Void, reason: String) throws {
-    let rate = level1Optimizer.learningRate / 2
-    let criticRate = discriminatorOptimizer.learningRate / 2
-    try restoreCheckpoint()
-    level1Optimizer.learningRate = rate
-    level2Optimizer.learningRate = rate
-    discriminatorOptimizer.learningRate = criticRate
-    log("\(reason): rolled back to the checkpoint at step \(step) and halved the learning rate to \(rate)")
+  public func finish(log: (String) -> Void) throws {
+    try codec.save(to: output.appendingPathComponent("codec"), metadata: ["steps": String(step)])
+    log("trained codec: \(output.appendingPathComponent("codec").path)")
   }
 
   // MARK: Files
 
-  /// Saves weights, critic, optimiser states and the step to `output/checkpoint`, atomically.
-  public func saveCheckpoint(elapsed: Double? = nil) throws {
+  /// Writes weights, critic, optimiser states and the step into a checkpoint folder (staged by
+  /// `CheckpointStore`, which makes it appear atomically). The folder also serves as `--codec`.
+  public func writeCheckpoint(into folder: URL, elapsed: Double) throws {
     let state = State(step: step, options: options, learningRate: level1Optimizer.learningRate,
-                      discriminatorLearningRate: discriminatorOptimizer.learningRate,
-                      elapsedSeconds: elapsed ?? elapsedBefore)
+                      discriminatorLearningRate: discriminatorOptimizer.learningRate, elapsedSeconds: elapsed)
     var optimizerState: [String: Tensor] = [:]
     for (prefix, optimizer) in namedOptimizers {
       for (key, value) in optimizer.stateDict() { optimizerState["\(prefix).\(key)"] = value }
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let stateData = try encoder.encode(state)
-    try AtomicFolder.write(checkpointFolder) { staging in
-      try codec.writeFiles(into: staging)
-      try Safetensors.write(discriminator.stateDict(), to: staging.appendingPathComponent(Checkpoint.discriminatorFile))
-      try Safetensors.write(optimizerState, to: staging.appendingPathComponent(Checkpoint.optimizerFile))
-      try stateData.write(to: staging.appendingPathComponent(Checkpoint.stateFile))
-    }
+    try codec.writeFiles(into: folder)
+    try Safetensors.write(discriminator.stateDict(), to: folder.appendingPathComponent(Self.discriminatorFile))
+    try Safetensors.write(optimizerState, to: folder.appendingPathComponent(Self.optimizerFile))
+    try JSONEncoder.pretty.encode(state).write(to: folder.appendingPathComponent(Self.stateFile))
+  }
+
+  /// Saves a checkpoint now (outside the loop), as `latest`.
+  public func saveCheckpoint() throws {
+    try checkpoints.save(step: step, milestoneEvery: nil) { try writeCheckpoint(into: $0, elapsed: elapsedBefore) }
   }
 
   /// Reconstructs a fixed excerpt (3 s from the middle of the first file) through the stage being

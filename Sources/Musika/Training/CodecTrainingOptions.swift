@@ -21,6 +21,8 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
   public var adversarialWeight = 0.1
   public var featureMatchingWeight = 1.0
   public var latentWeight = 1.0
+  /// Weight of the log-mel L1 on the decoder's magnitude (both levels; `LogMelLoss`).
+  public var melWeight = 0.0
   /// Level 2's magnitude term compares DEC's output through the rebuilt latents with the input's own
   /// log-magnitude ("spectrogram") or with DEC's output through the true level-1 latents ("level1").
   public var level2MagnitudeTarget = "spectrogram"
@@ -31,8 +33,35 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
   public var checkpointEvery = 250
   public var sampleEvery = 500
   public var logEvery = 10
+  /// Checkpoints at multiples of this many steps are kept as milestones.
+  public var milestoneEvery = 10_000
 
   public init() {}
+
+  /// Options saved by an earlier release lack the fields added since: those take their defaults.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    var o = CodecTrainingOptions()
+    func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+      if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+    }
+    try read(.seed, &o.seed); try read(.level1Steps, &o.level1Steps); try read(.level2Steps, &o.level2Steps)
+    try read(.batchSize, &o.batchSize); try read(.level1Frames, &o.level1Frames); try read(.level2Vectors, &o.level2Vectors)
+    try read(.learningRate, &o.learningRate); try read(.discriminatorLearningRate, &o.discriminatorLearningRate)
+    try read(.beta1, &o.beta1); try read(.beta2, &o.beta2); try read(.adversarialStart, &o.adversarialStart)
+    try read(.magnitudeWeight, &o.magnitudeWeight); try read(.stftWeight, &o.stftWeight)
+    try read(.adversarialWeight, &o.adversarialWeight); try read(.featureMatchingWeight, &o.featureMatchingWeight)
+    try read(.latentWeight, &o.latentWeight); try read(.melWeight, &o.melWeight); try read(.level2MagnitudeTarget, &o.level2MagnitudeTarget)
+    try read(.precision, &o.precision); try read(.discriminatorWidth, &o.discriminatorWidth)
+    try read(.checkpointEvery, &o.checkpointEvery); try read(.sampleEvery, &o.sampleEvery)
+    try read(.logEvery, &o.logEvery); try read(.milestoneEvery, &o.milestoneEvery)
+    self = o
+  }
+
+  public var schedule: TrainingSchedule {
+    TrainingSchedule(checkpointEvery: checkpointEvery, sampleEvery: sampleEvery, logEvery: logEvery,
+                     milestoneEvery: milestoneEvery)
+  }
 
   public var totalSteps: Int { level1Steps + level2Steps }
 
@@ -43,7 +72,7 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
     guard batchSize >= 1, level1Frames >= 8, level1Frames % 8 == 0, level2Vectors >= 1 else {
       throw MusikaError.invalidConfig("batch ≥ 1, level-1 frames a positive multiple of 8, level-2 vectors ≥ 1")
     }
-    guard learningRate > 0, discriminatorLearningRate > 0 else {
+    guard learningRate > 0, discriminatorLearningRate > 0, melWeight >= 0 else {
       throw MusikaError.invalidConfig("learning rates must be positive")
     }
     guard ["spectrogram", "level1"].contains(level2MagnitudeTarget) else {
@@ -52,7 +81,7 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
     guard ["fp32", "bf16"].contains(precision) else {
       throw MusikaError.invalidConfig("training precision must be 'fp32' or 'bf16' (got '\(precision)')")
     }
-    guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1 else {
+    guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1, milestoneEvery >= 1 else {
       throw MusikaError.invalidConfig("checkpoint, sample and log intervals must be at least 1")
     }
   }

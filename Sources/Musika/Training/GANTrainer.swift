@@ -14,7 +14,7 @@ import Torch
 ///
 /// Every random choice of step k derives from (seed, k), so a checkpoint (weights, critic, EMA,
 /// optimiser states, switch, learning rate, step) resumes exactly where an uninterrupted run would be.
-public final class GANTrainer {
+public final class GANTrainer: TrainingTask {
   struct State: Codable {
     var formatVersion = 1
     var step: Int
@@ -25,7 +25,6 @@ public final class GANTrainer {
     var elapsedSeconds: Double
   }
 
-  static let checkpointFolderName = "checkpoint"
   static let stateFile = "trainer.json"
   static let generatorFile = "generator.safetensors"
   static let criticFile = "critic.safetensors"
@@ -46,6 +45,9 @@ public final class GANTrainer {
   let generatorOptimizer: Adam
   let criticOptimizer: Adam
   private var elapsedBefore = 0.0
+  public let checkpoints: CheckpointStore
+  public var totalSteps: Int { options.steps }
+  public var schedule: TrainingSchedule { options.schedule }
 
   public var config: GANConfig { modelConfig.gan }
 
@@ -67,6 +69,7 @@ public final class GANTrainer {
     self.output = output
     self.corpus = corpus
     self.codec = codec
+    checkpoints = CheckpointStore(run: output, kind: "gan")
     generator = LatentGenerator(gan)
     critic = LatentCritic(gan)
     generator.initialize(seed: Seed.derive(options.seed, ["generator"]))
@@ -79,43 +82,42 @@ public final class GANTrainer {
     codec.eval()
   }
 
-  /// Continues the run saved in `output/checkpoint`; `extend` may raise the step total.
+  /// Continues the run saved in `output/checkpoints` (its newest intact checkpoint); `extend` may raise
+  /// the step total.
   public static func resume(output: URL, corpus: LatentCorpus, codec: SpectralCodec,
-                            extend: (inout GANTrainingOptions) -> Void = { _ in }) throws -> GANTrainer {
-    let state = try readState(output.appendingPathComponent(checkpointFolderName))
+                            extend: (inout GANTrainingOptions) -> Void = { _ in },
+                            log: (String) -> Void = { _ in }) throws -> GANTrainer {
+    let folder = try CheckpointStore(run: output, kind: "gan").folderToResume(log: log)
+    let state = try readState(folder)
     var options = state.options
     extend(&options)
     let trainer = try GANTrainer(gan: state.model.gan, conditioning: state.model.conditioning, codec: codec,
                                  options: options, corpus: corpus, output: output, name: state.model.name)
-    try trainer.restoreCheckpoint()
+    trainer.elapsedBefore = try trainer.restoreCheckpoint(from: folder)
     return trainer
   }
 
   /// The state of a saved run (to learn its configuration before resuming).
   public static func savedConfiguration(output: URL) throws -> (model: GANModelConfig, options: GANTrainingOptions)? {
-    let folder = output.appendingPathComponent(checkpointFolderName)
-    guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(stateFile).path) else { return nil }
-    let state = try readState(folder)
+    let store = CheckpointStore(run: output, kind: "gan")
+    guard store.exists else { return nil }
+    let state = try readState(store.folderToResume())
     return (state.model, state.options)
   }
 
-  private var checkpointFolder: URL { output.appendingPathComponent(Self.checkpointFolderName) }
   public var modelFolder: URL { output.appendingPathComponent("model") }
 
   private static func readState(_ folder: URL) throws -> State {
     let url = folder.appendingPathComponent(stateFile)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw MusikaError.invalidInput("\(folder.deletingLastPathComponent().path) has no checkpoint to resume (\(url.path) is missing)")
-    }
     do {
       return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
     } catch {
-      throw MusikaError.invalidInput("\(url.path) is damaged (\(error)); delete the run folder to start over")
+      throw MusikaError.invalidInput("\(url.path) is missing or damaged (\(error)); delete the run folder to start over")
     }
   }
 
-  private func restoreCheckpoint() throws {
-    let folder = checkpointFolder
+  /// Loads a checkpoint folder into this trainer, in place; returns the training time it had.
+  public func restoreCheckpoint(from folder: URL) throws -> Double {
     let state = try Self.readState(folder)
     try withNoGrad {
       try generator.load(Safetensors.read(folder.appendingPathComponent(Self.generatorFile)).tensors)
@@ -131,7 +133,7 @@ public final class GANTrainer {
     criticOptimizer.learningRate = state.learningRate
     r1Switch = state.r1Switch
     step = state.step
-    elapsedBefore = state.elapsedSeconds
+    return state.elapsedSeconds
   }
 
   private var namedOptimizers: [(String, Adam)] { [("generator", generatorOptimizer), ("critic", criticOptimizer)] }
@@ -203,63 +205,22 @@ public final class GANTrainer {
 
   // MARK: The loop
 
-  public struct Progress: Sendable {
-    public let step: Int
-    public let totalSteps: Int
-    public let metrics: [String: Double]
-    public let stepsPerSecond: Double
-    public let secondsRemaining: Double
+  public func logFields() -> [(String, String)] { [("lr", "\(generatorOptimizer.learningRate)")] }
+
+  public func scaleLearningRates(by factor: Double) -> Double {
+    for (_, optimizer) in namedOptimizers { optimizer.learningRate *= factor }
+    return generatorOptimizer.learningRate
   }
 
-  /// Trains until `options.steps` (or `stopAfter` more steps), checkpointing (and refreshing the
-  /// usable model folder `output/model`), logging `metrics.jsonl`, writing audio and spectrogram
-  /// samples. On divergence it reloads the last checkpoint, halves the learning rate, says so, goes on.
-  public func run(stopAfter: Int? = nil, progress: (Progress) -> Void = { _ in }, log: (String) -> Void = { _ in }) throws {
-    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-    let metricsLog = MetricsLog(url: output.appendingPathComponent("metrics.jsonl"))
-    try metricsLog.trim(after: step)
-    let end = min(options.steps, stopAfter.map { step + $0 } ?? Int.max)
-    let clock = ContinuousClock()
-    let started = clock.now
-    let firstStep = step
-    var recoveries = 0
+  /// Trains until `options.steps` (or `stopAfter` more steps) in `TrainingLoop`: checkpoints in
+  /// `output/checkpoints` (each also refreshes the usable model folder `output/model`), metrics in
+  /// `metrics.jsonl`, audio and spectrogram samples in `samples/`.
+  @discardableResult
+  public func run(stopAfter: Int? = nil, progress: (TrainingProgress) -> Void = { _ in },
+                  log: (String) -> Void = { _ in }) throws -> TrainingLoop.Outcome {
     generator.train()
     critic.train()
-    while step < end {
-      let metrics: [String: Double]
-      do {
-        metrics = try trainStep()
-        recoveries = 0
-      } catch let error as MusikaError {
-        guard case .trainingDiverged = error else { throw error }
-        recoveries += 1
-        guard recoveries <= 3,
-              FileManager.default.fileExists(atPath: checkpointFolder.appendingPathComponent(Self.stateFile).path)
-        else { throw error }
-        let rate = generatorOptimizer.learningRate / 2
-        try restoreCheckpoint()
-        generatorOptimizer.learningRate = rate
-        criticOptimizer.learningRate = rate
-        log("\(error): rolled back to the checkpoint at step \(step) and halved the learning rate to \(rate)")
-        continue
-      }
-      let seconds = (clock.now - started).seconds
-      let rate = Double(step - firstStep) / max(seconds, 1e-9)
-      if step % options.logEvery == 0 || step == end {
-        try metricsLog.append(step: step, fields: [("elapsed", String(format: "%.2f", elapsedBefore + seconds)),
-                                                   ("lr", "\(generatorOptimizer.learningRate)")], metrics: metrics)
-      }
-      progress(Progress(step: step, totalSteps: options.steps, metrics: metrics, stepsPerSecond: rate,
-                        secondsRemaining: Double(options.steps - step) / max(rate, 1e-9)))
-      if step % options.checkpointEvery == 0 || step == end || StopRequest.isRequested {
-        try saveCheckpoint(elapsed: elapsedBefore + (clock.now - started).seconds)
-      }
-      if StopRequest.isRequested, step < end {
-        log("stopped at step \(step) on request; the checkpoint is saved, run the same command to resume")
-        return
-      }
-      if step % options.sampleEvery == 0 || step == options.steps { try writeSample(log: log) }
-    }
+    return try TrainingLoop.run(self, stopAfter: stopAfter, elapsedBefore: elapsedBefore, progress: progress, log: log)
   }
 
   // MARK: Files
@@ -273,27 +234,33 @@ public final class GANTrainer {
     return try GANModel(config: modelConfig, generator: averaged, codec: codec)
   }
 
-  /// Saves everything a resume needs to `output/checkpoint` and the EMA model to `output/model`,
-  /// each atomically.
-  public func saveCheckpoint(elapsed: Double? = nil) throws {
+  /// Writes everything a resume needs into a checkpoint folder (staged by `CheckpointStore`).
+  public func writeCheckpoint(into folder: URL, elapsed: Double) throws {
     var modelConfig = self.modelConfig
     modelConfig.trainedSteps = step
     let state = State(step: step, options: options, model: modelConfig, learningRate: generatorOptimizer.learningRate,
-                      r1Switch: r1Switch, elapsedSeconds: elapsed ?? elapsedBefore)
+                      r1Switch: r1Switch, elapsedSeconds: elapsed)
     var optimizerState: [String: Tensor] = [:]
     for (prefix, optimizer) in namedOptimizers {
       for (key, value) in optimizer.stateDict() { optimizerState["\(prefix).\(key)"] = value }
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let stateData = try encoder.encode(state)
-    try AtomicFolder.write(checkpointFolder) { staging in
-      try Safetensors.write(generator.stateDict(), to: staging.appendingPathComponent(Self.generatorFile))
-      try Safetensors.write(critic.stateDict(), to: staging.appendingPathComponent(Self.criticFile))
-      try Safetensors.write(ema.stateDict(), to: staging.appendingPathComponent(Self.emaFile))
-      try Safetensors.write(optimizerState, to: staging.appendingPathComponent(Self.optimizerFile))
-      try stateData.write(to: staging.appendingPathComponent(Self.stateFile))
-    }
+    try Safetensors.write(generator.stateDict(), to: folder.appendingPathComponent(Self.generatorFile))
+    try Safetensors.write(critic.stateDict(), to: folder.appendingPathComponent(Self.criticFile))
+    try Safetensors.write(ema.stateDict(), to: folder.appendingPathComponent(Self.emaFile))
+    try Safetensors.write(optimizerState, to: folder.appendingPathComponent(Self.optimizerFile))
+    try JSONEncoder.pretty.encode(state).write(to: folder.appendingPathComponent(Self.stateFile))
+  }
+
+  /// Saves a checkpoint now (outside the loop), as `latest`, and refreshes `output/model`.
+  public func saveCheckpoint() throws {
+    try checkpoints.save(step: step, milestoneEvery: nil) { try writeCheckpoint(into: $0, elapsed: elapsedBefore) }
+    try didSaveCheckpoint()
+  }
+
+  /// Refreshes `output/model`, the EMA generator with its codec, atomically.
+  public func didSaveCheckpoint() throws {
+    var modelConfig = self.modelConfig
+    modelConfig.trainedSteps = step
     let card = """
       # \(modelConfig.name)
 

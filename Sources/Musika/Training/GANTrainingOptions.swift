@@ -21,8 +21,31 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   public var logEvery = 10
   /// Length of the audio sample written every `sampleEvery` steps.
   public var sampleSeconds = 12.0
+  /// Checkpoints at multiples of this many steps are kept as milestones.
+  public var milestoneEvery = 10_000
 
   public init() {}
+
+  /// Options saved by an earlier release lack the fields added since: those take their defaults.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    var o = GANTrainingOptions()
+    func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+      if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+    }
+    try read(.seed, &o.seed); try read(.steps, &o.steps); try read(.batchSize, &o.batchSize)
+    try read(.learningRate, &o.learningRate); try read(.beta1, &o.beta1); try read(.beta2, &o.beta2)
+    try read(.epsilon, &o.epsilon); try read(.maxR1Weight, &o.maxR1Weight); try read(.switchStep, &o.switchStep)
+    try read(.certaintyThreshold, &o.certaintyThreshold); try read(.emaDecay, &o.emaDecay)
+    try read(.checkpointEvery, &o.checkpointEvery); try read(.sampleEvery, &o.sampleEvery)
+    try read(.logEvery, &o.logEvery); try read(.sampleSeconds, &o.sampleSeconds); try read(.milestoneEvery, &o.milestoneEvery)
+    self = o
+  }
+
+  public var schedule: TrainingSchedule {
+    TrainingSchedule(checkpointEvery: checkpointEvery, sampleEvery: sampleEvery, logEvery: logEvery,
+                     milestoneEvery: milestoneEvery)
+  }
 
   public func validate() throws {
     guard steps > 0, batchSize >= 1 else { throw MusikaError.invalidConfig("training needs steps > 0 and batch ≥ 1") }
@@ -32,7 +55,7 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     guard maxR1Weight >= 0, switchStep > 0, (0...1).contains(emaDecay) else {
       throw MusikaError.invalidConfig("R1 weight ≥ 0, switch step > 0 and EMA decay in [0, 1]")
     }
-    guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1, sampleSeconds > 0 else {
+    guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1, milestoneEvery >= 1, sampleSeconds > 0 else {
       throw MusikaError.invalidConfig("checkpoint, sample and log intervals must be at least 1, sample length positive")
     }
   }
