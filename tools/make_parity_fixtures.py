@@ -24,8 +24,8 @@ kernels are scaled by 0.25 and the magnitude head's bias is shifted so that the 
 peaks at about 0.5: the original clips its waveform to ±1, and a clipped (or a nearly silent)
 reference would hide differences.
 
-Needs TensorFlow 2.15 (CPU), h5py, numpy and safetensors, e.g. in a venv:
-    python3 -m venv /work/venv-tf && /work/venv-tf/bin/pip install tensorflow-cpu==2.15.* h5py numpy safetensors
+Needs TensorFlow 2.15 (CPU), h5py and numpy, e.g. in a venv:
+    python3 -m venv /work/venv-tf && /work/venv-tf/bin/pip install tensorflow-cpu==2.15.* h5py numpy
     git clone https://github.com/marcoppasini/musika /work/orig-musika
     /work/venv-tf/bin/python tools/make_parity_fixtures.py --musika /work/orig-musika --size tiny \
         --out Tests/MusikaTests/Fixtures/KerasParity
@@ -34,8 +34,11 @@ librosa, matplotlib, scipy, tqdm, huggingface_hub) are replaced by empty stand-i
 """
 
 import argparse
+import json
 import os
 import shutil
+import struct
+import subprocess
 import sys
 import tempfile
 import types
@@ -141,6 +144,32 @@ def heads_of(dec, bins):
     return tuple(names)
 
 
+def write_safetensors(tensors, metadata, path):
+    """A safetensors file with its header's keys in sorted order. (The `safetensors` package writes
+    the metadata in hash order, which changes from run to run; the fixtures must be reproducible
+    byte for byte.)"""
+    header, offset = {"__metadata__": dict(sorted(metadata.items()))}, 0
+    for name in sorted(tensors):
+        size = tensors[name].nbytes
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the format aligns the data to 8 bytes
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        for name in sorted(tensors):
+            f.write(np.ascontiguousarray(tensors[name], dtype="<f4").tobytes())
+
+
+def original_commit(folder):
+    """The checkout's commit, when it is a git checkout."""
+    try:
+        return subprocess.run(["git", "-C", folder, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
 def ours(x, *axes):
     return np.ascontiguousarray(np.transpose(x, axes)).astype(np.float32)
 
@@ -151,6 +180,7 @@ def main():
     parser.add_argument("--out", required=True, help="output folder (replaced)")
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--commit", help="the original's commit, recorded in the metadata (default: its git HEAD)")
     options = parser.parse_args()
     if not os.path.isfile(os.path.join(options.musika, "models.py")):
         sys.exit(f"{options.musika} has no models.py: pass a checkout of https://github.com/marcoppasini/musika")
@@ -158,7 +188,6 @@ def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import h5py
     import tensorflow as tf
-    from safetensors.numpy import save_file
 
     stub_missing_modules()
     sys.path.insert(0, os.path.abspath(options.musika))
@@ -256,12 +285,14 @@ def main():
             "latdepth": str(latdepth),
             "base_channels": str(args.base_channels),
             "tensorflow": tf.__version__,
-            "musika_original": os.path.abspath(options.musika),
         }
+        commit = options.commit or original_commit(options.musika)
+        if commit:
+            metadata["musika_original_commit"] = commit
         if options.size == "tiny":
             metadata.update(break_enc2(os.path.join(staging, "ae", "enc2.h5"), os.path.join(staging, "broken"), h5py))
             fixed_length_names(os.path.join(staging, "ae", "enc.h5"), h5py)
-        save_file(record, os.path.join(staging, "reference.safetensors"), metadata=metadata)
+        write_safetensors(record, metadata, os.path.join(staging, "reference.safetensors"))
 
         for root, folders, files in os.walk(staging):
             os.chmod(root, 0o755)

@@ -104,8 +104,8 @@ enum KerasLayerMapping {
           continue
         }
         guard weight.shape == needed else {
-          problems.append("dataset '\(weight.path)' has shape \(weight.shape), but \(networkName)'s \(spec.role) "
-            + "(our \(key)) needs \(needed)")
+          problems.append("dataset '\(weight.path)' has shape \(weight.shape), but \(networkName)'s \(spec.role), "
+            + "our \(key), needs \(needed)")
           continue
         }
         precondition(tensors[key] == nil, "KerasLayerMapping: \(key) is mapped twice (the layer table is wrong)")
