@@ -78,7 +78,8 @@ struct KerasWeightsFile {
       }
       if !weights.isEmpty { layers.append(Layer(name: layerName, weights: weights)) }
     }
-    let extra = try file.datasetPaths().filter { !listed.contains($0) }
+    // In a whole saved model, only `model_weights/` holds the model (beside it: optimiser state).
+    let extra = try file.datasetPaths().filter { root.isEmpty || $0.hasPrefix(root + "/") }.filter { !listed.contains($0) }
     guard extra.isEmpty else {
       throw MusikaError.invalidInput("\(url.path): dataset\(extra.count == 1 ? "" : "s") "
         + extra.map { "'\($0)'" }.joined(separator: ", ")

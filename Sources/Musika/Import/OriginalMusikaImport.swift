@@ -14,6 +14,8 @@ public enum OriginalMusikaImport {
   /// In order of preference: the EMA generator (what the original generates with), then the raw one.
   public static let generatorFiles = ["gen_ema.h5", "gen.h5"]
   public static let autoencoderRepository = "marcop/musika_ae"
+  /// The GANs the original released, each in the Hugging Face repository marcop/musika_<name>.
+  public static let releasedGANs = ["techno", "misc", "misc_small"]
   /// The original's sample rate, normalisation and STFT (n_fft = 4·hop), which its files do not record.
   static let sampleRate = 44_100
   static let mu = -25.0
@@ -62,7 +64,8 @@ public enum OriginalMusikaImport {
           (kernel[2] - 1) % 8 == 0, kernel[3] == 2 * (kernel[2] - 1) else {
       throw MusikaError.invalidInput("\(encoder.url.path): its first layer's kernel "
         + "\(first.map { "'\($0.path)' has shape \($0.shape)" } ?? "is missing"), where the original's ENC has "
-        + "(1, 1, 2·hop + 1, 4·hop) with hop a multiple of 4 ([1, 1, 513, 1024] in the released model). Is this enc.h5?")
+        + "(1, 1, 2·hop + 1, 4·hop) with hop a multiple of 4 ([1, 1, 513, 1024] in the released model). Is this enc.h5? "
+        + "(The 22 kHz version of the paper, with BatchNorm and other widths, is not supported.)")
     }
     let hop = (kernel[2] - 1) / 2
     let second = latentDecoder.layers.first?.weights.first { $0.role == "kernel" }
@@ -147,7 +150,9 @@ public enum OriginalMusikaImport {
     let model = try GANModel(config: config, generator: generator, codec: codec)
     let generatorRow = (generatorURL, generatorURL.lastPathComponent == "gen_ema.h5" ? "generator (EMA weights)" : "generator",
                         generator.parameterCount)
-    let repository = "marcop/musika_\(generatorURL.deletingLastPathComponent().lastPathComponent)"
+    let folder = generatorURL.deletingLastPathComponent().lastPathComponent
+    let repository = releasedGANs.contains(folder) ? "`marcop/musika_\(folder)`"
+      : releasedGANs.map { "`marcop/musika_\($0)`" }.joined(separator: ", ")
     return (model, card(title: "\(name): the original Musika's model, imported", codec: codec, model: model,
                         files: [generatorRow] + autoencoderRows(codec, autoencoder), repository: repository))
   }
@@ -184,7 +189,7 @@ public enum OriginalMusikaImport {
     }
     lines.append("")
     lines.append("The original publishes these files on the Hugging Face Hub: the autoencoder in "
-      + "`\(autoencoderRepository)`" + (repository.map { ", the generator in `\($0)`." } ?? "."))
+      + "`\(autoencoderRepository)`" + (repository.map { ", the generator in \($0)." } ?? "."))
     lines.append("")
     lines.append("- Architecture: codec `\(codec.config.name)` (\(codec.parameterCount) parameters, "
       + "\(codec.config.sampleRate) Hz, STFT \(codec.config.nFFT)/\(codec.config.hop))"
