@@ -198,9 +198,10 @@ public enum OriginalMusikaImport {
     lines.append("- Every Keras dataset was mapped to exactly one parameter with its shape checked. The networks "
       + "compute the original's forward pass (checked against TensorFlow on random weights: "
       + "tools/make_parity_fixtures.py and Tests/MusikaTests/KerasParityTests.swift).")
-    lines.append("- Played by this engine, the model decodes with context on both sides of each chunk (no 0.37 s "
-      + "window seams), draws its noise from seeded generators, and streams, seeks and steers like a model "
-      + "trained here. It takes no tempo or density condition.")
+    lines.append("- Played by this engine, the \(model == nil ? "codec" : "model") decodes with context on both sides of "
+      + "each chunk (no 0.37 s window seams) and draws its noise from seeded generators"
+      + (model == nil ? "." : "; it streams, seeks and steers like a model trained here, and takes no tempo or "
+        + "density condition."))
     return lines.joined(separator: "\n") + "\n"
   }
 }
