@@ -49,8 +49,11 @@ let package = Package(
     .target(name: "Torch", dependencies: ["CTorch"]),
     .systemLibrary(name: "CSndfile", providers: [.apt(["libsndfile1-dev"])]),
     .systemLibrary(name: "CSoxr", providers: [.apt(["libsoxr-dev"])]),
+    // libhdf5 reads the original Musika's Keras weight files (`musika import`); pkg-config finds
+    // Debian's serial build under /usr/include/hdf5/serial.
+    .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .target(name: "Audio", dependencies: ["Torch", "CSndfile", "CSoxr"]),
-    .target(name: "Musika", dependencies: ["Torch", "Audio"]),
+    .target(name: "Musika", dependencies: ["Torch", "Audio", "CHDF5"]),
     .target(
       name: "MusikaServer",
       dependencies: ["Musika", "Audio", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
@@ -64,7 +67,7 @@ let package = Package(
     ),
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AudioTests", dependencies: ["Audio"]),
-    .testTarget(name: "MusikaTests", dependencies: ["Musika", "musika"]),
+    .testTarget(name: "MusikaTests", dependencies: ["Musika", "musika"], exclude: ["Fixtures"]),
     .testTarget(name: "MusikaServerTests", dependencies: [
       "MusikaServer", "Musika", "musika", .product(name: "HummingbirdTesting", package: "hummingbird"),
       .product(name: "HTTPTypes", package: "swift-http-types"),

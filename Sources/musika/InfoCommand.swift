@@ -59,7 +59,11 @@ extension MusikaCommand {
         if let density = c.conditioning.density {
           print(String(format: "               --density: training mean %.2f onsets/s, deviation %.2f", density.mean, density.deviation))
         }
-        print("  trained      \(c.trainedSteps == 0 ? "untrained (0 steps): it makes noise" : "\(c.trainedSteps) steps")")
+        if let origin = c.origin {
+          print("  trained      elsewhere: \(origin)")
+        } else {
+          print("  trained      \(c.trainedSteps == 0 ? "untrained (0 steps): it makes noise" : "\(c.trainedSteps) steps")")
+        }
         print(String(format: "  playback     truncation %g, output gain %+.1f dB", c.defaultTruncation, c.outputGainDecibels ?? 0))
       } else {
         let codec = try SpectralCodec.load(from: folder)

@@ -12,6 +12,6 @@ struct MusikaCommand: AsyncParsableCommand {
       random coordinates. Run `musika bench engine` to see how fast this machine runs it.
       """,
     version: MusikaVersion.string,
-    subcommands: [Codec.self, Encode.self, Decode.self, Label.self, Analyze.self, Train.self, Generate.self, Stream.self, Serve.self, Export.self, Info.self, Bench.self]
+    subcommands: [Codec.self, Encode.self, Decode.self, Label.self, Analyze.self, Train.self, Generate.self, Stream.self, Serve.self, Export.self, Import.self, Info.self, Bench.self]
   )
 }

@@ -20,6 +20,9 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
   /// was quiet, or whose codec loses level on it, to a listening level; `musika export --gain-db`
   /// sets it, and the model card says how it was measured.
   public var outputGainDecibels: Double?
+  /// Where the weights came from when they were not trained by musika (absent: trained here), e.g.
+  /// "the original Musika's gen_ema.h5, imported with musika import"; `trainedSteps` is then 0.
+  public var origin: String?
 
   /// The linear factor of `outputGainDecibels`.
   public var outputGain: Double { pow(10, (outputGainDecibels ?? 0) / 20) }
