@@ -38,22 +38,27 @@ struct SpectralCodecTests {
   }
 
   @Test func chunkedDecodingEqualsWholePieceDecoding() throws {
-    // Without noise, decoding in chunks with context must give the same frames as one pass.
+    // Without noise, decoding in spans with context must give what one pass over the piece gives.
     let codec = try makeCodec(noise: 0)
     let latents = Tensor.uniform([128, 40], low: -1, high: 1, generator: Generator(seed: 3))
-    var whole = SpectralCodec.Chunking()
-    whole.vectorsPerChunk = 1000
-    whole.framesPerChunk = 100_000
-    var small = SpectralCodec.Chunking()
-    small.vectorsPerChunk = 8
-    small.framesPerChunk = 64
-    let framesWhole = try withNoGrad { try codec.decodeFrames(latents, seed: 1, chunking: whole) }
-    let framesSmall = try withNoGrad { try codec.decodeFrames(latents, seed: 1, chunking: small) }
-    #expect((framesWhole - framesSmall).abs().amax().item() < 1e-5)
-    let specWhole = withNoGrad { codec.decodeSpectrogram(framesWhole, seed: 1, chunking: whole) }
-    let specSmall = withNoGrad { codec.decodeSpectrogram(framesWhole, seed: 1, chunking: small) }
-    #expect((specWhole.magnitude - specSmall.magnitude).abs().amax().item() < 1e-5)
-    #expect((specWhole.phase - specSmall.phase).abs().amax().item() < 1e-5)
+    for small in [4, 7, 16] {
+      let specWhole = try codec.decodeSpectrogram(latents, seed: 1, vectorsPerSpan: 1000)
+      let specSmall = try codec.decodeSpectrogram(latents, seed: 1, vectorsPerSpan: small)
+      #expect((specWhole.magnitude - specSmall.magnitude).abs().amax().item() < 1e-5, "spans of \(small)")
+      #expect((specWhole.phase - specSmall.phase).abs().amax().item() < 1e-5, "spans of \(small)")
+      let audioWhole = try codec.decode(latents, seed: 1, vectorsPerSpan: 1000)
+      let audioSmall = try codec.decode(latents, seed: 1, vectorsPerSpan: small)
+      #expect(audioWhole.shape == [2, codec.sampleCount(vectors: 40)])
+      #expect((audioWhole - audioSmall).abs().amax().item() < 1e-5, "spans of \(small)")
+    }
+    // Level 1 alone (DEC over frames) in spans of 64 frames equals one pass too.
+    let frames = Tensor.uniform([2, 64, 640], low: -1, high: 1, generator: Generator(seed: 4))
+    let whole = try codec.decodeAudio(frames: frames, seed: 1, framesPerSpan: 100_000)
+    let spans = try codec.decodeAudio(frames: frames, seed: 1, framesPerSpan: 64)
+    #expect((whole - spans).abs().amax().item() < 1e-5)
+    // The original's independent windows (no context) differ: the context is needed, not decorative.
+    let original = try codec.decodeLikeTheOriginal(latents, seed: 1)
+    #expect(try (original - codec.decode(latents, seed: 1, vectorsPerSpan: 1000)).abs().amax().item() > 1e-3)
   }
 
   @Test func badInputIsAnError() throws {

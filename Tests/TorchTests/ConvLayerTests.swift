@@ -120,17 +120,20 @@ struct ConvLayerTests {
     let noise = NoiseInjection()
     noise.initialize(seed: 1)
     let x = Tensor.ones([2, 3, 5])
-    #expect(values(noise(x)) == values(x))  // strength starts at 0
+    #expect(values(noise(x, noise: NoiseSource(seed: 1))) == values(x))  // strength starts at 0
     noise.strength.copy(from: Tensor([0.5] as [Float]))
-    noise.seedRandomness(42)
-    let a = noise(x)
-    noise.seedRandomness(42)
-    let b = noise(x)
+    let a = noise(x, noise: NoiseSource(seed: 42))
+    let b = noise(x, noise: NoiseSource(seed: 42))
     #expect(values(a) == values(b))
     // The same noise for every channel: shape (batch, 1, time).
     let d = values(a - x)
     #expect(d[0..<5] == d[5..<10] && d[5..<10] == d[10..<15])
-    noise.seedRandomness(43)
-    #expect(values(noise(x)) != values(a))
+    #expect(values(noise(x, noise: NoiseSource(seed: 43))) != values(a))
+    // Successive draws of one source differ (a pass's layers get independent noise).
+    let source = NoiseSource(seed: 42)
+    let first = noise(x, noise: source)
+    #expect(values(first) == values(a))
+    #expect(values(noise(x, noise: source)) != values(a))
+    #expect(source.draws == 2)
   }
 }

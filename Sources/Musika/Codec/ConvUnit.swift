@@ -21,9 +21,15 @@ final class ConvUnit: Module, Layer {
     self.noise = noise ? NoiseInjection() : nil
   }
 
-  /// (batch, inChannels, T) → (batch, outChannels, T').
+  /// (batch, inChannels, T) → (batch, outChannels, T'), for a unit without noise (the encoders').
   func callAsFunction(_ x: Tensor) -> Tensor {
+    precondition(noise == nil, "ConvUnit: a unit with noise injection needs the pass's NoiseSource")
+    return conv(x).silu()
+  }
+
+  /// (batch, inChannels, T) → (batch, outChannels, T'), the noise drawn from `source`.
+  func callAsFunction(_ x: Tensor, noise source: NoiseSource) -> Tensor {
     let y = conv(x)
-    return (noise.map { $0(y) } ?? y).silu()
+    return (noise.map { $0(y, noise: source) } ?? y).silu()
   }
 }

@@ -6,7 +6,7 @@ import Torch
 ///   conv k3 → w0 · up → w1 · conv k3 → w1 · up → w2 · conv k3 → w2 · up → w3 · up → w4
 ///   · conv 1×1 → latentChannels
 /// At 4 vectors in: 4 → 8 → 16 → 32 → 64 frames.
-public final class LatentDecoder: Module, Layer {
+public final class LatentDecoder: Module {
   let layers: [ConvUnit]
   let out: Conv1d
 
@@ -24,8 +24,11 @@ public final class LatentDecoder: Module, Layer {
     out = Conv1d(w[4], config.latentChannels, kernel: 1, .init(initializer: .heUniform))
   }
 
+  /// How far an output frame reaches into the input, in vectors (3.625 for the original's layers).
+  public var receptiveRadius: Double { ReceptiveField.radius(of: layers.map(\.conv) + [out]) }
+
   /// (batch, vectorChannels, vectors) → (batch, latentChannels, vectors·16).
-  public func callAsFunction(_ x: Tensor) -> Tensor {
-    out(layers.reduce(x) { $1($0) })
+  public func callAsFunction(_ x: Tensor, noise: NoiseSource) -> Tensor {
+    out(layers.reduce(x) { $1($0, noise: noise) })
   }
 }

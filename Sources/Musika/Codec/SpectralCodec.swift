@@ -7,9 +7,9 @@ import Torch
 ///   audio (2, samples) → STFT log-magnitude (2, bins, frames) → ENC → (2, latentChannels, frames)
 ///   → ENC2 → (2, vectorChannels, frames/16) → latents (2·vectorChannels, vectors), left then right.
 ///
-/// Decoding runs DEC2 and DEC over chunks with context on both sides and keeps each chunk's interior,
-/// so the result equals decoding the whole piece at once: there are no window seams (the original
-/// decodes 0.37 s windows side by side and users hear a ~300 ms pulse). Phase is predicted by DEC.
+/// Decoding goes through `StreamingDecoder`: DEC2 and DEC run over spans with context on both sides
+/// (their receptive fields) and keep each span's interior, so there are no window seams. Phase is
+/// predicted by DEC.
 public final class SpectralCodec: Module {
   public let config: CodecConfig
   public let frontEnd: SpectralFrontEnd
@@ -87,41 +87,77 @@ public final class SpectralCodec: Module {
 
   // MARK: Decoding
 
-  /// Chunking of the decoders. Context must cover each network's receptive field (DEC2 ≈ 3.6
-  /// vectors, DEC ≈ 29 frames); chunk starts stay aligned to DEC's three stride-2 levels.
-  public struct Chunking: Sendable {
-    public var vectorsPerChunk = 16
-    public var vectorContext = 4
-    public var framesPerChunk = 256
-    public var frameContext = 32
+  /// Vectors per span of `decode` (5.9 s at 44.1 kHz): long spans spend little on context, and
+  /// memory stays bounded for pieces of any length.
+  public static let vectorsPerSpan = 64
 
-    public init() {}
+  /// latents (2·vectorChannels, vectors) → audio (2, samples), samples = sampleCount(vectors:), in
+  /// spans of `StreamingDecoder`. The same seed gives the same samples, bit for bit.
+  public func decode(_ latents: Tensor, seed: UInt64, vectorsPerSpan: Int = SpectralCodec.vectorsPerSpan) throws -> Tensor {
+    let total = try checkLatents(latents)
+    let decoder = StreamingDecoder(codec: self)
+    var pieces: [Tensor] = []
+    for (index, span) in spans(total, vectorsPerSpan).enumerated() {
+      pieces.append(try decoder.audio(vectors: span, available: total, latents: { latents.narrow(dim: 1, start: $0.lowerBound, length: $0.count) },
+                                      noiseSeeds: noiseSeeds(seed, index)))
+    }
+    if let tail = decoder.finish() { pieces.append(tail) }
+    return Tensor.cat(pieces, dim: 1)
   }
 
-  /// latents (2·vectorChannels, vectors) → level-1 latents (2, latentChannels, vectors·16).
-  public func decodeFrames(_ latents: Tensor, seed: UInt64, chunking: Chunking = Chunking()) throws -> Tensor {
-    guard latents.rank == 2, latents.size(0) == 2 * config.vectorChannels, latents.size(1) > 0 else {
-      throw MusikaError.invalidInput("expected latents of shape (\(2 * config.vectorChannels), vectors), got \(latents.shape)")
+  /// latents (2·vectorChannels, vectors) → (magnitude, phase), each (2, bins, vectors·16): `decode`
+  /// before the inverse STFT.
+  public func decodeSpectrogram(_ latents: Tensor, seed: UInt64,
+                                vectorsPerSpan: Int = SpectralCodec.vectorsPerSpan) throws -> (magnitude: Tensor, phase: Tensor) {
+    let total = try checkLatents(latents)
+    let decoder = StreamingDecoder(codec: self)
+    var magnitudes: [Tensor] = []
+    var phases: [Tensor] = []
+    for (index, span) in spans(total, vectorsPerSpan).enumerated() {
+      let (m, p) = try decoder.spectrogram(vectors: span, available: total,
+                                           latents: { latents.narrow(dim: 1, start: $0.lowerBound, length: $0.count) },
+                                           noiseSeeds: noiseSeeds(seed, index))
+      magnitudes.append(m)
+      phases.append(p)
     }
-    let vectors = latents.reshape(2, config.vectorChannels, latents.size(1))
-    return SpectralCodec.chunked(vectors, chunk: chunking.vectorsPerChunk, context: chunking.vectorContext,
-                                 scale: config.framesPerVector) { index, window in
-      latentDecoder.seedRandomness(Seed.derive(seed, ["dec2", .int(index)]))
-      return latentDecoder(window)
-    }
+    return (Tensor.cat(magnitudes, dim: 2), Tensor.cat(phases, dim: 2))
   }
 
-  /// level-1 latents (2, latentChannels, frames) → (magnitude, phase), each (2, bins, frames).
-  public func decodeSpectrogram(_ frames: Tensor, seed: UInt64,
-                                chunking: Chunking = Chunking()) -> (magnitude: Tensor, phase: Tensor) {
-    let both = SpectralCodec.chunked(frames, chunk: chunking.framesPerChunk, context: chunking.frameContext,
-                                     scale: 1) { index, window in
-      decoder.seedRandomness(Seed.derive(seed, ["dec", .int(index)]))
-      let (magnitude, phase) = decoder(window)
-      return Tensor.cat([magnitude, phase], dim: 1)
+  /// level-1 latents (2, latentChannels, frames) → audio (2, samples): DEC alone (level 1 only), in
+  /// spans with DEC's context, then the inverse STFT.
+  public func decodeAudio(frames: Tensor, seed: UInt64, framesPerSpan: Int = 1024) throws -> Tensor {
+    let total = frames.size(2)
+    let decoder = StreamingDecoder(codec: self)
+    var magnitudes: [Tensor] = []
+    var phases: [Tensor] = []
+    for (index, span) in spans(total, framesPerSpan).enumerated() {
+      let (m, p) = try decoder.spectrogram(frames: span, available: total,
+                                            frames: { frames.narrow(dim: 2, start: $0.lowerBound, length: $0.count) },
+                                            noiseSeed: Seed.derive(seed, ["dec", .int(index)]))
+      magnitudes.append(m)
+      phases.append(p)
     }
-    let halves = both.split(sizes: [config.bins, config.bins], dim: 1)
-    return (halves[0], halves[1])
+    return withNoGrad { synthesize(magnitude: Tensor.cat(magnitudes, dim: 2), phase: Tensor.cat(phases, dim: 2)) }
+  }
+
+  /// The original's way (reference §7), for comparison only: DEC2 on independent 4-vector windows and
+  /// DEC on independent 64-frame windows, no context, joined side by side, one inverse STFT. Its
+  /// window seams are what `SeamMeter` measures.
+  public func decodeLikeTheOriginal(_ latents: Tensor, seed: UInt64) throws -> Tensor {
+    let total = try checkLatents(latents)
+    let vectors = latents.reshape(2, config.vectorChannels, total)
+    return withNoGrad {
+      let frames = Tensor.cat(spans(total, 4).enumerated().map { index, span in
+        latentDecoder(vectors.narrow(dim: 2, start: span.lowerBound, length: span.count),
+                      noise: NoiseSource(seed: Seed.derive(seed, ["dec2", .int(index)])))
+      }, dim: 2)
+      let windows = spans(frames.size(2), 64).enumerated().map { index, span in
+        decoder(frames.narrow(dim: 2, start: span.lowerBound, length: span.count),
+                noise: NoiseSource(seed: Seed.derive(seed, ["dec", .int(index)])))
+      }
+      return synthesize(magnitude: Tensor.cat(windows.map(\.magnitude), dim: 2),
+                        phase: Tensor.cat(windows.map(\.phase), dim: 2))
+    }
   }
 
   /// Decoder outputs (…, bins, frames) → waveform (…, (frames − 1)·hop + nFFT).
@@ -129,40 +165,18 @@ public final class SpectralCodec: Module {
     inverseSTFT(frontEnd.spectrum(magnitude: magnitude, phase: phase, clipPhase: clipPhase))
   }
 
-  /// level-1 latents (2, latentChannels, frames) → audio (2, samples): DEC, then the inverse STFT.
-  public func decodeAudio(frames: Tensor, seed: UInt64, chunking: Chunking = Chunking()) -> Tensor {
-    withNoGrad {
-      let (magnitude, phase) = decodeSpectrogram(frames, seed: seed, chunking: chunking)
-      return synthesize(magnitude: magnitude, phase: phase)
+  private func checkLatents(_ latents: Tensor) throws -> Int {
+    guard latents.rank == 2, latents.size(0) == 2 * config.vectorChannels, latents.size(1) > 0 else {
+      throw MusikaError.invalidInput("expected latents of shape (\(2 * config.vectorChannels), vectors), got \(latents.shape)")
     }
+    return latents.size(1)
   }
 
-  /// latents (2·vectorChannels, vectors) → audio (2, samples), samples = sampleCount(vectors:).
-  /// The same seed gives the same samples, bit for bit.
-  public func decode(_ latents: Tensor, seed: UInt64, chunking: Chunking = Chunking()) throws -> Tensor {
-    let frames = try withNoGrad { try decodeFrames(latents, seed: seed, chunking: chunking) }
-    return decodeAudio(frames: frames, seed: seed, chunking: chunking)
+  private func spans(_ total: Int, _ size: Int) -> [Range<Int>] {
+    stride(from: 0, to: total, by: size).map { $0..<min($0 + size, total) }
   }
 
-  /// Runs `body` on windows of `chunk` steps (plus up to `context` steps each side, fewer at the
-  /// ends) along the last axis of (batch, channels, steps), and joins the interiors. `scale` is the
-  /// output steps per input step.
-  static func chunked(_ x: Tensor, chunk: Int, context: Int, scale: Int,
-                      _ body: (Int, Tensor) -> Tensor) -> Tensor {
-    let steps = x.size(2)
-    var pieces: [Tensor] = []
-    var start = 0
-    var index = 0
-    while start < steps {
-      let length = min(chunk, steps - start)
-      let left = min(context, start)
-      let right = min(context, steps - start - length)
-      let window = x.narrow(dim: 2, start: start - left, length: left + length + right)
-      let out = body(index, window)
-      pieces.append(out.narrow(dim: 2, start: left * scale, length: length * scale))
-      start += length
-      index += 1
-    }
-    return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 2)
+  private func noiseSeeds(_ seed: UInt64, _ index: Int) -> (dec2: UInt64, dec: UInt64) {
+    (Seed.derive(seed, ["dec2", .int(index)]), Seed.derive(seed, ["dec", .int(index)]))
   }
 }

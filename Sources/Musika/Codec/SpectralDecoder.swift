@@ -44,26 +44,38 @@ public final class SpectralDecoder: Module {
     phase = Conv1d(w[0], config.bins, kernel: 1, .init(initializer: .heUniform))
   }
 
+  /// How far an output frame reaches into the input, in frames, over the longer of the two heads'
+  /// paths (29 for the original's layers).
+  public var receptiveRadius: Double {
+    let down: [any Layer] = [g0.conv, g1.conv, g2.conv, g3.conv, g22.conv]
+    return max(ReceptiveField.radius(of: down + [g11.conv, g00.conv, mag]),
+               ReceptiveField.radius(of: down + [p1.conv, p2.conv, phase]))
+  }
+
+  /// Input frames per step of the U-Net's deepest level: chunks must start at multiples of this so
+  /// that their strided grids line up with the whole piece's.
+  public var alignment: Int { 8 }
+
   /// latents (batch, latentChannels, frames), frames a multiple of 8 →
   /// (magnitude, phase), each (batch, bins, frames) in [−1, 1].
-  public func callAsFunction(_ x: Tensor) -> (magnitude: Tensor, phase: Tensor) {
-    let (magnitude, phase) = unclipped(x)
+  public func callAsFunction(_ x: Tensor, noise: NoiseSource) -> (magnitude: Tensor, phase: Tensor) {
+    let (magnitude, phase) = unclipped(x, noise: noise)
     return (magnitude.clamp(min: -1, max: 1), phase.clamp(min: -1, max: 1))
   }
 
   /// The heads' outputs before clipping: training uses these, so the gradient does not vanish
   /// where the decoder overshoots ±1.
-  public func unclipped(_ x: Tensor) -> (magnitude: Tensor, phase: Tensor) {
-    let a0 = g0(x)
-    let a1 = g1(a0)
-    let a2 = g2(a1)
-    let a3 = g3(a2)
-    let b2 = g22(a3)
-    let b1 = g11(b2 + a2)
-    let b0 = g00(b1 + a1)
+  public func unclipped(_ x: Tensor, noise: NoiseSource) -> (magnitude: Tensor, phase: Tensor) {
+    let a0 = g0(x, noise: noise)
+    let a1 = g1(a0, noise: noise)
+    let a2 = g2(a1, noise: noise)
+    let a3 = g3(a2, noise: noise)
+    let b2 = g22(a3, noise: noise)
+    let b1 = g11(b2 + a2, noise: noise)
+    let b0 = g00(b1 + a1, noise: noise)
     let magnitude = mag(b0 + a0)
-    let q1 = p1(b2)
-    let q0 = p2(q1 + b1)
+    let q1 = p1(b2, noise: noise)
+    let q0 = p2(q1 + b1, noise: noise)
     return (magnitude, phase(q0 + b0))
   }
 }

@@ -14,20 +14,10 @@ public struct SeamMeter {
     self.codec = codec
   }
 
-  /// The original's decoding: DEC2 on independent 4-vector windows and DEC on independent 64-frame
-  /// windows, with no context.
-  public static var independentWindows: SpectralCodec.Chunking {
-    var c = SpectralCodec.Chunking()
-    c.vectorsPerChunk = 4
-    c.vectorContext = 0
-    c.framesPerChunk = 64
-    c.frameContext = 0
-    return c
-  }
-
-  /// Flux ratio of `latents` (2·vectorChannels, vectors) decoded with `chunking`.
-  public func fluxRatio(_ latents: Tensor, chunking: SpectralCodec.Chunking, seed: UInt64 = 0) throws -> Double {
-    let audio = try codec.decode(latents, seed: seed, chunking: chunking)
+  /// Flux ratio of `latents` (2·vectorChannels, vectors) decoded our way (`SpectralCodec.decode`) or,
+  /// with `likeTheOriginal`, in the original's independent windows.
+  public func fluxRatio(_ latents: Tensor, likeTheOriginal: Bool = false, seed: UInt64 = 0) throws -> Double {
+    let audio = likeTheOriginal ? try codec.decodeLikeTheOriginal(latents, seed: seed) : try codec.decode(latents, seed: seed)
     return try Self.boundaryFluxRatio(audio, stft: codec.frontEnd.stft, period: codec.config.framesPerVector * 4)
   }
 

@@ -40,7 +40,7 @@ final class GeneratorBlock: Module {
     norm = AdaptiveInstanceNorm(coordinateChannels: coordinateChannels, channels: outChannels)
   }
 
-  func callAsFunction(_ x: Tensor, _ coordinates: Tensor) -> Tensor {
-    norm(noise(conv(x)), coordinates).silu()
+  func callAsFunction(_ x: Tensor, _ coordinates: Tensor, noise source: NoiseSource) -> Tensor {
+    norm(noise(conv(x), noise: source), coordinates).silu()
   }
 }

@@ -67,10 +67,6 @@ public final class GANModel: @unchecked Sendable {
   public let codec: SpectralCodec
   /// Where it was loaded from (nil for a model built in memory).
   public let folder: URL?
-  /// Held while a forward pass seeds and draws the networks' noise: the noise generators are module
-  /// state, so two streams sharing this model (a server, a stream computing ahead while another
-  /// renders) would otherwise interleave their draws and lose their determinism.
-  private let inference = NSLock()
 
   public init(config: GANModelConfig, generator: LatentGenerator, codec: SpectralCodec, folder: URL? = nil) throws {
     try config.validate()
@@ -104,11 +100,6 @@ public final class GANModel: @unchecked Sendable {
   public func setDecoderPrecision(_ dtype: DType) throws {
     try codec.latentDecoder.to(dtype: dtype)
     try codec.decoder.to(dtype: dtype)
-  }
-
-  /// Runs `body` (seeding and running the generator or the decoders) with the model to itself.
-  public func exclusively<T>(_ body: () throws -> T) rethrows -> T {
-    try inference.withLock(body)
   }
 
   /// Whether `folder` is a model folder (a config and a generator; a codec folder is not).

@@ -25,9 +25,9 @@ final class ResidualUpStage: Module {
     self.upsamples = upsamples
   }
 
-  func callAsFunction(_ x: Tensor, _ coordinates: Tensor) -> Tensor {
-    let h = first(x, coordinates) * 0.5.squareRoot()
-    let h2 = second(h, coordinates) * 0.5.squareRoot()
+  func callAsFunction(_ x: Tensor, _ coordinates: Tensor, noise: NoiseSource) -> Tensor {
+    let h = first(x, coordinates, noise: noise) * 0.5.squareRoot()
+    let h2 = second(h, coordinates, noise: noise) * 0.5.squareRoot()
     return h2 + residual(upsamples ? pixelShuffle1d(x) : x)
   }
 }
@@ -71,8 +71,9 @@ public final class LatentGenerator: Module {
     out = Conv1d(2 * b, config.latentChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
   }
 
-  /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors).
-  public func callAsFunction(_ coordinates: Tensor) -> Tensor {
+  /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors);
+  /// the noise layers draw from `noise`.
+  public func callAsFunction(_ coordinates: Tensor, noise: NoiseSource) -> Tensor {
     let window = config.windowVectors
     precondition(coordinates.size(2) == window, "LatentGenerator: expected \(window) coordinate vectors, got \(coordinates.size(2))")
     // pyramid[k] = coordinates average-pooled k times (length window / 2^k).
@@ -85,12 +86,12 @@ public final class LatentGenerator: Module {
     // The original flattens (time, channel) with channels fastest and reshapes the output the same way.
     let flat = at(2).permute(0, 2, 1).reshape(batch, 2 * config.inputChannels)
     var x = stem(flat).reshape(batch, 4, 7 * b).permute(0, 2, 1)  // (batch, 7b, 4)
-    x = stemNorm(stemNoise(x), at(4)).silu()
+    x = stemNorm(stemNoise(x, noise: noise), at(4)).silu()
     for stage in stages {
       let length = stage.upsamples ? 2 * x.size(2) : x.size(2)
-      x = stage(x, at(length))
+      x = stage(x, at(length), noise: noise)
     }
-    x = last(x, at(window))
+    x = last(x, at(window), noise: noise)
     return out(x)
   }
 }

@@ -9,8 +9,7 @@ import Torch
 /// decoder context, shorter ones react sooner to control changes):
 ///
 ///   coordinates (seed, position) → generator windows (w vectors each, made once and cached)
-///   → latents of the chunk plus context → DEC2 → frames plus context → DEC → magnitude, phase
-///   → overlap-add inverse STFT (its tail carried to the next chunk) → (2, samples) audio.
+///   → latents → `StreamingDecoder` (DEC2, DEC, overlap-add inverse STFT) → (2, samples) audio.
 ///
 /// Every random draw derives from the seed and a position (anchor k, generator window k, decoder
 /// chunk j), so the samples of any span are the same whether the stream started at 0 or was opened
@@ -34,16 +33,12 @@ public final class MusicStream: @unchecked Sendable {
   private let lock = NSLock()
   private var timeline: ControlTimeline
   private var windows: [Int: Tensor] = [:]
-  private var inverse: OverlapAddISTFT
+  private let decoder: StreamingDecoder
   private var nextChunk: Int
   private var skip: Int
   /// First vector that has not yet influenced any emitted sample.
   private var frontier = 0
   private var emitted: Int
-
-  /// Decoder context (in vectors): DEC2's receptive field and DEC's in frames, rounded up to vectors.
-  private let latentContext: Int
-  private let frameContextVectors: Int
 
   /// - Parameters:
   ///   - start: seconds to skip; the samples equal the same span of a stream started at 0.
@@ -72,10 +67,7 @@ public final class MusicStream: @unchecked Sendable {
     noiseSeed = controls.seed
     timeline = ControlTimeline(config: model.config, controls: controls, secondsPerVector: model.secondsPerVector,
                                loopVectors: loopVectors)
-    inverse = OverlapAddISTFT(stft: model.codec.frontEnd.stft)
-    let chunking = SpectralCodec.Chunking()
-    latentContext = chunking.vectorContext
-    frameContextVectors = (chunking.frameContext + model.codec.config.framesPerVector - 1) / model.codec.config.framesPerVector
+    decoder = StreamingDecoder(codec: model.codec)
     let startSample = Int((start * Double(model.sampleRate)).rounded())
     nextChunk = Self.chunk(containing: startSample / model.codec.samplesPerVector, first: Self.firstChunkVectors,
                            size: chunkVectors)
@@ -206,11 +198,9 @@ public final class MusicStream: @unchecked Sendable {
     let window = model.config.gan.windowVectors
     let inputs = try timeline.inputs(start: index * window, count: window)
     let cycle = loopVectors.map { index % ($0 / window) } ?? index
-    return model.exclusively {
-      withNoGrad {
-        model.generator.seedRandomness(Seed.derive(noiseSeed, ["generator", .int(cycle)]))
-        return model.generator(inputs.unsqueeze(0)).squeeze(0)  // (latentChannels, window)
-      }
+    return withNoGrad {
+      let noise = NoiseSource(seed: Seed.derive(noiseSeed, ["generator", .int(cycle)]))
+      return model.generator(inputs.unsqueeze(0), noise: noise).squeeze(0)  // (latentChannels, window)
     }
   }
 
@@ -234,40 +224,20 @@ public final class MusicStream: @unchecked Sendable {
     return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 1)
   }
 
-  /// Audio of chunk j: (2, samples of `chunkRange(j)`).
+  /// Audio of chunk j: (2, samples of `chunkRange(j)`), through the codec's `StreamingDecoder`.
   private func decode(chunk j: Int) throws -> Tensor {
-    let codec = model.codec
-    let frames = codec.config.framesPerVector
     let first = Self.start(of: j, first: firstChunkVectors, size: chunkVectors)
     let count = Self.start(of: j + 1, first: firstChunkVectors, size: chunkVectors) - first
-    let frameStart = max(0, first - frameContextVectors)
-    let frameEnd = first + count + frameContextVectors
-    let latentStart = max(0, frameStart - latentContext)
-    let latentEnd = frameEnd + latentContext
-    let z = try latents(latentStart, latentEnd)
-    frontier = max(frontier, latentEnd)
-    for index in windows.keys where (index + 1) * model.config.gan.windowVectors <= latentStart { windows[index] = nil }
-
+    let reach = decoder.vectorReach
+    frontier = max(frontier, first + count + reach)
+    for index in windows.keys where (index + 1) * model.config.gan.windowVectors <= first - reach { windows[index] = nil }
     // In a loop, chunks at the same place in the period share their noise (the first chunk, which
     // only the first period has, gets its own).
     let cycle = j == 0 ? -1 : loopVectors.map { (j - 1) % ($0 / chunkVectors) } ?? j
-    let decoderType = codec.decoder.parameters.first?.dtype ?? .float32
-    let (magnitude, phase) = model.exclusively { withNoGrad {
-      // The encoder's latents are tanh-bounded; the generator's output is linear (as the original's)
-      // and can stray outside (−1, 1), where the decoders have never been and answer with loud
-      // Nyquist-rate buzz (measured: 208 sample steps > 1 in 30 s from a 2000-step GAN, none clamped).
-      let vectors = z.clamp(min: -1, max: 1).reshape(2, codec.config.vectorChannels, z.size(1)).to(dtype: decoderType)
-      codec.latentDecoder.seedRandomness(Seed.derive(noiseSeed, ["dec2", .int(cycle)]))
-      let level1 = codec.latentDecoder(vectors)  // (2, latentChannels, (latentEnd − latentStart)·16)
-        .narrow(dim: 2, start: (frameStart - latentStart) * frames, length: (frameEnd - frameStart) * frames)
-      codec.decoder.seedRandomness(Seed.derive(noiseSeed, ["dec", .int(cycle)]))
-      let (magnitude, phase) = codec.decoder(level1)  // (2, bins, (frameEnd − frameStart)·16)
-      let keep = { (t: Tensor) in
-        t.narrow(dim: 2, start: (first - frameStart) * frames, length: count * frames).to(dtype: .float32)
-      }
-      return (keep(magnitude), keep(phase))
-    } }
-    return inverse.push(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase))
+    return try decoder.audio(vectors: first..<(first + count), available: nil,
+                             latents: { try latents($0.lowerBound, $0.upperBound) },
+                             noiseSeeds: (Seed.derive(noiseSeed, ["dec2", .int(cycle)]),
+                                          Seed.derive(noiseSeed, ["dec", .int(cycle)])))
   }
 }
 

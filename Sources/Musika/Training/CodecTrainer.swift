@@ -173,9 +173,9 @@ public final class CodecTrainer: TrainingTask {
     let stft = codec.frontEnd.stft
     let length = stft.sampleCount(frames: options.level1Frames)
     let x = corpus.excerpts(count: options.batchSize, length: length, generator: stepGenerator)  // (B, L)
-    codec.seedRandomness(Seed.derive(options.seed, ["noise", .int(step)]))
+    let noise = NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)]))
     let target = try codec.frontEnd.analyze(x)  // (B, bins, frames)
-    let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target))
+    let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target), noise: noise)
     let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false)  // (B, L)
     // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
     let edge = stft.nFFT - stft.hop
@@ -239,13 +239,11 @@ public final class CodecTrainer: TrainingTask {
       let spectrogram = try codec.frontEnd.analyze(x)
       let z = codec.encoder(spectrogram)
       guard options.level2MagnitudeTarget == "level1" else { return (z, spectrogram) }
-      codec.decoder.seedRandomness(noiseSeed)
-      return (z, codec.decoder.unclipped(z).magnitude)
+      return (z, codec.decoder.unclipped(z, noise: NoiseSource(seed: noiseSeed)).magnitude)
     }
-    codec.latentDecoder.seedRandomness(noiseSeed)
-    let rebuilt = codec.latentDecoder(codec.latentEncoder(latents))
-    codec.decoder.seedRandomness(noiseSeed)  // the same decoder noise as the target's
-    let magnitude = codec.decoder.unclipped(rebuilt).magnitude
+    let rebuilt = codec.latentDecoder(codec.latentEncoder(latents), noise: NoiseSource(seed: Seed.derive(noiseSeed, ["dec2"])))
+    // The same decoder noise as the target's.
+    let magnitude = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed)).magnitude
     let latentLoss = (rebuilt - latents).abs().mean()
     let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
     var loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
@@ -321,7 +319,7 @@ public final class CodecTrainer: TrainingTask {
     defer { codec.train() }
     let audio: Tensor = try withNoGrad {
       step <= options.level1Steps
-        ? codec.decodeAudio(frames: try codec.encodeFrames(excerpt), seed: options.seed)
+        ? try codec.decodeAudio(frames: try codec.encodeFrames(excerpt), seed: options.seed)
         : try codec.decode(try codec.encode(excerpt), seed: options.seed)
     }
     let name = String(format: "step-%07d", step)

@@ -154,10 +154,10 @@ public final class GANTrainer: TrainingTask {
   }
 
   /// The generator on two independent windows per sample: (B, inputChannels, 2w) → (B, latentChannels, 2w).
-  func generatePairs(_ coordinates: Tensor) -> Tensor {
+  func generatePairs(_ coordinates: Tensor, noise: NoiseSource) -> Tensor {
     let (batch, channels, window) = (coordinates.size(0), coordinates.size(1), config.windowVectors)
     let windows = coordinates.reshape(batch, channels, 2, window).permute(0, 2, 1, 3).reshape(2 * batch, channels, window)
-    let latents = generator(windows)  // (2B, latentChannels, w)
+    let latents = generator(windows, noise: noise)  // (2B, latentChannels, w)
     return latents.reshape(batch, 2, config.latentChannels, window).permute(0, 2, 1, 3)
       .reshape(batch, config.latentChannels, 2 * window)
   }
@@ -168,8 +168,7 @@ public final class GANTrainer: TrainingTask {
     let real = try corpus.batch(count: options.batchSize, length: config.criticVectors,
                                 conditioning: modelConfig.conditioning, generator: random)
     let coordinates = try trainingCoordinates(count: options.batchSize, conditions: real.conditions, generator: random)
-    generator.seedRandomness(Seed.derive(options.seed, ["noise", .int(step)]))
-    let fake = generatePairs(coordinates)
+    let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents.
     let realLatents = real.latents.detach().requiringGrad()

@@ -112,17 +112,6 @@ open class Module {
         module.resetParameters(using: Generator(seed: seed, "init", .label(path)))
       }
     }
-    seedRandomness(seed)
-  }
-
-  /// Layers that draw randomness in their forward pass (noise injection) reseed from this.
-  open func reseed(_ seed: UInt64) {}
-
-  /// Reseeds every stochastic layer from `seed` and its path, e.g. once per generated window.
-  public func seedRandomness(_ seed: UInt64) {
-    for (path, module) in namedModules() {
-      module.reseed(Seed.derive(seed, ["noise", .label(path)]))
-    }
   }
 
   // MARK: Weights in and out

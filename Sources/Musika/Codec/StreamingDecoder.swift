@@ -1,0 +1,104 @@
+import Audio
+import Foundation
+import Torch
+
+/// Latent vectors to audio, one span at a time, with no seams: the one chunked decoder, used by
+/// `SpectralCodec.decode` and by `MusicStream`.
+///
+///   latents around the span → DEC2 → level-1 frames around the span → DEC → magnitude, phase of
+///   the span → overlap-add inverse STFT (its tail carried to the next span) → (2, samples)
+///
+/// Each network runs over the span plus context on both sides and only the span's interior is kept.
+/// The context is each decoder's receptive field (`ReceptiveField`; DEC2 3.6 vectors, DEC 29 frames
+/// for the original's layers), rounded up to whole vectors and to DEC's stride alignment, so a span
+/// decoded this way equals the same span of the whole piece decoded at once (when the noise is the
+/// same), however the piece is cut: the original instead decodes 0.37 s windows side by side, and
+/// users hear a ~300 ms pulse.
+public final class StreamingDecoder {
+  public let codec: SpectralCodec
+  /// Latent vectors DEC2 needs beyond the frames it must produce, on each side.
+  public let latentContext: Int
+  /// Level-1 frames DEC needs beyond the frames it keeps, on each side (a multiple of DEC's alignment).
+  public let frameContext: Int
+  private var inverse: OverlapAddISTFT
+
+  public init(codec: SpectralCodec) {
+    self.codec = codec
+    latentContext = Int(codec.latentDecoder.receptiveRadius.rounded(.up))
+    let alignment = codec.decoder.alignment
+    frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + alignment - 1) / alignment * alignment
+    inverse = OverlapAddISTFT(stft: codec.frontEnd.stft)
+  }
+
+  /// Latent vectors read beyond a span on each side (DEC's context in vectors plus DEC2's).
+  public var vectorReach: Int { (frameContext + framesPerVector - 1) / framesPerVector + latentContext }
+
+  /// Frames per latent vector.
+  private var framesPerVector: Int { codec.config.framesPerVector }
+
+  /// Level-1 frames of vectors `span`: (2, latentChannels, span.count·16). `latents(range)` gives
+  /// (2·vectorChannels, range.count) for any range inside 0..<`available` (nil: an endless stream).
+  /// Latents are clamped to the encoder's tanh range (−1, 1): a generator's linear output can stray
+  /// outside, where the decoders have never been and answer with loud Nyquist-rate buzz.
+  public func frames(_ span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
+                     noiseSeed: UInt64) throws -> Tensor {
+    let start = max(0, span.lowerBound - latentContext)
+    let end = available.map { min($0, span.upperBound + latentContext) } ?? span.upperBound + latentContext
+    let z = try latents(start..<end)
+    guard z.rank == 2, z.size(0) == 2 * codec.config.vectorChannels, z.size(1) == end - start else {
+      throw MusikaError.invalidInput("expected latents of shape (\(2 * codec.config.vectorChannels), \(end - start)), got \(z.shape)")
+    }
+    let decoderType = codec.latentDecoder.parameters.first?.dtype ?? .float32
+    return withNoGrad {
+      let vectors = z.clamp(min: -1, max: 1).reshape(2, codec.config.vectorChannels, end - start).to(dtype: decoderType)
+      let all = codec.latentDecoder(vectors, noise: NoiseSource(seed: noiseSeed))  // (2, latentChannels, (end − start)·16)
+      return all.narrow(dim: 2, start: (span.lowerBound - start) * framesPerVector, length: span.count * framesPerVector)
+        .to(dtype: .float32)
+    }
+  }
+
+  /// Magnitude and phase of level-1 frames `span`, each (2, bins, span.count), span aligned to
+  /// `codec.decoder.alignment`. `frames(range)` gives (2, latentChannels, range.count) inside
+  /// 0..<`available` frames (nil: endless).
+  public func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
+                          noiseSeed: UInt64) throws -> (magnitude: Tensor, phase: Tensor) {
+    precondition(span.lowerBound % codec.decoder.alignment == 0, "StreamingDecoder: span \(span) not aligned")
+    let start = max(0, span.lowerBound - frameContext)
+    let end = available.map { min($0, span.upperBound + frameContext) } ?? span.upperBound + frameContext
+    let x = try frames(start..<end)
+    let decoderType = codec.decoder.parameters.first?.dtype ?? .float32
+    return withNoGrad {
+      let (magnitude, phase) = codec.decoder(x.to(dtype: decoderType), noise: NoiseSource(seed: noiseSeed))
+      let keep = { (t: Tensor) in
+        t.narrow(dim: 2, start: span.lowerBound - start, length: span.count).to(dtype: .float32)
+      }
+      return (keep(magnitude), keep(phase))
+    }
+  }
+
+  /// Magnitude and phase of vectors `span`, each (2, bins, span.count·16): DEC2, then DEC.
+  public func spectrogram(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
+                          noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> (magnitude: Tensor, phase: Tensor) {
+    let contextVectors = (frameContext + framesPerVector - 1) / framesPerVector
+    let start = max(0, span.lowerBound - contextVectors)
+    let end = available.map { min($0, span.upperBound + contextVectors) } ?? span.upperBound + contextVectors
+    let level1 = try self.frames(start..<end, available: available, latents: latents, noiseSeed: noiseSeeds.dec2)
+    let first = start * framesPerVector
+    return try spectrogram(frames: (span.lowerBound * framesPerVector)..<(span.upperBound * framesPerVector),
+                           available: available.map { $0 * framesPerVector }, frames: { range in
+                             level1.narrow(dim: 2, start: range.lowerBound - first, length: range.count)
+                           }, noiseSeed: noiseSeeds.dec)
+  }
+
+  /// Audio of vectors `span`: (2, span.count · samplesPerVector). Spans must follow each other; the
+  /// inverse STFT's overlap tail waits for the next span, or for `finish()`.
+  public func audio(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
+                    noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
+    let (magnitude, phase) = try spectrogram(vectors: span, available: available, latents: latents,
+                                             noiseSeeds: noiseSeeds)
+    return withNoGrad { inverse.push(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase)) }
+  }
+
+  /// The inverse STFT's last tail, (2, nFFT − hop) samples, that ends a finite piece.
+  public func finish() -> Tensor? { inverse.finish() }
+}
