@@ -2,6 +2,11 @@
 #include <cstring>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "internal.h"
 
 using ctorch::unwrap;
@@ -28,6 +33,35 @@ int ct_tensor_from_data(ct_tensor *out, const void *data, const int64_t *shape, 
                    std::memcpy(t.data_ptr(), data, nbytes);
                  }
                  return t;
+               }()))
+}
+
+int ct_tensor_map_file(ct_tensor *out, const char *path, const int64_t *shape, int64_t ndim, int dtype) {
+  CT_TENSOR_OP(out, ([&] {
+                 if (path == nullptr) throw std::invalid_argument("path was NULL");
+                 auto sizes = ctorch::ints(shape, ndim);
+                 auto options = ctorch::options(dtype, CT_DEVICE_CPU);
+                 int64_t count = 1;
+                 for (auto d : sizes) count *= d;
+                 const size_t nbytes = static_cast<size_t>(count) * options.dtype().itemsize();
+                 int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+                 if (fd < 0) throw std::runtime_error(std::string("cannot open ") + path + ": " + std::strerror(errno));
+                 struct stat info;
+                 if (::fstat(fd, &info) != 0 || static_cast<size_t>(info.st_size) != nbytes) {
+                   ::close(fd);
+                   throw std::runtime_error(std::string(path) + " holds " + std::to_string(info.st_size) +
+                                            " bytes, not the " + std::to_string(nbytes) + " of the shape asked");
+                 }
+                 if (nbytes == 0) {
+                   ::close(fd);
+                   return at::empty(sizes, options);
+                 }
+                 // Private and copy-on-write: the file is never written, and pages the kernel may drop
+                 // and read again count as cache, not as the process's own memory.
+                 void *base = ::mmap(nullptr, nbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+                 ::close(fd);
+                 if (base == MAP_FAILED) throw std::runtime_error(std::string("cannot map ") + path + ": " + std::strerror(errno));
+                 return at::from_blob(base, sizes, [nbytes](void *p) { ::munmap(p, nbytes); }, options);
                }()))
 }
 

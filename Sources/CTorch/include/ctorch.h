@@ -61,6 +61,10 @@ void ct_tensor_free(ct_tensor t);
 int64_t ct_tensor_live_count(void);
 /// Copies `ndim`-dimensional data of `dtype` from `data` (row-major, contiguous) into a new CPU tensor.
 int ct_tensor_from_data(ct_tensor *out, const void *data, const int64_t *shape, int64_t ndim, int dtype);
+/// A CPU tensor over a file of raw little-endian elements, memory-mapped (private, copy-on-write): its
+/// pages are read on demand and may be dropped by the kernel under memory pressure. The file must hold
+/// exactly the shape's bytes.
+int ct_tensor_map_file(ct_tensor *out, const char *path, const int64_t *shape, int64_t ndim, int dtype);
 /// Copies the tensor's elements (moved to the CPU, made contiguous) to `dst`; `nbytes` must match.
 int ct_tensor_copy_to(ct_tensor t, void *dst, size_t nbytes);
 int ct_tensor_ndim(ct_tensor t, int64_t *out);

@@ -1,4 +1,5 @@
 import CTorch
+import Foundation
 
 /// An n-dimensional array on a device, backed by a libtorch tensor. The Swift object owns its
 /// handle and frees it in `deinit`; several `Tensor`s may share storage (views, `shallowClone()`).
@@ -89,6 +90,17 @@ public final class Tensor: @unchecked Sendable {
   /// Copies raw little-endian element bytes (row-major) into a new CPU tensor; used by file readers.
   public static func fromBytes(_ bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> Tensor {
     Tensor(handle: try bytesHandle(bytes, shape: shape, dtype: dtype))
+  }
+
+  /// A CPU tensor over a file of raw little-endian elements (row-major), memory-mapped rather than
+  /// read: pages load on demand and, being backed by the file, the kernel may drop them under memory
+  /// pressure instead of running out. For large read-mostly data (training audio).
+  public static func mappingFile(_ url: URL, shape: [Int], dtype: DType) throws -> Tensor {
+    _ = try checkedCount(shape, op: "map_file")
+    let handle = try withInt64s(shape) { dims, n in
+      try makeHandle("map_file") { ct_tensor_map_file($0, url.path, dims, n, dtype.rawValue) }
+    }
+    return Tensor(handle: handle)
   }
 
   static func bytesHandle(_ bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> ct_tensor {
