@@ -42,13 +42,16 @@ public struct PCMStreamEncoder: Sendable {
     return data
   }
 
-  /// Interleaved samples → little-endian PCM bytes. Integers are clipped to ±1 first.
+  /// Interleaved samples → little-endian PCM bytes. Integers are clipped to ±1 first, then scaled by
+  /// 32767 and rounded to nearest (ties to even): libsndfile's conversion, so a stream and a 16-bit
+  /// file written by `AudioFile.write` hold the same integers.
   public func encode(_ interleaved: [Float]) -> Data {
     switch format {
     case .s16:
       var out = [Int16](repeating: 0, count: interleaved.count)
       for i in interleaved.indices {
-        out[i] = Int16(max(-1, min(1, interleaved[i])) * 32767).littleEndian
+        let scaled = (max(-1, min(1, interleaved[i])) * Float(32767)).rounded(.toNearestOrEven)
+        out[i] = Int16(scaled).littleEndian
       }
       return out.withUnsafeBytes { Data($0) }
     case .f32:

@@ -2,42 +2,15 @@ import Foundation
 import HTTPTypes
 import Musika
 
-/// The controls a client may set, on a clip, a new stream or a live stream (all optional).
-public struct ControlValues: Codable, Sendable, Equatable {
-  public var seed: UInt64?
-  public var truncation: Double?
-  public var tempo: Double?
-  public var density: Double?
-  /// [[seconds, density], …]: a note-density curve over time (clips only).
-  public var densityCurve: [[Double]]?
-
-  public init(seed: UInt64? = nil, truncation: Double? = nil, tempo: Double? = nil, density: Double? = nil,
-              densityCurve: [[Double]]? = nil) {
-    self.seed = seed
-    self.truncation = truncation
-    self.tempo = tempo
-    self.density = density
-    self.densityCurve = densityCurve
-  }
-
-  static let keys: Set<String> = ["seed", "truncation", "tempo", "density", "densityCurve"]
-
-  /// These values, with those set in `other` taking their place.
-  func merged(with other: ControlValues) -> ControlValues {
-    ControlValues(seed: other.seed ?? seed, truncation: other.truncation ?? truncation, tempo: other.tempo ?? tempo,
-                  density: other.density ?? density, densityCurve: other.densityCurve ?? densityCurve)
-  }
-}
-
 /// POST /api/generate: a clip.
 public struct ClipRequest: Sendable, Equatable {
   public enum Format: String, Codable, Sendable { case wav, flac }
   public var model: String
   public var seconds: Double
   public var format: Format?
-  public var controls: ControlValues
+  public var controls: Controls
 
-  public init(model: String, seconds: Double, format: Format? = nil, controls: ControlValues = .init()) {
+  public init(model: String, seconds: Double, format: Format? = nil, controls: Controls = .init()) {
     self.model = model
     self.seconds = seconds
     self.format = format
@@ -48,7 +21,7 @@ public struct ClipRequest: Sendable, Equatable {
 
   /// Decodes JSON strictly: unknown fields and wrong types are errors that name the field.
   public static func decode(_ data: Data) throws -> ClipRequest {
-    try StrictJSON.check(data, allowed: ControlValues.keys.union(["model", "seconds", "format"]))
+    try StrictJSON.check(data, allowed: Controls.keys.union(["model", "seconds", "format"]))
     let head: Head = try StrictJSON.decode(data)
     return ClipRequest(model: head.model, seconds: head.seconds, format: head.format, controls: try StrictJSON.decode(data))
   }
@@ -57,12 +30,12 @@ public struct ClipRequest: Sendable, Equatable {
 /// POST /api/streams: a live stream.
 public struct StreamRequest: Sendable, Equatable {
   public var model: String
-  public var controls: ControlValues
+  public var controls: Controls
 
   private struct Head: Decodable { var model: String }
 
   public static func decode(_ data: Data) throws -> StreamRequest {
-    try StrictJSON.check(data, allowed: ControlValues.keys.subtracting(["densityCurve"]).union(["model"]))
+    try StrictJSON.check(data, allowed: Controls.keys.subtracting(["densityCurve"]).union(["model"]))
     let head: Head = try StrictJSON.decode(data)
     return StreamRequest(model: head.model, controls: try StrictJSON.decode(data))
   }

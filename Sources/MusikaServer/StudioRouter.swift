@@ -98,8 +98,8 @@ public func buildRouter(service: StudioService) -> Router<BasicRequestContext> {
   api.post("streams/:id/controls") { request, context in
     let id = try context.parameters.require("id")
     let data = try await body(of: request)
-    try StrictJSON.check(data, allowed: ControlValues.keys.subtracting(["densityCurve"]))
-    let values: ControlValues = try StrictJSON.decode(data)
+    try StrictJSON.check(data, allowed: Controls.keys.subtracting(["densityCurve"]))
+    let values: Controls = try StrictJSON.decode(data)
     return try json(try await offload { try service.change(id, values) })
   }
   api.delete("streams/:id") { _, context in
@@ -113,7 +113,7 @@ struct StreamOpened: Codable {
   var id: String
   var sampleRate: Int
   var channels: Int
-  var controls: ControlValues
+  var controls: Controls
 }
 
 /// Turns every failure into `{"error": "…"}` with its status: StudioError's own, Hummingbird's

@@ -132,27 +132,12 @@ public final class StudioService: @unchecked Sendable {
     return (model, try controls(request.controls, for: model))
   }
 
-  func controls(_ c: ControlValues, for model: GANModel) throws -> GenerationControls {
-    var controls = GenerationControls(seed: c.seed ?? 0, truncation: c.truncation ?? model.config.defaultTruncation,
-                                      tempo: c.tempo)
-    if let density = c.density { controls.density = .constant(density) }
-    if let points = c.densityCurve {
-      guard c.density == nil else { throw StudioError(.badRequest, "give density or densityCurve, not both") }
-      do {
-        controls.density = .curve(try DensityCurve(points: points.map { pair -> (Double, Double) in
-          guard pair.count == 2 else { throw StudioError(.badRequest, "densityCurve holds [seconds, density] pairs") }
-          return (pair[0], pair[1])
-        }))
-      } catch let error as MusikaError {
-        throw StudioError(.badRequest, "densityCurve: \(error)")
-      }
-    }
+  func controls(_ c: Controls, for model: GANModel) throws -> GenerationControls {
     do {
-      try controls.validate(for: model.config)
+      return try c.resolved(for: model.config)
     } catch let error as MusikaError {
       throw StudioError(.badRequest, "\(error)")
     }
-    return controls.completed(for: model.config)
   }
 
   private func command(for request: ClipRequest, model: GANModel) -> String {
@@ -207,7 +192,7 @@ public final class StudioService: @unchecked Sendable {
   }
 
   /// Changes the controls of stream `id`; fields left out keep their values.
-  public func change(_ id: String, _ values: ControlValues) throws -> ControlValues {
+  public func change(_ id: String, _ values: Controls) throws -> Controls {
     let stream = try stream(id)
     let merged = stream.controls.merged(with: values)
     try stream.stream.change(try controls(merged, for: stream.stream.model))
@@ -237,17 +222,17 @@ public final class StudioStream: @unchecked Sendable {
   public let modelName: String
   public let stream: MusicStream
   private let lock = NSLock()
-  private var _controls: ControlValues
+  private var _controls: Controls
   private var _lastPull = Date()
 
-  init(id: String, modelName: String, stream: MusicStream, controls: ControlValues) {
+  init(id: String, modelName: String, stream: MusicStream, controls: Controls) {
     self.id = id
     self.modelName = modelName
     self.stream = stream
     _controls = controls
   }
 
-  public var controls: ControlValues {
+  public var controls: Controls {
     get { lock.withLock { _controls } }
     set { lock.withLock { _controls = newValue } }
   }

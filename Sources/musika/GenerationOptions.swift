@@ -49,19 +49,20 @@ struct GenerationOptions: ParsableArguments {
     return model
   }
 
+  /// The flags as `Controls`, the form every front end shares.
+  func requested(seed: UInt64? = nil) throws -> Controls {
+    var controls = Controls(seed: seed ?? self.seed, truncation: truncation, tempo: tempo, density: density)
+    if let densityCurve { controls.densityCurve = try DensityCurve(contentsOf: URL(fileURLWithPath: densityCurve)).pairs }
+    return controls
+  }
+
   func controls(for model: GANModel, seed: UInt64? = nil) throws -> GenerationControls {
-    var controls = GenerationControls(seed: seed ?? self.seed, truncation: truncation ?? model.config.defaultTruncation,
-                                      tempo: tempo)
-    if let density { controls.density = .constant(density) }
-    if let densityCurve { controls.density = .curve(try DensityCurve(contentsOf: URL(fileURLWithPath: densityCurve))) }
+    let requested = try requested(seed: seed)
+    if let warning = requested.tempoWarning(for: model.config) { report("note: \(warning)") }
     do {
-      try controls.validate(for: model.config)
+      return try requested.resolved(for: model.config)
     } catch let error as MusikaError {
       throw ValidationError("\(error)")
     }
-    if let scale = model.config.conditioning.tempo, let tempo, tempo < scale.minimum * 0.9 || tempo > scale.maximum * 1.1 {
-      report(String(format: "note: %.0f BPM is outside the tempi the model was trained on (%.0f–%.0f)", tempo, scale.minimum, scale.maximum))
-    }
-    return controls.completed(for: model.config)
   }
 }

@@ -42,22 +42,29 @@ extension MusikaCommand {
       try TorchRuntime.setThreadCount(runtime.threads)
       signal(SIGPIPE, SIG_IGN)  // a player that quits ends the stream with EPIPE, not a crash
       let model = try generation.loadModel()
+      let requested = try generation.requested()
       let initial = try generation.controls(for: model)
       let stream = try MusicStream(model: model, controls: initial, start: start)
       let encoder = PCMStreamEncoder(format: sampleFormat, sampleRate: model.sampleRate, channels: 2)
-      if controls { readControls(into: stream, base: initial) }
+      if controls { readControls(into: stream, base: requested) }
       report("streaming '\(model.config.name)' seed \(initial.seed) at \(model.sampleRate) Hz, stereo, \(sampleFormat.rawValue)…")
       if container == .wav, !write(encoder.wavHeader()) { return }
       let limit = seconds.map { Int(($0 * Double(model.sampleRate)).rounded()) }
       var written = 0
       let clock = ContinuousClock()
       let began = clock.now
+      // The same limiter `generate` applies to a file, run chunk by chunk: the same seed and options give
+      // the same samples on both paths (it holds back its 5 ms look-ahead until the next chunk).
+      var limiter = StreamingPeakLimiter(channels: 2)
+      var open = true
       for try await chunk in stream.chunks() {
         let chunk = limit.map { chunk.prefix($0 - written) } ?? chunk
-        guard write(encoder.encode(chunk.interleaved())) else { break }
         written += chunk.frames
+        open = write(encoder.encode(limiter.process(chunk.interleaved())))
+        if !open { break }
         if let limit, written >= limit { break }
       }
+      if open { _ = write(encoder.encode(limiter.finish())) }
       let audio = Double(written) / Double(model.sampleRate)
       let elapsed = (clock.now - began).seconds
       report(String(format: "streamed %.1f s of audio in %.1f s (%.1f× real time)", audio, elapsed, audio / max(elapsed, 1e-9)))
@@ -79,29 +86,16 @@ extension MusikaCommand {
       }
     }
 
-    private func readControls(into stream: MusicStream, base: GenerationControls) {
+    /// Reads control lines (`seed 7`, `tempo 128`…) from standard input and steers the stream with them.
+    private func readControls(into stream: MusicStream, base: Controls) {
       let thread = Thread {
         var current = base
         while let line = readLine() {
-          let words = line.split(separator: " ").map(String.init)
-          guard words.count == 2, let value = Double(words[1]) else {
-            report("controls: expected 'seed N', 'truncation X', 'tempo BPM' or 'density V', got '\(line)'")
-            continue
-          }
-          var next = current
-          switch words[0] {
-          case "seed": next.seed = UInt64(max(0, value))
-          case "truncation": next.truncation = value
-          case "tempo": next.tempo = value
-          case "density": next.density = .constant(value)
-          default:
-            report("controls: unknown control '\(words[0])'")
-            continue
-          }
           do {
-            try stream.change(next)
+            let next = current.merged(with: try Controls(line: line))
+            try stream.change(try next.resolved(for: stream.model.config))
             current = next
-            report("controls: \(words[0]) → \(words[1])")
+            report("controls: \(line.trimmingCharacters(in: .whitespaces))")
           } catch {
             report("controls: \(error)")
           }

@@ -166,6 +166,48 @@ struct AudioFileTests {
     #expect(samples.map { Swift.abs($0) }.max()! <= 0.9 + 1e-6)
     #expect(lowest < 0.2)
   }
+
+  @Test func limiterGivesTheSameSamplesChunkByChunk() {
+    var samples = [Float](repeating: 0, count: 30_000)
+    for i in samples.indices {
+      let spike: Float = i % 1_013 < 40 ? 3 : 0.8
+      samples[i] = Float(sin(Double(i) * 0.013)) * spike
+    }
+    let limiter = PeakLimiter(ceiling: 0.9, lookahead: 64)
+    var whole = samples
+    limiter.apply(&whole, channels: 2)
+    // Odd chunk sizes, some shorter than the look-ahead, some empty.
+    var streaming = StreamingPeakLimiter(limiter, channels: 2)
+    var chunked: [Float] = []
+    var offset = 0
+    for size in [0, 10, 2, 500, 64, 66, 3_000, 0, 7_000].cycled(until: samples.count / 2) {
+      let frames = min(size, samples.count / 2 - offset / 2)
+      chunked += streaming.process(Array(samples[offset..<(offset + frames * 2)]))
+      offset += frames * 2
+    }
+    chunked += streaming.finish()
+    #expect(chunked.count == samples.count)
+    #expect(chunked == whole)
+    // Quiet audio passes through untouched.
+    var quiet = StreamingPeakLimiter(limiter, channels: 2)
+    let soft = samples.map { $0 * 0.2 }
+    #expect(quiet.process(soft) + quiet.finish() == soft)
+  }
+}
+
+extension Array where Element == Int {
+  /// The sizes repeated until they add up to at least `total`.
+  func cycled(until total: Int) -> [Int] {
+    var out: [Int] = []
+    var sum = 0
+    while sum < total {
+      for size in self {
+        out.append(size)
+        sum += size
+      }
+    }
+    return out
+  }
 }
 
 @Suite("Channel mixing")

@@ -199,7 +199,7 @@ struct StudioAPITests {
       // A control change: merged with the old controls, validated, applied.
       try await client.execute(uri: "/api/streams/\(a)/controls", method: .post, body: jsonBody(["tempo": 150])) { response in
         #expect(response.status == .ok, "\(response.text)")
-        let controls = try JSONDecoder().decode(ControlValues.self, from: response.data)
+        let controls = try JSONDecoder().decode(Controls.self, from: response.data)
         #expect(controls.tempo == 150 && controls.seed == 3)
       }
       try await client.execute(uri: "/api/streams/\(a)/controls", method: .post, body: jsonBody(["truncation": -1])) {

@@ -46,6 +46,16 @@ struct CommandLineTests {
     #expect(device.status == 64)
     #expect(device.stderr.contains("unknown device 'tpu'"))
 
+    // The model commands run on the CPU only, so they do not offer a --device they would ignore.
+    for command in ["generate", "stream", "serve", "encode", "train", "codec train"] {
+      let help = try runMusika(command.split(separator: " ").map(String.init) + ["--help"])
+      #expect(help.status == 0)
+      #expect(!help.stdout.contains("--device"), "\(command) --help offers --device")
+    }
+    let ignored = try runMusika(["generate", "--device", "cuda", "--seconds", "1", "-o", "unused.wav"])
+    #expect(ignored.status == 64)
+    #expect(ignored.stderr.contains("Unknown option '--device'"))
+
     let unknown = try runMusika(["frobnicate"])
     #expect(unknown.status == 64)
   }

@@ -93,12 +93,22 @@ struct GenerateCommandTests {
     let headerless = try runMusikaRaw(["stream", "--model", folder.path, "--seconds", "1", "--tempo", "120",
                                        "--container", "raw", "--sample-format", "f32", "--threads", "1"])
     #expect(headerless.count == 44_100 * 2 * 4)
-    // The stream's samples are those of `generate` with the same seed (s16 here, so compare loosely).
-    let samples = raw.dropFirst(44).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
-    let reference = try MusicStream(model: model, controls: .init(seed: 0, tempo: 120)).render(seconds: 2)
-      .transposed(0, 1).contiguous().toArray(of: Float.self)
-    let worst = zip(samples, reference).map { abs(Float($0) / 32767 - max(-1, min(1, $1))) }.max()!
-    #expect(worst < 1e-3)
+    // The stream's samples are those of `generate` with the same seed and options, bit for bit: the
+    // same limiter, and the same float → 16-bit conversion as the file writer.
+    for (encoding, format) in [("float32", "f32"), ("pcm16", "s16")] {
+      let file = folder.appendingPathComponent("generated-\(encoding).wav")
+      let generated = try runMusika(["generate", "--model", folder.path, "--seconds", "2", "--tempo", "120",
+                                     "--threads", "1", "--encoding", encoding, "-o", file.path])
+      #expect(generated.status == 0, "\(generated.stderr)")
+      let fromFile = try AudioFile.read(file).samples.transposed(0, 1).contiguous().toArray(of: Float.self)
+      let streamed = try runMusikaRaw(["stream", "--model", folder.path, "--seconds", "2", "--tempo", "120",
+                                       "--container", "raw", "--sample-format", format, "--threads", "1"])
+      let values: [Float] = format == "f32"
+        ? streamed.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        : streamed.withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }.map { Float($0) / 32768 }
+      #expect(values.count == fromFile.count)
+      #expect(values == fromFile, "stream and generate differ (\(encoding))")
+    }
   }
 }
 

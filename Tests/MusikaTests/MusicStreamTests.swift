@@ -65,14 +65,58 @@ struct MusicStreamTests {
     #expect(identical(streamed, reference), "\(difference(streamed, reference))")
   }
 
-  @Test func streamsSharingAModelStayDeterministicWhenReadConcurrently() async throws {
+  @Test func streamsSharingAModelStayDeterministicWhenReadConcurrently() throws {
     let model = try MicroModels.model()
-    let alone = try MusicStream(model: model, controls: .init(seed: 12)).render(seconds: 8)
-    // Another stream on the same model draws noise at the same time.
-    let other = Task.detached { try MusicStream(model: model, controls: .init(seed: 13)).render(seconds: 8) }
-    let together = try MusicStream(model: model, controls: .init(seed: 12)).render(seconds: 8)
-    _ = try await other.value
-    #expect(identical(alone, together), "\(difference(alone, together))")
+    let seeds: [UInt64] = [12, 13, 12, 14]
+    let chunks = 4
+    func alone(_ seed: UInt64) throws -> [Tensor] {
+      let stream = try MusicStream(model: model, controls: .init(seed: seed), chunkVectors: 16)
+      return try (0..<chunks).map { _ in try stream.read() }
+    }
+    let reference = try seeds.map(alone)
+
+    // Interleaved on one thread: chunk k of every stream before chunk k+1 of any.
+    let interleavedStreams = try seeds.map { try MusicStream(model: model, controls: .init(seed: $0), chunkVectors: 16) }
+    var interleaved = [[Tensor]](repeating: [], count: seeds.count)
+    for _ in 0..<chunks {
+      for (i, stream) in interleavedStreams.enumerated() { interleaved[i].append(try stream.read()) }
+    }
+
+    // In parallel on four threads; each read's time span is recorded to show that reads did overlap.
+    final class Record: @unchecked Sendable {
+      let lock = NSLock()
+      var chunks = [[Tensor]](repeating: [], count: 4)
+      var spans: [(stream: Int, start: UInt64, end: UInt64)] = []
+      var errors: [String] = []
+    }
+    let record = Record()
+    DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
+      do {
+        let stream = try MusicStream(model: model, controls: .init(seed: seeds[i]), chunkVectors: 16)
+        for _ in 0..<chunks {
+          let start = DispatchTime.now().uptimeNanoseconds
+          let chunk = try stream.read()
+          let end = DispatchTime.now().uptimeNanoseconds
+          record.lock.withLock {
+            record.chunks[i].append(chunk)
+            record.spans.append((i, start, end))
+          }
+        }
+      } catch {
+        record.lock.withLock { record.errors.append("\(error)") }
+      }
+    }
+    #expect(record.errors.isEmpty, "\(record.errors)")
+    let overlaps = record.spans.enumerated().flatMap { (a, x) in
+      record.spans.dropFirst(a + 1).filter { y in y.stream != x.stream && y.start < x.end && x.start < y.end }
+    }.count
+    #expect(overlaps > 0, "no two reads of different streams ran at the same time")
+    for i in seeds.indices {
+      for k in 0..<chunks {
+        #expect(identical(interleaved[i][k], reference[i][k]), "interleaved stream \(i) chunk \(k)")
+        #expect(identical(record.chunks[i][k], reference[i][k]), "parallel stream \(i) chunk \(k)")
+      }
+    }
   }
 
   @Test func aControlChangeMidStreamRampsInWithoutAJump() throws {

@@ -6,7 +6,9 @@ import Torch
 /// millions of samples runs for hours instead of failing.
 func identical(_ a: Tensor, _ b: Tensor) -> Bool {
   guard a.shape == b.shape, a.dtype == b.dtype else { return false }
-  return (try? a.contiguous().bytes()) == (try? b.contiguous().bytes())
+  // Two failed reads are not two equal tensors.
+  guard let x = try? a.contiguous().bytes(), let y = try? b.contiguous().bytes() else { return false }
+  return x == y
 }
 
 /// What a failed `identical` check reports: shapes, or the largest difference and where it first occurs.
