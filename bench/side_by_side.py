@@ -50,7 +50,10 @@ from models import Models_functions
 from utils import Utils_functions
 args = parse_args()
 M = Models_functions(args)
-models = M.build()
+# Only what U.generate uses, built by the original's own builders (its build() clones the generator,
+# which Keras 2.15 refuses for its AddNoise layer; generation never needs the clone or the critic).
+gen_ema, dec, dec2 = M.build_generator(), M.build_decoder(), M.build_decoder2()
+models = (None, None, None, dec, None, dec2, gen_ema, [None, None], None)
 U = Utils_functions(args)
 # Record how much audio it renders before cutting to the requested length (whole windows).
 render = U.generate_waveform
@@ -89,7 +92,7 @@ def run_original(args):
 
 def run_ours(args):
     command = [args.musika, "bench", "generate", "--seconds", str(args.seconds), "--stream-minutes", "0",
-               "--threads", str(args.threads)]
+               "--threads", str(args.threads)] + (["--no-bf16"] if args.no_bf16 else [])
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"side_by_side: `{' '.join(command)}` failed:\n{result.stderr[-3000:]}")
@@ -111,6 +114,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--no-bf16", action="store_true",
+                        help="skip our bf16 measurement (CPUs without AVX-512 BF16/AMX run bf16 convolutions slowly)")
     args = parser.parse_args()
     if not os.path.isfile(os.path.join(args.original, "models.py")):
         sys.exit(f"side_by_side: {args.original} is not a checkout of the original Musika (no models.py); see --help")

@@ -68,7 +68,8 @@ for i in $(seq 1 "$kills"); do
   train killed > "$work/killed-$i.log" 2>&1 &
   pid=$!
   # Somewhere between start-up and the end of the run.
-  sleep "$(python3 -c "import random; print(round(random.uniform(0.3, $seconds * 0.9), 2))")"
+  # Spread so that the kills land all through the run (each restart also pays the start-up).
+  sleep "$(python3 -c "import random; print(round(random.uniform(0.3, max(1.0, 2.5 * $seconds / $kills)), 2))")"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [ -n "$from" ] && resumed=$((resumed + 1))

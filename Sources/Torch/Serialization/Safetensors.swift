@@ -11,12 +11,23 @@ public struct SafetensorsFile {
   }
 }
 
-/// A malformed, truncated or unsupported safetensors file. `source` names the file.
+/// A malformed, truncated or unsupported safetensors file, or one that could not be written. `source`
+/// names the file.
 public struct SafetensorsError: Error, CustomStringConvertible, Sendable {
   public let source: String
   public let reason: String
+  /// The file could not be written (as opposed to read).
+  public var writing = false
 
-  public var description: String { "\(source): not a valid safetensors file: \(reason)" }
+  public init(source: String, reason: String, writing: Bool = false) {
+    self.source = source
+    self.reason = reason
+    self.writing = writing
+  }
+
+  public var description: String {
+    writing ? "\(source): cannot be written: \(reason)" : "\(source): not a valid safetensors file: \(reason)"
+  }
 }
 
 /// The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian header
@@ -166,7 +177,11 @@ public enum Safetensors {
     do {
       try data.write(to: url, options: .atomic)
     } catch {
-      throw SafetensorsError(source: url.path, reason: "cannot be written (\(error.localizedDescription))")
+      let ns = error as NSError
+      let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
+      let cause = posix.map { String(cString: strerror(Int32($0))) } ?? error.localizedDescription
+      throw SafetensorsError(source: url.path, reason: "\(cause) (is the disk full, or the folder read-only? nothing was replaced)",
+                             writing: true)
     }
   }
 
