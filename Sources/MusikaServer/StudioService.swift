@@ -49,13 +49,16 @@ public final class StudioService: @unchecked Sendable {
       ? modelsFolder : modelsFolder.appendingPathComponent(name)
   }
 
-  /// The loaded model `name` (loaded once, then shared: streams on one model stay deterministic).
+  /// The loaded model `name` (loaded and warmed up once, then shared: streams on one model stay
+  /// deterministic).
   public func model(_ name: String) throws -> GANModel {
     guard modelNames().contains(name) else {
       throw StudioError(.notFound, "unknown model '\(name)'; GET /api/models lists \(modelNames())")
     }
     if let model = lock.withLock({ loaded[name] }) { return model }
     let model = try GANModel.load(from: folder(of: name))
+    // Build the kernels a stream's first chunk needs now, so that a listener's first audio comes fast.
+    try model.warmUp()
     return lock.withLock {
       if let other = loaded[name] { return other }
       loaded[name] = model

@@ -110,7 +110,8 @@ extension MusikaCommand.Bench {
           + "\(f(speed.realTimeFactor))× real time · decoder convs ≈ \(f(gflops)) GFLOP/s (\(f(gflops / r.sgemmGFLOPS, 2)) of sgemm)"
           + " · first audio \(f(speed.firstAudioSeconds * 1000, 0)) ms")
       }
-      lines.append("  first audio, cold (first use of the model): \(f(r.coldFirstAudioSeconds * 1000, 0)) ms")
+      lines.append("  first audio of a new stream on a just-loaded model: \(f(r.coldFirstAudioSeconds * 1000, 0)) ms "
+        + "(the model warmed up at load in \(f(r.warmUpSeconds * 1000, 0)) ms)")
       if let m = r.memory {
         lines.append("  \(f(m.audioSeconds / 60)) min stream in \(f(m.computeSeconds)) s (\(f(m.audioSeconds / m.computeSeconds))× real time): "
           + "RSS \(f(m.afterFirstMinute)) MiB after 1 min, \(f(m.atEnd)) MiB at the end, peak \(f(m.peak)) MiB")

@@ -15,6 +15,8 @@ struct BundledModelTests {
   static let generators: [(name: String, condition: String)] = [("techno", Conditioning.tempoLabel),
                                                                  ("piano", Conditioning.densityLabel)]
   static let codecName = "codec"
+  /// The 22.05 kHz codec the bundled generators were trained on.
+  static let earlierCodecName = "codec-22k"
 
   @Test func everyShippedFileIsUnder25MB() throws {
     let files = FileManager.default.enumerator(at: Self.folder, includingPropertiesForKeys: [.fileSizeKey])!
@@ -98,10 +100,14 @@ struct BundledModelTests {
     for section in ["## Data", "## Training", "## Evaluation", "## Reproduce"] {
       #expect(card.contains(section), "codec/\(GANModel.cardFile) lacks \(section)")
     }
+    // Each generator decodes with one of the bundled codecs: models/codec, or models/codec-22k (the
+    // earlier codec, kept until the generators are retrained on the new one).
+    let bundled = try [Self.codecName, Self.earlierCodecName].map {
+      try Data(contentsOf: Self.folder.appendingPathComponent($0).appendingPathComponent(SpectralCodec.weightsFile))
+    }
     for name in Self.generators.map(\.name) {
       let shipped = Self.folder.appendingPathComponent(name).appendingPathComponent("codec/codec.safetensors")
-      #expect(try Data(contentsOf: shipped) == Data(contentsOf: folder.appendingPathComponent(SpectralCodec.weightsFile)),
-              "\(name) ships a codec other than models/codec")
+      #expect(bundled.contains(try Data(contentsOf: shipped)), "\(name) ships a codec that is not one of models/codec, models/codec-22k")
     }
 
     // 4 s of plucked notes: decaying harmonic tones on a C major arpeggio, two per second.
@@ -140,8 +146,7 @@ struct BundledModelTests {
       rows[name] = (try CodecEvaluator(codec: codec).evaluate(file: file, name: name),
                     try CodecEvaluator(codec: untrainedCodec).evaluate(file: file, name: name))
     }
-    // Level 1 keeps the notes' pitch; both levels keep the drums. (Through both levels the notes lose
-    // their pitch, as the card says: that is level 2's known weakness, not asserted here.)
+    // Level 1 keeps the notes; both levels keep the drums (pitch through both levels: the next test).
     let notesRow = rows["notes"]!, drumsRow = rows["drums"]!
     #expect(notesRow.trained.level1LogMelL1 < 0.6 * notesRow.untrained.level1LogMelL1,
             "level-1 log-mel L1 on notes \(notesRow.trained.level1LogMelL1) vs untrained \(notesRow.untrained.level1LogMelL1)")
@@ -150,5 +155,103 @@ struct BundledModelTests {
     print("bundled codec log-mel L1, trained / untrained: notes level 1 \(notesRow.trained.level1LogMelL1) / "
           + "\(notesRow.untrained.level1LogMelL1), notes both levels \(notesRow.trained.logMelL1) / \(notesRow.untrained.logMelL1), "
           + "drums both levels \(drumsRow.trained.logMelL1) / \(drumsRow.untrained.logMelL1)")
+  }
+
+  /// Through both levels (what the GANs generate), a pitched tone keeps its fundamental within a quarter
+  /// tone and comes back near its level, and a sustained chord keeps each of its partials. Bounds are
+  /// set from the shipped codec's measured figures (printed), with margin; the 22 kHz codec the GANs
+  /// still decode with kept pitch on these tones too but came back 14.6 dB quieter.
+  @Test func codecKeepsPitchAndLevelThroughBothLevels() throws {
+    let codec = try SpectralCodec.load(from: Self.folder.appendingPathComponent(Self.codecName))
+    let rate = codec.config.sampleRate
+    let semitones = [0, 4, 7, 12, 7, 4, 0, -5]
+    var notes = [Float](repeating: 0, count: rate * 9 / 2)
+    for (index, semitone) in semitones.enumerated() {
+      let frequency = 261.63 * pow(2, Double(semitone) / 12)
+      for i in 0..<(rate / 2) {
+        let t = Double(i) / Double(rate)
+        let tone = (1...4).reduce(0.0) { $0 + sin(2 * .pi * frequency * Double($1) * t) / Double($1) }
+        notes[index * rate / 2 + i] = Float(0.3 * exp(-2 * t) * tone)
+      }
+    }
+    var chord = [Float](repeating: 0, count: rate * 9 / 2)
+    for i in chord.indices {
+      let t = Double(i) / Double(rate)
+      let sum = [0, 4, 7].reduce(0.0) { $0 + sin(2 * .pi * 261.63 * pow(2, Double($1) / 12) * t) }
+      chord[i] = Float(0.12 * sum * min(1, t * 20))
+    }
+    func roundTrip(_ samples: [Float]) throws -> [Float] {
+      let audio = Tensor(samples + samples, shape: [2, samples.count])
+      let decoded = try codec.decode(try codec.encode(audio), seed: 0)
+      return decoded.narrow(dim: 0, start: 0, length: 1).contiguous().toArray(of: Float.self)
+    }
+    let notesOut = try roundTrip(notes)
+    let chordOut = try roundTrip(chord)
+
+    var report: [String] = []
+    for (index, semitone) in semitones.enumerated() {
+      let f0 = 261.63 * pow(2, Double(semitone) / 12)
+      let segment = Array(notesOut[(index * rate / 2 + rate / 40)..<((index + 1) * rate / 2 - rate / 40)])
+      let peak = Spectrum.strongest(in: segment, rate: rate, around: f0, semitones: 1)
+      let cents = 1200 * log2(peak.frequency / f0)
+      let floor = Spectrum.medianLevel(in: segment, rate: rate, from: f0 / 2, to: f0 * 2.5)
+      let prominence = 20 * log10(peak.level / floor)
+      report.append(String(format: "note %.0f Hz: %+.0f cents, %.1f dB over the floor", f0, cents, prominence))
+      #expect(abs(cents) <= 50, "note \(index) (\(f0) Hz) comes back \(cents) cents off")
+      #expect(prominence >= 15, "note \(index) (\(f0) Hz) stands only \(prominence) dB over its neighbourhood")
+    }
+    let used = notesOut.count
+    let levelIn = Spectrum.rms(Array(notes.prefix(used))), levelOut = Spectrum.rms(notesOut)
+    let levelChange = 20 * log10(levelOut / levelIn)
+    report.append(String(format: "notes level %+.1f dB", levelChange))
+    #expect(abs(levelChange) <= 4, "the notes come back \(levelChange) dB off their level")
+
+    let sustained = Array(chordOut[(rate / 2)..<(chordOut.count - rate / 2)])
+    let between = Spectrum.medianLevel(in: sustained, rate: rate, from: 240, to: 420)
+    for semitone in [0, 4, 7] {
+      let f = 261.63 * pow(2, Double(semitone) / 12)
+      let peak = Spectrum.strongest(in: sustained, rate: rate, around: f, semitones: 0.5)
+      let over = 20 * log10(peak.level / between)
+      report.append(String(format: "chord partial %.0f Hz: %+.0f cents, %.1f dB over the floor", f, 1200 * log2(peak.frequency / f), over))
+      #expect(abs(1200 * log2(peak.frequency / f)) <= 50 && over >= 20, "the chord's \(f) Hz partial: \(report.last!)")
+    }
+    print("bundled codec, both levels: " + report.joined(separator: "; "))
+  }
+}
+
+/// Spectral probes for the pitch test: DFT magnitudes of a Hann-windowed segment at chosen frequencies.
+enum Spectrum {
+  static func level(of x: [Float], rate: Int, at frequency: Double) -> Double {
+    let n = x.count
+    let step = 2 * Double.pi * frequency / Double(rate)
+    var re = 0.0, im = 0.0
+    for i in 0..<n {
+      let w = 0.5 - 0.5 * cos(2 * Double.pi * Double(i) / Double(n - 1))
+      let v = Double(x[i]) * w
+      re += v * cos(step * Double(i))
+      im -= v * sin(step * Double(i))
+    }
+    return (re * re + im * im).squareRoot()
+  }
+
+  /// The strongest frequency within ±`semitones` of `center`, on a 2-cent grid.
+  static func strongest(in x: [Float], rate: Int, around center: Double, semitones: Double) -> (frequency: Double, level: Double) {
+    var best = (frequency: center, level: -1.0)
+    for cents in stride(from: -semitones * 100, through: semitones * 100, by: 2) {
+      let f = center * pow(2, cents / 1200)
+      let l = level(of: x, rate: rate, at: f)
+      if l > best.level { best = (f, l) }
+    }
+    return best
+  }
+
+  /// The median level over 120 log-spaced frequencies between `low` and `high`.
+  static func medianLevel(in x: [Float], rate: Int, from low: Double, to high: Double) -> Double {
+    let levels = (0..<120).map { level(of: x, rate: rate, at: low * pow(high / low, Double($0) / 119)) }.sorted()
+    return levels[levels.count / 2]
+  }
+
+  static func rms(_ x: [Float]) -> Double {
+    (x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, x.count))).squareRoot()
   }
 }
