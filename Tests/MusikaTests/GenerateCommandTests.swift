@@ -63,12 +63,42 @@ struct GenerateCommandTests {
     for extra in [["--count", "2", "-o", folder.appendingPathComponent("many.flac").path],
                   ["--start", "1.5", "-o", folder.appendingPathComponent("seek.ogg").path],
                   ["--morph-to", "9", "--over", "3", "-o", folder.appendingPathComponent("morph.wav").path],
-                  ["--density-curve", curve.path, "--truncation", "1", "-o", folder.appendingPathComponent("curve.wav").path],
+                  ["--density-curve", curve.path, "-o", folder.appendingPathComponent("curve.wav").path],
+                  ["--truncation", "1", "-o", folder.appendingPathComponent("truncated.wav").path],
+                  ["-o", folder.appendingPathComponent("plain16.wav").path],
                   ["--loop", "5", "-o", folder.appendingPathComponent("loop.wav").path],
-                  ["--precision", "bf16", "-o", folder.appendingPathComponent("bf16.wav").path]] {
+                  ["--precision", "bf16", "-o", folder.appendingPathComponent("bf16.wav").path],
+                  ["--start", "1.5", "--encoding", "float32", "-o", folder.appendingPathComponent("seek.wav").path],
+                  ["--encoding", "float32", "--seconds", "3.5", "-o", folder.appendingPathComponent("long.wav").path],
+                  ["--encoding", "float32", "-o", folder.appendingPathComponent("plain32.wav").path],
+                  ["--density", "1", "-o", folder.appendingPathComponent("constant.wav").path]] {
       let result = try runMusika(["generate", "--model", model, "--seconds", "2", "--threads", "1"] + extra)
       #expect(result.status == 0, "\(extra): \(result.stderr)")
     }
+    // Each flag has its effect, not only exit 0.
+    func samples(_ name: String) throws -> [Float] {
+      try AudioFile.read(folder.appendingPathComponent(name)).samples.contiguous().toArray(of: Float.self)
+    }
+    let seed0 = try samples("many-seed0.flac"), seed1 = try samples("many-seed1.flac")
+    #expect(seed0.count == seed1.count && seed0 != seed1, "--count 2 wrote the same audio twice")
+    // --start 1.5 is the same span of a longer piece: samples 1.5 s…3.5 s of a 3.5 s render (exactly so
+    // before the limiter, which sees different surroundings in the two files, so compared by correlation).
+    let seek = try AudioFile.read(folder.appendingPathComponent("seek.wav")).samples
+    let long = try AudioFile.read(folder.appendingPathComponent("long.wav")).samples
+    let tail = long.narrow(dim: 1, start: Int(1.5 * 44_100), length: seek.size(1))
+    let plain32 = try AudioFile.read(folder.appendingPathComponent("plain32.wav")).samples
+    #expect(correlation(seek, tail) > 0.99, "--start 1.5 differs from the same span of a longer piece")
+    #expect(correlation(seek, plain32) < 0.9, "--start had no effect")
+    // Each against the same command without the flag.
+    let plain16 = try samples("plain16.wav")
+    for (name, flag) in [("morph.wav", "--morph-to"), ("curve.wav", "--density-curve"), ("truncated.wav", "--truncation"),
+                         ("constant.wav", "--density")] {
+      #expect(try samples(name) != plain16, "\(flag) had no effect")
+    }
+    // bf16 decoders: close to fp32, not equal.
+    let bf16 = try AudioFile.read(folder.appendingPathComponent("bf16.wav")).samples
+    let bf16Correlation = correlation(bf16, plain32)
+    #expect(bf16Correlation > 0.9 && !identical(bf16, plain32), "bf16 vs fp32 correlation \(bf16Correlation)")
     #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("many-seed1.flac").path))
     let loop = try AudioFile.read(folder.appendingPathComponent("loop.wav"))
     #expect(loop.frames == 64 * 4096)  // one micro window: 5.94 s
@@ -124,4 +154,18 @@ func runMusikaRaw(_ arguments: [String]) throws -> Data {
   let data = out.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return data
+}
+
+/// Pearson correlation of two tensors' samples.
+func correlation(_ a: Tensor, _ b: Tensor) -> Double {
+  let x = a.contiguous().toArray(of: Double.self), y = b.contiguous().toArray(of: Double.self)
+  guard x.count == y.count, !x.isEmpty else { return .nan }
+  let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
+  var sxy = 0.0, sxx = 0.0, syy = 0.0
+  for i in x.indices {
+    sxy += (x[i] - mx) * (y[i] - my)
+    sxx += (x[i] - mx) * (x[i] - mx)
+    syy += (y[i] - my) * (y[i] - my)
+  }
+  return sxy / max((sxx * syy).squareRoot(), 1e-30)
 }
