@@ -24,8 +24,6 @@ public final class StudioService: @unchecked Sendable {
   private let lock = NSLock()
   private var loaded: [String: GANModel] = [:]
   private var rendering = 0
-  /// The last clip rendered (at most `maxClipSeconds` of audio held).
-  private var lastClip: (request: ClipRequest, audio: Tensor)?
   private var streams: [String: StudioStream] = [:]
 
   /// `modelsFolder` holds model folders (each with config.json), or is one.
@@ -100,14 +98,11 @@ public final class StudioService: @unchecked Sendable {
     return try Self.temporaryFile(extension: "png") { try SpectrogramImage.write([spectrum], to: $0) }
   }
 
-  /// The audio of a clip (2, samples): the last one again if only its file format differs.
+  /// The audio of a clip (2, samples). Rendered for each request: generation is deterministic, so a
+  /// spectrogram of the same request shows the same audio, and no client's request evicts another's.
   private func clipAudio(_ request: ClipRequest) throws -> (GANModel, Tensor) {
     let (model, controls) = try prepare(request)
-    var key = request
-    key.format = nil
-    if let last = lock.withLock({ lastClip }), last.request == key { return (model, last.audio) }
     let audio = try withRenderSlot { try MusicStream(model: model, controls: controls).render(seconds: request.seconds) }
-    lock.withLock { lastClip = (key, audio) }
     return (model, audio)
   }
 

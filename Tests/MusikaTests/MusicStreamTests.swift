@@ -82,30 +82,68 @@ struct MusicStreamTests {
       for (i, stream) in interleavedStreams.enumerated() { interleaved[i].append(try stream.read()) }
     }
 
-    // In parallel on four threads; each read's time span is recorded to show that reads did overlap.
+    // In parallel on four threads of their own (not a shared pool, which a busy test run may serialise);
+    // before each chunk every thread waits at a barrier, so the four reads of chunk k start together.
+    // Each read's time span is recorded to show that reads of different streams did overlap.
     final class Record: @unchecked Sendable {
-      let lock = NSLock()
+      let lock = NSCondition()
       var chunks = [[Tensor]](repeating: [], count: 4)
       var spans: [(stream: Int, start: UInt64, end: UInt64)] = []
       var errors: [String] = []
-    }
-    let record = Record()
-    DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
-      do {
-        let stream = try MusicStream(model: model, controls: .init(seed: seeds[i]), chunkVectors: 16)
-        for _ in 0..<chunks {
-          let start = DispatchTime.now().uptimeNanoseconds
-          let chunk = try stream.read()
-          let end = DispatchTime.now().uptimeNanoseconds
-          record.lock.withLock {
-            record.chunks[i].append(chunk)
-            record.spans.append((i, start, end))
-          }
+      var arrived = 0
+      var generation = 0
+      let parties: Int
+      init(parties: Int) { self.parties = parties }
+      func barrier() {
+        lock.lock()
+        let mine = generation
+        arrived += 1
+        if arrived == parties {
+          arrived = 0
+          generation += 1
+          lock.broadcast()
+        } else {
+          while generation == mine { lock.wait() }
         }
-      } catch {
-        record.lock.withLock { record.errors.append("\(error)") }
+        lock.unlock()
       }
     }
+    let record = Record(parties: seeds.count)
+    let done = DispatchGroup()
+    for i in seeds.indices {
+      done.enter()
+      let thread = Thread {
+        defer { done.leave() }
+        // A failure still meets every barrier, so the other threads never wait for it forever.
+        let stream = try? MusicStream(model: model, controls: .init(seed: seeds[i]), chunkVectors: 16)
+        var failed = stream == nil
+        for _ in 0..<chunks {
+          record.barrier()
+          guard !failed, let stream else { continue }
+          do {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let chunk = try stream.read()
+            let end = DispatchTime.now().uptimeNanoseconds
+            record.lock.lock()
+            record.chunks[i].append(chunk)
+            record.spans.append((i, start, end))
+            record.lock.unlock()
+          } catch {
+            failed = true
+            record.lock.lock()
+            record.errors.append("\(error)")
+            record.lock.unlock()
+          }
+        }
+        if stream == nil {
+          record.lock.lock()
+          record.errors.append("stream \(i) could not be opened")
+          record.lock.unlock()
+        }
+      }
+      thread.start()
+    }
+    done.wait()
     #expect(record.errors.isEmpty, "\(record.errors)")
     let overlaps = record.spans.enumerated().flatMap { (a, x) in
       record.spans.dropFirst(a + 1).filter { y in y.stream != x.stream && y.start < x.end && x.start < y.end }
