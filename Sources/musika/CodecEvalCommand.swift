@@ -26,12 +26,16 @@ extension MusikaCommand.Codec {
     @Option(help: "Seconds evaluated per file, from its middle.")
     var seconds: Double = 30
 
+    @Option(help: ArgumentHelp("Also write each file's input excerpt, both-level, level-1-only and Griffin-Lim-phase decodings here (float WAV).",
+                               valueName: "dir"), transform: { URL(fileURLWithPath: $0) })
+    var writeAudio: URL?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let model = try codec.load()
-      let rows = try CodecEvaluator(codec: model, maxSeconds: seconds).evaluate(folder: audio) { report("  \($0)") }
+      let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }
       guard !rows.isEmpty else { throw ValidationError("no file in \(audio.path) could be evaluated") }
       print(CodecEvaluator.table(rows, codecName: model.config.name))
     }

@@ -25,8 +25,18 @@ struct CodecEvaluatorTests {
     defer { try? FileManager.default.removeItem(at: folder) }
     let codec = try SpectralCodec(config: CodecTrainerTests.config)
     codec.initialize(seed: 1)
-    let rows = try CodecEvaluator(codec: codec, maxSeconds: 1).evaluate(folder: folder)
+    let written = FileManager.default.temporaryDirectory.appendingPathComponent("musika-eval-audio-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: written) }
+    let rows = try CodecEvaluator(codec: codec, maxSeconds: 1, audioOutput: written).evaluate(folder: folder)
     #expect(rows.count == 2)
+    // --write-audio: every variant of every file, as long as the decoded excerpt.
+    for row in rows {
+      let stem = row.file.replacingOccurrences(of: "/", with: "_")
+      for variant in ["input", "both-levels", "level1", "codec-magnitude-gl", "true-magnitude-gl"] {
+        let audio = try AudioFile.read(written.appendingPathComponent("\(stem).\(variant).wav"))
+        #expect(Swift.abs(Double(audio.frames) / 44_100 - row.seconds) < 0.05, "\(stem).\(variant).wav")
+      }
+    }
     for row in rows {
       // An untrained codec is far worse than true magnitudes with Griffin-Lim phase.
       #expect(row.referenceLogMelL1 < row.logMelL1)

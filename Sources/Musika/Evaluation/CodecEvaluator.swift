@@ -31,9 +31,16 @@ public struct CodecEvaluator {
   /// At most this many seconds of each file (from its middle) are evaluated.
   public let maxSeconds: Double
 
-  public init(codec: SpectralCodec, maxSeconds: Double = 30) {
+  /// When set, each file's variants are written here as WAV (float32) for listening and probing:
+  /// NAME.input.wav (the excerpt), NAME.both-levels.wav, NAME.level1.wav (ENC → DEC only) and
+  /// NAME.codec-magnitude-gl.wav (the codec's magnitude with Griffin-Lim phase instead of its own) and
+  /// NAME.true-magnitude-gl.wav (the input's own magnitude with Griffin-Lim phase: the reference).
+  public let audioOutput: URL?
+
+  public init(codec: SpectralCodec, maxSeconds: Double = 30, audioOutput: URL? = nil) {
     self.codec = codec
     self.maxSeconds = maxSeconds
+    self.audioOutput = audioOutput
   }
 
   public func evaluate(folder: URL, progress: (String) -> Void = { _ in }) throws -> [Row] {
@@ -76,6 +83,15 @@ public struct CodecEvaluator {
       let codecGriffinLim = try GriffinLim(stft: codec.frontEnd.stft)(codecMagnitude, generator: Generator(seed: 0))
       let level1 = try codec.decodeAudio(frames: try codec.encodeFrames(reference), seed: 0)
 
+      if let audioOutput {
+        try FileManager.default.createDirectory(at: audioOutput, withIntermediateDirectories: true)
+        let stem = name.replacingOccurrences(of: "/", with: "_")
+        for (variant, audio) in [("input", reference), ("both-levels", decoded), ("level1", level1),
+                                 ("codec-magnitude-gl", codecGriffinLim), ("true-magnitude-gl", griffinLim)] {
+          try AudioFile.write(audio, sampleRate: rate, to: audioOutput.appendingPathComponent("\(stem).\(variant).wav"),
+                              encoding: .float32, limiter: nil)
+        }
+      }
       let mel = MelFilterbank(sampleRate: rate)
       let stftDistance = MultiResolutionSTFTLoss()
       func logMelL1(_ a: Tensor, _ b: Tensor) -> Double { (mel.logMel(a) - mel.logMel(b)).abs().mean().item() }
