@@ -70,18 +70,17 @@ public enum AudioFile {
     guard read == listed || (read > 0 && listed - read <= tolerated) else {
       throw AudioError.truncated(file: url.path, expectedFrames: listed, readFrames: read)
     }
-    var shortfallNote: String?
-    if read < listed && listed - read > Int(info.samplerate) / 50 {
-      shortfallNote = String(format: "ends %.0f ms before its Ogg granule positions say: read as far as it goes",
-                             Double(listed - read) * 1000 / Double(info.samplerate))
-    }
     let frames = read
     if frames < listed { interleaved.removeLast((listed - frames) * channels) }
     if let promised = promisedFrames(file, frames: frames), promised > frames {
       throw AudioError.truncated(file: url.path, expectedFrames: promised, readFrames: frames)
     }
 
-    var notes: [String] = shortfallNote.map { [$0] } ?? []
+    var notes: [String] = []
+    if listed - frames > Int(info.samplerate) / 50 {  // beyond decoder delay: say so
+      notes.append(String(format: "ends %.0f ms before its Ogg granule positions say: read as far as it goes",
+                          Double(listed - frames) * 1000 / Double(info.samplerate)))
+    }
     var stereo = Tensor(interleaved, shape: [frames, channels])  // (frames, channels)
     if channels != 2 { stereo = stereo.matmul(ChannelMixer.matrix(channels: channels)) }  // (frames, 2)
     if channels == 1 { notes.append("mono: duplicated to both channels") }

@@ -57,7 +57,11 @@ struct GenerationOptions: ParsableArguments {
   }
 
   func controls(for model: GANModel, seed: UInt64? = nil) throws -> GenerationControls {
-    let requested = try requested(seed: seed)
+    try resolve(try requested(seed: seed), for: model)
+  }
+
+  /// `requested` checked against the model (a ValidationError naming the problem) and completed.
+  func resolve(_ requested: Controls, for model: GANModel) throws -> GenerationControls {
     if let warning = requested.tempoWarning(for: model.config) { report("note: \(warning)") }
     do {
       return try requested.resolved(for: model.config)

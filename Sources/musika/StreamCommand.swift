@@ -43,7 +43,7 @@ extension MusikaCommand {
       signal(SIGPIPE, SIG_IGN)  // a player that quits ends the stream with EPIPE, not a crash
       let model = try generation.loadModel()
       let requested = try generation.requested()
-      let initial = try generation.controls(for: model)
+      let initial = try generation.resolve(requested, for: model)
       let stream = try MusicStream(model: model, controls: initial, start: start)
       let encoder = PCMStreamEncoder(format: sampleFormat, sampleRate: model.sampleRate, channels: 2)
       if controls { readControls(into: stream, base: requested) }

@@ -15,14 +15,14 @@ public struct SafetensorsFile {
 /// names the file.
 public struct SafetensorsError: Error, CustomStringConvertible, Sendable {
   public let source: String
-  public let reason: String
   /// The file could not be written (as opposed to read).
   public var writing = false
+  public let reason: String
 
-  public init(source: String, reason: String, writing: Bool = false) {
+  public init(source: String, writing: Bool = false, reason: String) {
     self.source = source
-    self.reason = reason
     self.writing = writing
+    self.reason = reason
   }
 
   public var description: String {
@@ -177,11 +177,8 @@ public enum Safetensors {
     do {
       try data.write(to: url, options: .atomic)
     } catch {
-      let ns = error as NSError
-      let posix = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0.code : nil }
-      let cause = posix.map { String(cString: strerror(Int32($0))) } ?? error.localizedDescription
-      throw SafetensorsError(source: url.path, reason: "\(cause) (is the disk full, or the folder read-only? nothing was replaced)",
-                             writing: true)
+      throw SafetensorsError(source: url.path, writing: true,
+                             reason: "\(error.localizedDescription) (is the disk full, or the folder read-only? nothing was replaced)")
     }
   }
 
