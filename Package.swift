@@ -35,6 +35,11 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    // The studio's server code is generated from Sources/MusikaServer/openapi.yaml at build time.
+    .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+    .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+    .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
     .target(
@@ -53,11 +58,20 @@ let package = Package(
     // Debian's serial build under /usr/include/hdf5/serial.
     .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .target(name: "Audio", dependencies: ["Torch", "CSndfile", "CSoxr"]),
-    .target(name: "Musika", dependencies: ["Torch", "Audio", "CHDF5"]),
+    // zlib compresses the spectrogram PNGs.
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "Musika", dependencies: ["Torch", "Audio", "CHDF5", "CZlib"]),
     .target(
       name: "MusikaServer",
       dependencies: ["Musika", "Audio", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
-                     .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log")]
+                     .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+                     .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                     .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                     .product(name: "Yams", package: "Yams")],
+      // openapi.yaml is read by the generator and served (as /openapi.json and /openapi.yaml); Page/
+      // holds the studio's page, its script and its audio worklet, served as they are.
+      resources: [.copy("openapi.yaml"), .copy("Page")],
+      plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
     ),
     .executableTarget(
       name: "musika",

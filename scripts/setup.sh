@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Musika needs on Debian 12 (or Ubuntu): libtorch, an optimised BLAS, libsndfile,
-# libsoxr, and libhdf5 with pkg-config (to read the original Musika's Keras weights). Idempotent: when everything is present it only checks, in well under a second.
+# libsoxr, zlib (compressed PNGs), and libhdf5 with pkg-config (to read the original Musika's Keras weights). Idempotent: when everything is present it only checks, in well under a second.
 # With LIBTORCH=/path set (another libtorch, e.g. a PyTorch wheel's torch/ folder), libtorch-dev is skipped.
 set -euo pipefail
 
-packages=(libopenblas0-openmp libsndfile1-dev libsoxr-dev libhdf5-dev pkgconf)
+packages=(libopenblas0-openmp libsndfile1-dev libsoxr-dev libhdf5-dev zlib1g-dev pkgconf)
 if [ -z "${LIBTORCH:-}" ]; then
   packages=(libtorch-dev "${packages[@]}")
 elif [ ! -d "$LIBTORCH/include" ] || [ ! -d "$LIBTORCH/lib" ]; then

@@ -104,29 +104,16 @@ public enum AudioFile {
     guard samples.rank == 2, samples.size(0) >= 1 else {
       throw AudioError.writeFailed(file: url.path, reason: "expected samples of shape (channels, frames), got \(samples.shape)")
     }
-    let channels = samples.size(0)
-    let format = try formatCode(for: url, encoding: encoding)
-    var interleaved = samples.transposed(0, 1).contiguous().toArray(of: Float.self)
-    limiter?.apply(&interleaved, channels: channels)
-
+    let format = try formatCode(for: url.pathExtension, encoding: encoding, file: url.path)
     let temporary = url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
-    var info = SF_INFO(frames: 0, samplerate: Int32(sampleRate), channels: Int32(channels), format: format,
-                       sections: 0, seekable: 0)
-    guard sf_format_check(&info) != 0 else {
-      throw AudioError.writeFailed(file: url.path, reason: "\(channels) channels at \(sampleRate) Hz cannot be stored in this format")
-    }
-    guard let file = sf_open(temporary.path, Int32(SFM_WRITE), &info) else {
-      throw AudioError.writeFailed(file: url.path, reason: String(cString: sf_strerror(nil)))
-    }
-    // Integer formats: let libsndfile scale ±1.0 to the full integer range without its own clipping.
-    sf_command(file, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
-    let frames = interleaved.count / channels
-    let written = interleaved.withUnsafeBufferPointer { sf_writef_float(file, $0.baseAddress, sf_count_t(frames)) }
-    let closeStatus = sf_close(file)
-    guard written == frames, closeStatus == 0 else {
+    do {
+      try encode(samples, sampleRate: sampleRate, format: format, limiter: limiter, file: url.path) { info in
+        sf_open(temporary.path, Int32(SFM_WRITE), &info)
+      }
+    } catch {
       try? FileManager.default.removeItem(at: temporary)
-      throw AudioError.writeFailed(file: url.path, reason: "only \(written) of \(frames) frames were written")
+      throw error
     }
     guard rename(temporary.path, url.path) == 0 else {
       try? FileManager.default.removeItem(at: temporary)
@@ -169,18 +156,43 @@ public enum AudioFile {
     return nil
   }
 
-  private static func formatCode(for url: URL, encoding: SampleEncoding) throws -> Int32 {
+  /// Limits (channels, frames) `samples`, then writes them through the libsndfile handle `open`
+  /// returns (a file, or memory); `file` names the destination in errors.
+  static func encode(_ samples: Tensor, sampleRate: Int, format: Int32, limiter: PeakLimiter?, file: String,
+                     open: (inout SF_INFO) -> OpaquePointer?) throws {
+    let channels = samples.size(0)
+    var interleaved = samples.transposed(0, 1).contiguous().toArray(of: Float.self)
+    limiter?.apply(&interleaved, channels: channels)
+    var info = SF_INFO(frames: 0, samplerate: Int32(sampleRate), channels: Int32(channels), format: format,
+                       sections: 0, seekable: 0)
+    guard sf_format_check(&info) != 0 else {
+      throw AudioError.writeFailed(file: file, reason: "\(channels) channels at \(sampleRate) Hz cannot be stored in this format")
+    }
+    guard let handle = open(&info) else {
+      throw AudioError.writeFailed(file: file, reason: String(cString: sf_strerror(nil)))
+    }
+    // Integer formats: let libsndfile scale ±1.0 to the full integer range without its own clipping.
+    sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
+    let frames = interleaved.count / channels
+    let written = interleaved.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
+    let closeStatus = sf_close(handle)
+    guard written == frames, closeStatus == 0 else {
+      throw AudioError.writeFailed(file: file, reason: "only \(written) of \(frames) frames were written")
+    }
+  }
+
+  static func formatCode(for pathExtension: String, encoding: SampleEncoding, file: String) throws -> Int32 {
     let subtype: Int32 = switch encoding {
     case .pcm16: Int32(SF_FORMAT_PCM_16)
     case .pcm24: Int32(SF_FORMAT_PCM_24)
     case .float32: Int32(SF_FORMAT_FLOAT)
     }
-    switch url.pathExtension.lowercased() {
+    switch pathExtension.lowercased() {
     case "wav": return Int32(SF_FORMAT_WAV) | subtype
     case "flac": return Int32(SF_FORMAT_FLAC) | (encoding == .pcm24 ? Int32(SF_FORMAT_PCM_24) : Int32(SF_FORMAT_PCM_16))
     case "ogg", "oga": return Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_VORBIS)
     case "mp3": return Int32(SF_FORMAT_MPEG) | Int32(SF_FORMAT_MPEG_LAYER_III)
-    default: throw AudioError.unsupportedExtension(file: url.path)
+    default: throw AudioError.unsupportedExtension(file: file)
     }
   }
 

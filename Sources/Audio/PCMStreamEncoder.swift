@@ -23,12 +23,14 @@ public struct PCMStreamEncoder: Sendable {
 
   public var bytesPerSample: Int { format == .s16 ? 2 : 4 }
 
-  /// The 44-byte header of a WAV stream of unknown length.
-  public func wavHeader() -> Data {
+  /// The 44-byte header of a WAV stream: of unknown length, or of `frames` frames (then it is the
+  /// header `AudioFile.write` gives a 16-bit file, so a streamed file has the same bytes).
+  public func wavHeader(frames: Int? = nil) -> Data {
+    let dataBytes = frames.map { UInt32(clamping: $0 * channels * bytesPerSample) }
     var data = Data()
     func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
     data.append(contentsOf: Array("RIFF".utf8))
-    append(UInt32.max)
+    append(dataBytes.map { $0 &+ 36 } ?? UInt32.max)
     data.append(contentsOf: Array("WAVEfmt ".utf8))
     append(UInt32(16))
     append(UInt16(format == .s16 ? 1 : 3))  // PCM or IEEE float
@@ -38,7 +40,7 @@ public struct PCMStreamEncoder: Sendable {
     append(UInt16(channels * bytesPerSample))
     append(UInt16(bytesPerSample * 8))
     data.append(contentsOf: Array("data".utf8))
-    append(UInt32.max)
+    append(dataBytes ?? UInt32.max)
     return data
   }
 

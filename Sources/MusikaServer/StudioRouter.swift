@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Musika
+import OpenAPIHummingbird
+import OpenAPIRuntime
 
 /// How `musika serve` runs: where, which models, which limits.
 public struct StudioOptions: Sendable {
@@ -11,109 +13,41 @@ public struct StudioOptions: Sendable {
   public var port = 8080
   public var modelsFolder: URL
   public var limits = StudioService.Limits()
+  /// The model the page preselects (listed first), when the folder has it.
+  public var preferredModel: String?
 
   public init(modelsFolder: URL) { self.modelsFolder = modelsFolder }
 }
 
-/// The studio as a Hummingbird application: the page, the API (documented at /openapi.json) and
-/// /health. It stops cleanly on SIGINT/SIGTERM (`runService()`).
-public func buildApplication(_ options: StudioOptions, logger: Logger? = nil) -> some ApplicationProtocol {
+/// The studio as a Hummingbird application: the page, the API (its routes generated from
+/// openapi.yaml, served as /openapi.json and /openapi.yaml) and /health. It stops cleanly on
+/// SIGINT/SIGTERM (`runService()`).
+public func buildApplication(_ options: StudioOptions, logger: Logger? = nil) throws -> some ApplicationProtocol {
   var logger = logger ?? Logger(label: "musika.serve")
   if logger.logLevel > .info { logger.logLevel = .info }
-  let service = StudioService(modelsFolder: options.modelsFolder, limits: options.limits)
-  return Application(router: buildRouter(service: service),
+  let service = StudioService(modelsFolder: options.modelsFolder, limits: options.limits,
+                              preferredModel: options.preferredModel)
+  return Application(router: try buildRouter(service: service),
                      configuration: .init(address: .hostname(options.host, port: options.port), serverName: "musika"),
                      logger: logger)
 }
 
 /// Routes of the studio over `service`.
-public func buildRouter(service: StudioService) -> Router<BasicRequestContext> {
+public func buildRouter(service: StudioService) throws -> Router<BasicRequestContext> {
   let router = Router()
   router.add(middleware: LogRequestsMiddleware(.info))
   router.add(middleware: JSONErrorMiddleware())
-  router.get("/health") { _, _ in try json(["status": "ok", "musika": MusikaVersion.string]) }
-  router.get("/") { _, _ in
-    Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: StudioPage.html)))
-  }
+  router.add(middleware: RequestBodyLimitMiddleware(maxBytes: 1 << 20))
+  router.add(middleware: FileMiddleware(try StudioResources.pageFolder(), searchForIndexHtml: true))
+  let spec = try StudioResources.openAPISpec()
   router.get("/openapi.json") { _, _ in
-    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: StudioOpenAPI.json)))
+    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: spec.json)))
   }
-
-  let api = router.group("api")
-  api.get("models") { _, _ in
-    try json(try await offload { try service.modelNames().map { try service.describe($0) } })
+  router.get("/openapi.yaml") { _, _ in
+    Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: spec.yaml)))
   }
-  api.post("generate") { request, _ in
-    let clip = try ClipRequest.decode(try await body(of: request))
-    let (data, command) = try await offload { try service.render(clip) }
-    let format = clip.format ?? .wav
-    return Response(status: .ok, headers: [
-      .contentType: format == .wav ? "audio/wav" : "audio/flac",
-      .contentDisposition: "attachment; filename=\"musika-seed\(clip.controls.seed ?? 0).\(format.rawValue)\"",
-      HTTPField.Name("X-Musika-Command")!: command,
-    ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-  }
-  api.post("spectrogram") { request, _ in
-    let clip = try ClipRequest.decode(try await body(of: request))
-    let png = try await offload { try service.spectrogram(clip) }
-    return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
-  }
-  api.post("streams") { request, _ in
-    let open = try StreamRequest.decode(try await body(of: request))
-    let stream = try await offload { try service.openStream(open) }
-    return try json(StreamOpened(id: stream.id, sampleRate: stream.stream.sampleRate, channels: 2,
-                                 controls: stream.controls), status: .created)
-  }
-  api.get("streams/:id/next") { request, context in
-    let stream = try service.stream(try context.parameters.require("id"))
-    let float = request.uri.queryParameters["format"].map(String.init) != "s16"
-    let chunk = try await offload { try stream.next() }
-    let encoder = PCMStreamEncoder(format: float ? .f32 : .s16, sampleRate: stream.stream.sampleRate, channels: 2)
-    return Response(status: .ok, headers: [
-      .contentType: "application/octet-stream",
-      HTTPField.Name("X-Stream-Start")!: String(chunk.start),
-      HTTPField.Name("X-Sample-Rate")!: String(stream.stream.sampleRate),
-    ], body: .init(byteBuffer: ByteBuffer(bytes: encoder.encode(chunk.interleaved()))))
-  }
-  api.get("streams/:id/audio") { request, context in
-    let id = try context.parameters.require("id")
-    let stream = try service.stream(id)
-    let limit = request.uri.queryParameters["seconds"].flatMap { Double(String($0)) }
-    let encoder = PCMStreamEncoder(format: .s16, sampleRate: stream.stream.sampleRate, channels: 2)
-    return Response(status: .ok, headers: [.contentType: "audio/wav"], body: .init { writer in
-      // Until the client goes (a failed write) or `seconds` have been sent; either way the stream closes.
-      defer { try? service.close(id) }
-      try await writer.write(ByteBuffer(bytes: encoder.wavHeader()))
-      var sent = 0
-      let total = limit.map { Int($0 * Double(stream.stream.sampleRate)) }
-      while total.map({ sent < $0 }) ?? true {
-        var chunk = try await offload { try stream.next() }
-        if let total { chunk = chunk.prefix(total - sent) }
-        try await writer.write(ByteBuffer(bytes: encoder.encode(chunk.interleaved())))
-        sent += chunk.frames
-      }
-      try await writer.finish(nil)
-    })
-  }
-  api.post("streams/:id/controls") { request, context in
-    let id = try context.parameters.require("id")
-    let data = try await body(of: request)
-    try StrictJSON.check(data, allowed: Controls.keys.subtracting(["densityCurve"]))
-    let values: Controls = try StrictJSON.decode(data)
-    return try json(try await offload { try service.change(id, values) })
-  }
-  api.delete("streams/:id") { _, context in
-    try service.close(try context.parameters.require("id"))
-    return Response(status: .noContent)
-  }
+  try StudioHandlers(service: service).registerHandlers(on: router)
   return router
-}
-
-struct StreamOpened: Codable {
-  var id: String
-  var sampleRate: Int
-  var channels: Int
-  var controls: Controls
 }
 
 /// Turns every failure into `{"error": "…"}` with its status: StudioError's own, Hummingbird's
@@ -124,6 +58,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
       return try await next(request, context)
     } catch let error as StudioError {
       return errorResponse(error.status, error.message)
+    } catch let error as ServerError {
+      // From the generated code: a request that does not fit openapi.yaml, or a handler's failure.
+      if let error = error.underlyingError as? StudioError { return errorResponse(error.status, error.message) }
+      let (status, message) = describe(error)
+      if status == .internalServerError { context.logger.error("\(request.method) \(request.uri.path): \(error)") }
+      return errorResponse(status, message)
     } catch let error as HTTPError {
       return errorResponse(error.status, error.body ?? "\(error.status.reasonPhrase)")
     } catch {
@@ -138,21 +78,54 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
   }
 }
 
-/// Request bodies are small JSON documents.
-private func body(of request: Request) async throws -> Data {
-  var request = request
-  do {
-    return Data(try await request.collectBody(upTo: 1 << 20).readableBytesView)
-  } catch {
-    throw StudioError(.contentTooLarge, "the request body is over 1 MiB")
+/// What went wrong in a request the generated code refused, for a person: the status, and a message
+/// that names the field.
+private func describe(_ error: ServerError) -> (HTTPResponse.Status, String) {
+  // The runtime wraps a decoding failure in its own (internal) error enum: look inside its payload.
+  var cause: any Error = error.underlyingError
+  for _ in 0..<3 where !(cause is DecodingError) {
+    guard let inner = Mirror(reflecting: cause).children.lazy.compactMap({ $0.value as? any Error }).first else { break }
+    cause = inner
+  }
+  guard let decoding = cause as? DecodingError else {
+    if error.httpStatus == .unsupportedMediaType {
+      let sent = error.request.headerFields[.contentType] ?? "none"
+      return (.unsupportedMediaType, "send the body as JSON, with Content-Type: application/json (got \(sent))")
+    }
+    return (error.httpStatus, "\(error.causeDescription): \(cause)")
+  }
+  func field(_ path: [any CodingKey]) -> String { path.map(\.stringValue).joined(separator: ".") }
+  switch decoding {
+  case .keyNotFound(let key, _):
+    return (.badRequest, "missing field '\(key.stringValue)'")
+  case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+    return (.badRequest, "the body must be a JSON object")
+  case .typeMismatch(_, let context), .valueNotFound(_, let context):
+    return (.badRequest, "field '\(field(context.codingPath))' has the wrong type (\(context.debugDescription))")
+  case .dataCorrupted(let context) where context.codingPath.isEmpty:
+    return (.badRequest, "the body is not valid JSON")
+  case .dataCorrupted(let context) where context.debugDescription.hasPrefix("Additional properties are disabled"):
+    return (.badRequest, "unknown field '\(field(context.codingPath))' (GET /openapi.json lists the fields)")
+  case .dataCorrupted(let context):
+    return (.badRequest, "field '\(field(context.codingPath))': \(context.debugDescription)")
+  @unknown default:
+    return (.badRequest, "the body does not fit: \(decoding)")
   }
 }
 
-private func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys]
-  return Response(status: status, headers: [.contentType: "application/json"],
-                  body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+/// Request bodies are small JSON documents: a longer one is refused with 413 before anything reads it.
+struct RequestBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
+  let maxBytes: Int
+
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    var request = request
+    do {
+      _ = try await request.collectBody(upTo: maxBytes)
+    } catch {
+      throw StudioError(.contentTooLarge, "the request body is over \(maxBytes / 1024) KiB")
+    }
+    return try await next(request, context)
+  }
 }
 
 /// Runs blocking model work on a global queue, off the server's event loops.

@@ -26,20 +26,26 @@ public final class StudioService: @unchecked Sendable {
   private var rendering = 0
   private var streams: [String: StudioStream] = [:]
 
+  /// The model listed first (the page preselects it), when the folder has it: the CLI's default.
+  public let preferredModel: String?
+
   /// `modelsFolder` holds model folders (each with config.json), or is one.
-  public init(modelsFolder: URL, limits: Limits = Limits()) {
+  public init(modelsFolder: URL, limits: Limits = Limits(), preferredModel: String? = nil) {
     self.modelsFolder = modelsFolder
     self.limits = limits
+    self.preferredModel = preferredModel
   }
 
   // MARK: Models
 
-  /// Model names: sub-folders holding a generator (or the folder's own name if it is a model).
-  /// Codec-only folders, such as the bundled `models/codec`, are not models one can play.
+  /// Model names: sub-folders holding a generator (or the folder's own name if it is a model), the
+  /// preferred one first, then by name. Codec-only folders, such as the bundled `models/codec`, are
+  /// not models one can play.
   public func modelNames() -> [String] {
     if GANModel.isModelFolder(modelsFolder) { return [modelsFolder.lastPathComponent] }
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: modelsFolder.path)) ?? []
-    return entries.filter { GANModel.isModelFolder(modelsFolder.appendingPathComponent($0)) }.sorted()
+    return entries.filter { GANModel.isModelFolder(modelsFolder.appendingPathComponent($0)) }
+      .sorted { ($0 == preferredModel ? 0 : 1, $0) < ($1 == preferredModel ? 0 : 1, $1) }
   }
 
   func folder(of name: String) -> URL {
@@ -74,20 +80,35 @@ public final class StudioService: @unchecked Sendable {
 
   // MARK: Clips
 
-  /// Renders a clip: (audio file bytes, the command line that makes the same file).
-  public func render(_ request: ClipRequest) throws -> (data: Data, command: String) {
-    let (model, audio) = try clipAudio(request)
-    let data = try Self.encode(audio, sampleRate: model.sampleRate, extension: (request.format ?? .wav).rawValue)
-    return (data, command(for: request, model: model))
+  /// A clip ready to send: WAV streams out as it renders (its length is known up front); FLAC is
+  /// encoded whole, in memory. No temporary files either way.
+  public func render(_ request: ClipRequest) throws -> ClipRender {
+    let (model, controls) = try prepare(request)
+    let format = request.format ?? .wav
+    let command = command(for: request, model: model)
+    let fileName = "musika-seed\(request.controls.seed ?? 0).\(format.rawValue)"
+    let stream = try MusicStream(model: model, controls: controls)
+    switch format {
+    case .wav:
+      let writer = try WAVStreamWriter(stream: stream, seconds: request.seconds, slot: takeLease())
+      return ClipRender(format: format, command: command, fileName: fileName, byteCount: writer.byteCount!,
+                        bytes: AsyncThrowingStream(unfolding: { try await offload { try writer.next() } }))
+    case .flac:
+      let audio = try withLease { try stream.render(seconds: request.seconds) }
+      let data = try AudioFile.encoded(audio, sampleRate: model.sampleRate, as: format.rawValue)
+      return ClipRender(format: format, command: command, fileName: fileName, byteCount: data.count,
+                        bytes: AsyncThrowingStream { $0.yield(ArraySlice(data)); $0.finish() })
+    }
   }
 
   /// Widest spectrogram picture, in columns: longer clips average neighbouring frames.
   static let spectrogramColumns = 2048
 
-  /// A spectrogram picture (PNG) of the clip `request` describes (the left channel). The page asks
-  /// for it right after the clip itself, which is then reused rather than rendered again.
+  /// A spectrogram picture (PNG) of the clip `request` describes (the left channel), rendered again:
+  /// generation is deterministic, so it shows the same audio, and no client's request evicts another's.
   public func spectrogram(_ request: ClipRequest) throws -> Data {
-    let (model, audio) = try clipAudio(request)
+    let (model, controls) = try prepare(request)
+    let audio = try withLease { try MusicStream(model: model, controls: controls).render(seconds: request.seconds) }
     var spectrum = try model.codec.frontEnd.analyze(audio.narrow(dim: 0, start: 0, length: 1)).select(dim: 0, index: 0)
     let (bins, frames) = (spectrum.size(0), spectrum.size(1))
     let factor = (frames + Self.spectrogramColumns - 1) / Self.spectrogramColumns
@@ -95,18 +116,11 @@ public final class StudioService: @unchecked Sendable {
       spectrum = spectrum.narrow(dim: 1, start: 0, length: frames / factor * factor)
         .reshape(bins, frames / factor, factor).mean(dims: [2])
     }
-    return try Self.temporaryFile(extension: "png") { try SpectrogramImage.write([spectrum], to: $0) }
+    return SpectrogramImage.png([spectrum])
   }
 
-  /// The audio of a clip (2, samples). Rendered for each request: generation is deterministic, so a
-  /// spectrogram of the same request shows the same audio, and no client's request evicts another's.
-  private func clipAudio(_ request: ClipRequest) throws -> (GANModel, Tensor) {
-    let (model, controls) = try prepare(request)
-    let audio = try withRenderSlot { try MusicStream(model: model, controls: controls).render(seconds: request.seconds) }
-    return (model, audio)
-  }
-
-  private func withRenderSlot<T>(_ body: () throws -> T) throws -> T {
+  /// One of the `maxConcurrentRenders` places, given back when the returned lease goes away.
+  private func takeLease() throws -> Lease {
     try lock.withLock {
       guard rendering < limits.maxConcurrentRenders else {
         throw StudioError(.tooManyRequests, "\(rendering) clips are rendering (this server's cap is "
@@ -114,8 +128,12 @@ public final class StudioService: @unchecked Sendable {
       }
       rendering += 1
     }
-    defer { lock.withLock { rendering -= 1 } }
-    return try body()
+    return Lease { [self] in lock.withLock { rendering -= 1 } }
+  }
+
+  private func withLease<T>(_ body: () throws -> T) throws -> T {
+    let slot = try takeLease()
+    return try withExtendedLifetime(slot) { try body() }
   }
 
   /// The model and controls of a clip, its length checked against the cap.
@@ -151,17 +169,6 @@ public final class StudioService: @unchecked Sendable {
 
   static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
 
-  static func encode(_ audio: Tensor, sampleRate: Int, extension ext: String) throws -> Data {
-    try temporaryFile(extension: ext) { try AudioFile.write(audio, sampleRate: sampleRate, to: $0) }
-  }
-
-  private static func temporaryFile(extension ext: String, _ write: (URL) throws -> Void) throws -> Data {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("musika-studio-\(UUID()).\(ext)")
-    defer { try? FileManager.default.removeItem(at: url) }
-    try write(url)
-    return try Data(contentsOf: url)
-  }
-
   // MARK: Streams
 
   /// Opens a stream; it lives until `close`, or until nobody pulls from it for `streamIdleSeconds`.
@@ -196,6 +203,19 @@ public final class StudioService: @unchecked Sendable {
     try stream.stream.change(try controls(merged, for: stream.stream.model))
     stream.controls = merged
     return merged
+  }
+
+  /// Stream `id` as one 16-bit WAV, `seconds` long or endless, made as the reader pulls; the stream
+  /// closes after the last byte or when the reader goes away.
+  public func audio(of id: String, seconds: Double?) throws -> AsyncThrowingStream<ArraySlice<UInt8>, Error> {
+    let stream = try stream(id)
+    if let seconds, !(seconds > 0 && seconds.isFinite) {
+      throw StudioError(.badRequest, "seconds must be positive (got \(seconds))")
+    }
+    let rate = stream.stream.sampleRate
+    let writer = WAVStreamWriter(sampleRate: rate, frames: seconds.map { Int(($0 * Double(rate)).rounded()) },
+                                 holding: Lease { [self] in try? close(id) }, read: { try stream.next().samples })
+    return AsyncThrowingStream(unfolding: { try await offload { try writer.next() } })
   }
 
   public func close(_ id: String) throws {

@@ -11,7 +11,7 @@ extension MusikaCommand {
       abstract: "Musika Studio: a web page and HTTP API for clips and endless, steerable streams.",
       discussion: """
         Serves the studio page at http://HOST:PORT/ (no internet needed: everything comes from this \
-        binary), the API described at /openapi.json, and /health. --models is a folder of model folders \
+        binary), the API described at /openapi.json (and /openapi.yaml), and /health. --models is a folder of model folders \
         (each with config.json, e.g. a training run's OUT/model) or one model folder; by default the \
         bundled models/ folder. Binds to \
         localhost unless --host says otherwise. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
@@ -59,6 +59,7 @@ extension MusikaCommand {
       options.limits.maxConcurrentRenders = maxRenders
       options.limits.maxStreams = maxStreams
       options.limits.streamIdleSeconds = streamIdleSeconds
+      options.preferredModel = BundledModels.defaultModel  // the page preselects what `generate` plays by default
       report("Musika Studio on http://\(host):\(port)/ serving \(options.modelsFolder.path)")
       try await buildApplication(options).runService()
     }

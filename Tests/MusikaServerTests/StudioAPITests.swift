@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -27,10 +28,10 @@ enum StudioFixture {
     return root
   }
 
-  static func app(_ folder: URL, _ configure: (inout StudioService.Limits) -> Void = { _ in }) -> some ApplicationProtocol {
+  static func app(_ folder: URL, _ configure: (inout StudioService.Limits) -> Void = { _ in }) throws -> some ApplicationProtocol {
     var limits = StudioService.Limits()
     configure(&limits)
-    return Application(router: buildRouter(service: StudioService(modelsFolder: folder, limits: limits)))
+    return Application(router: try buildRouter(service: StudioService(modelsFolder: folder, limits: limits)))
   }
 }
 
@@ -57,12 +58,25 @@ struct StudioAPITests {
         #expect(response.status == .ok && response.text.contains("<title>Musika Studio</title>"))
         #expect(!response.text.contains("http://") && !response.text.contains("https://"), "the page loads nothing from elsewhere")
       }
+      // The page's script and worklet are files of their own, served with a script's type.
+      for script in ["/studio.js", "/player-worklet.js"] {
+        try await client.execute(uri: script, method: .get) { response in
+          #expect(response.status == .ok && response.headers[.contentType]?.contains("javascript") == true, "\(script)")
+        }
+      }
+      // /openapi.json is openapi.yaml, the file the server's routes are generated from.
+      let yaml = try await client.execute(uri: "/openapi.yaml", method: .get) { $0.text }
+      #expect(yaml.contains("operationId: generateClip"))
       try await client.execute(uri: "/openapi.json", method: .get) { response in
         let spec = try #require(try JSONSerialization.jsonObject(with: response.data) as? [String: Any])
-        let paths = try #require(spec["paths"] as? [String: Any])
+        let paths = try #require(spec["paths"] as? [String: [String: Any]])
         #expect(spec["openapi"] as? String == "3.0.3")
         #expect(Set(paths.keys).isSuperset(of: ["/api/models", "/api/generate", "/api/streams", "/api/streams/{id}/next",
                                                 "/api/streams/{id}/controls", "/api/streams/{id}", "/health"]))
+        // GET never changes state: every operation on a stream is POST or DELETE.
+        for (path, operations) in paths where path.hasPrefix("/api/streams") {
+          #expect(operations["get"] == nil, "\(path) has a GET")
+        }
       }
       try await client.execute(uri: "/nowhere", method: .get) { #expect($0.status == .notFound && $0.errorMessage != nil) }
     }
@@ -83,6 +97,12 @@ struct StudioAPITests {
         #expect(models[0].sampleRate == 44_100)
       }
     }
+    // The preferred model (the CLI's default) is listed first, so the page preselects it.
+    try FileManager.default.copyItem(at: folder.appendingPathComponent(StudioFixture.modelName),
+                                     to: folder.appendingPathComponent("a-first-by-name"))
+    #expect(StudioService(modelsFolder: folder).modelNames() == ["a-first-by-name", StudioFixture.modelName])
+    #expect(StudioService(modelsFolder: folder, preferredModel: StudioFixture.modelName).modelNames()
+      == [StudioFixture.modelName, "a-first-by-name"])
   }
 
   @Test func aClipIsAnAudioFileAndTheSameParametersGiveTheSameBytes() async throws {
@@ -97,7 +117,7 @@ struct StudioAPITests {
       let first = try await client.execute(uri: "/api/generate", method: .post, body: clip) { response in
         #expect(response.status == .ok, "\(response.text)")
         #expect(response.headers[.contentType] == "audio/wav")
-        let command = response.headers[HTTPField.Name("X-Musika-Command")!] ?? ""
+        let command = response.headers[HTTPField.Name("X-Musika-Command")!]?.removingPercentEncoding ?? ""
         #expect(command.contains("musika generate --model") && command.contains("--seed 5") && command.contains("--tempo 130"))
         #expect(response.data.prefix(4) == Data("RIFF".utf8))
         #expect(response.data.count == 44 + 2 * 44_100 * 2 * 2)  // 2 s, stereo, 16-bit
@@ -109,19 +129,33 @@ struct StudioAPITests {
       }
       let sameBytes = first == again
       #expect(sameBytes)
+      // Streamed out chunk by chunk, the WAV is still the file `musika generate` writes (AudioFile's
+      // limiter, header and integer conversion); the FLAC is made in memory, with no file in between.
+      let model = try GANModel.load(from: folder.appendingPathComponent(StudioFixture.modelName))
+      let audio = try MusicStream(model: model, controls: try Controls(seed: 5, truncation: 1.5, tempo: 130)
+        .resolved(for: model.config)).render(seconds: 2)
+      let wavFile = try AudioFile.encoded(audio, sampleRate: model.sampleRate, as: "wav")
+      let sameAsFile = first == wavFile
+      #expect(sameAsFile)
+      let flacFile = try AudioFile.encoded(audio, sampleRate: model.sampleRate, as: "flac")
       let different = try await client.execute(uri: "/api/generate", method: .post, body: otherSeed) { $0.data }
       let differs = first != different
       #expect(differs)
       try await client.execute(uri: "/api/generate", method: .post, body: flac) { response in
         #expect(response.headers[.contentType] == "audio/flac" && response.data.prefix(4) == Data("fLaC".utf8))
+        let sameFLAC = response.data == flacFile
+        #expect(sameFLAC)
       }
       try await client.execute(uri: "/api/spectrogram", method: .post, body: clip) { response in
         #expect(response.headers[.contentType] == "image/png" && response.data.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
       }
-      // A long clip's picture stays at most 2048 columns wide (PNG width: bytes 16–19).
+      // A long clip's picture stays at most 2048 columns wide (PNG width: bytes 16–19), and it is
+      // compressed: fewer bytes than pixels.
       try await client.execute(uri: "/api/spectrogram", method: .post, body: long) { response in
         let width = response.data.dropFirst(16).prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        let height = response.data.dropFirst(20).prefix(4).reduce(0) { $0 << 8 | Int($1) }
         #expect(width > 1000 && width <= 2048, "width \(width)")
+        #expect(response.data.count < width * height, "\(response.data.count) bytes for \(width)×\(height) pixels")
       }
     }
   }
@@ -139,7 +173,10 @@ struct StudioAPITests {
       (jsonBody(["model": model, "seconds": 1, "truncation": 11]), .badRequest, "truncation"),
       (jsonBody(["model": model, "seconds": 1, "tempo": 5000]), .badRequest, "tempo"),
       (jsonBody(["model": model, "seconds": 1, "density": 2]), .badRequest, "density"),
-      (jsonBody(["model": model, "seconds": 1, "colour": "blue"]), .badRequest, "unknown field(s) colour"),
+      (jsonBody(["model": model, "seconds": 1, "colour": "blue"]), .badRequest, "unknown field 'colour'"),
+      (jsonBody(["model": model, "seconds": 1, "seed": -1]), .badRequest, "seed must be 0 or more"),
+      (jsonBody(["model": model, "seconds": 1, "format": "mp3"]), .badRequest, "format"),
+      (ByteBuffer(repeating: UInt8(ascii: " "), count: 2 << 20), .contentTooLarge, "over 1024 KiB"),
       (jsonBody(["seconds": 1]), .badRequest, "missing field 'model'"),
       (jsonBody(["model": model, "seconds": "long"]), .badRequest, "field 'seconds' has the wrong type"),
       (ByteBuffer(string: "{not json"), .badRequest, "not valid JSON"),
@@ -152,6 +189,12 @@ struct StudioAPITests {
           #expect(response.errorMessage?.contains(message) == true, "\(String(buffer: body)) → \(response.text)")
           #expect(response.headers[.contentType] == "application/json")
         }
+      }
+      // curl -d sends form encoding by default: the error says what to send instead.
+      try await client.execute(uri: "/api/generate", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                               body: jsonBody(["model": model, "seconds": 1])) { response in
+        #expect(response.status == .unsupportedMediaType, "\(response.text)")
+        #expect(response.errorMessage?.contains("Content-Type: application/json") == true, "\(response.text)")
       }
     }
   }
@@ -188,12 +231,12 @@ struct StudioAPITests {
         #expect($0.status == .tooManyRequests && $0.errorMessage?.contains("close one first") == true)
       }
       // Two streams with the same controls play the same samples; chunks are 16 vectors (1.49 s).
-      let chunkA = try await client.execute(uri: "/api/streams/\(a)/next", method: .get) { response in
+      let chunkA = try await client.execute(uri: "/api/streams/\(a)/next", method: .post) { response in
         #expect(response.status == .ok && response.headers[HTTPField.Name("X-Stream-Start")!] == "0")
         #expect(response.data.count == 16 * 4096 * 2 * 4)
         return response.data
       }
-      let chunkB = try await client.execute(uri: "/api/streams/\(b)/next", method: .get) { $0.data }
+      let chunkB = try await client.execute(uri: "/api/streams/\(b)/next", method: .post) { $0.data }
       let sameChunk = chunkA == chunkB
       #expect(sameChunk)
       // A control change: merged with the old controls, validated, applied.
@@ -205,18 +248,20 @@ struct StudioAPITests {
       try await client.execute(uri: "/api/streams/\(a)/controls", method: .post, body: jsonBody(["truncation": -1])) {
         #expect($0.status == .badRequest)
       }
+      // Pulling changes the stream's state, so it is a POST; a GET is refused.
+      try await client.execute(uri: "/api/streams/\(a)/next", method: .get) { #expect($0.status != .ok) }
       try await client.execute(uri: "/api/streams/\(a)/controls", method: .post, body: jsonBody(["speed": 2])) {
         #expect($0.status == .badRequest && $0.errorMessage?.contains("speed") == true)
       }
-      let secondA = try await client.execute(uri: "/api/streams/\(a)/next", method: .get) {
+      let secondA = try await client.execute(uri: "/api/streams/\(a)/next", method: .post) {
         #expect($0.headers[HTTPField.Name("X-Stream-Start")!] == String(16 * 4096))
         return $0.data
       }
-      try await client.execute(uri: "/api/streams/\(a)/next?format=s16", method: .get) { #expect($0.data.count == 16 * 4096 * 2 * 2) }
+      try await client.execute(uri: "/api/streams/\(a)/next?format=s16", method: .post) { #expect($0.data.count == 16 * 4096 * 2 * 2) }
       #expect(secondA.count == chunkA.count)
       // Closing frees the place at once.
       try await client.execute(uri: "/api/streams/\(a)", method: .delete) { #expect($0.status == .noContent) }
-      try await client.execute(uri: "/api/streams/\(a)/next", method: .get) { #expect($0.status == .notFound) }
+      try await client.execute(uri: "/api/streams/\(a)/next", method: .post) { #expect($0.status == .notFound) }
       try await client.execute(uri: "/api/streams/\(a)", method: .delete) { #expect($0.status == .notFound) }
       _ = try await open(["seed": 4])
     }
@@ -226,12 +271,12 @@ struct StudioAPITests {
     let folder = try StudioFixture.modelsFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let service = StudioService(modelsFolder: folder)
-    try await Application(router: buildRouter(service: service)).test(.router) { client in
+    try await Application(router: try buildRouter(service: service)).test(.router) { client in
       let id = try await client.execute(uri: "/api/streams", method: .post,
                                         body: jsonBody(["model": StudioFixture.modelName, "tempo": 100])) {
         try #require(try JSONSerialization.jsonObject(with: $0.data) as? [String: Any])["id"] as! String
       }
-      try await client.execute(uri: "/api/streams/\(id)/audio?seconds=1", method: .get) { response in
+      try await client.execute(uri: "/api/streams/\(id)/audio?seconds=1", method: .post) { response in
         #expect(response.status == .ok && response.headers[.contentType] == "audio/wav")
         #expect(response.data.count == 44 + 44_100 * 2 * 2)
       }

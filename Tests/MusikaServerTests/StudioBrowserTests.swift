@@ -35,7 +35,7 @@ enum BrowserTest {
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
   }
 
-  /// Sends a GET over a plain socket, reads `bytes` bytes of the answer, and closes the connection,
+  /// Sends a POST with no body over a plain socket, reads `bytes` bytes of the answer, and closes the connection,
   /// as a player that quits does. Returns the bytes read.
   static func readAndHangUp(port: Int, path: String, bytes: Int) throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -48,7 +48,7 @@ enum BrowserTest {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard connected == 0 else { throw StudioError(.internalServerError, "cannot connect to port \(port)") }
-    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    let request = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".utf8)
     _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
     var buffer = [UInt8](repeating: 0, count: 65_536)
     var total = 0
@@ -108,6 +108,7 @@ final class StudioServerProcess {
   func post(_ path: String, _ json: String) async throws -> (Int, Data) {
     var request = URLRequest(url: URL(string: base + path)!)
     request.httpMethod = "POST"
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
     request.httpBody = Data(json.utf8)
     let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)

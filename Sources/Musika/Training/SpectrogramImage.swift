@@ -1,13 +1,19 @@
+import CZlib
 import Foundation
 import Torch
 
-/// Spectrogram pictures for training previews, written as 8-bit grayscale PNG (low frequencies at
-/// the bottom, loud = bright). The PNG is written with uncompressed deflate blocks, which needs no
-/// image or compression library.
+/// Spectrogram pictures for training previews and the studio, as 8-bit grayscale PNG (low
+/// frequencies at the bottom, loud = bright), compressed with zlib (each row filtered by its left
+/// neighbour, PNG's "sub" filter, which suits smooth spectra).
 public enum SpectrogramImage {
   /// Stacks normalised log-magnitudes (bins, frames) in [−1, 1], top to bottom, with a dark line
   /// between them, and writes the PNG atomically.
   public static func write(_ spectrograms: [Tensor], to url: URL) throws {
+    try png(spectrograms).write(to: url, options: .atomic)
+  }
+
+  /// The PNG bytes of `write`'s picture.
+  public static func png(_ spectrograms: [Tensor]) -> Data {
     let rows = spectrograms.map { spectrogram -> [[UInt8]] in
       let bins = spectrogram.size(0)
       let frames = spectrogram.size(1)
@@ -20,44 +26,37 @@ public enum SpectrogramImage {
       if i > 0 { pixels.append([UInt8](repeating: 0, count: width)) }
       pixels += image.map { $0 + [UInt8](repeating: 0, count: width - $0.count) }
     }
-    try png(width: width, rows: pixels).write(to: url, options: .atomic)
+    return png(width: width, rows: pixels)
   }
 
   static func png(width: Int, rows: [[UInt8]]) -> Data {
     var raw = [UInt8]()
     raw.reserveCapacity(rows.count * (width + 1))
     for row in rows {
-      raw.append(0)  // filter: none
-      raw += row
+      raw.append(1)  // filter: sub (each byte minus its left neighbour)
+      var left: UInt8 = 0
+      for value in row {
+        raw.append(value &- left)
+        left = value
+      }
     }
     var data = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     var header = [UInt8]()
     header += bigEndian(UInt32(width)) + bigEndian(UInt32(rows.count))
     header += [8, 0, 0, 0, 0]  // 8-bit grayscale, deflate, no filter method, no interlace
     chunk("IHDR", header, into: &data)
-    chunk("IDAT", zlibStored(raw), into: &data)
+    chunk("IDAT", deflate(raw), into: &data)
     chunk("IEND", [], into: &data)
     return data
   }
 
-  private static func zlibStored(_ bytes: [UInt8]) -> [UInt8] {
-    var out: [UInt8] = [0x78, 0x01]
-    var offset = 0
-    repeat {
-      let length = min(65_535, bytes.count - offset)
-      let last: UInt8 = offset + length == bytes.count ? 1 : 0
-      out.append(last)
-      out += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
-      out += bytes[offset..<(offset + length)]
-      offset += length
-    } while offset < bytes.count
-    var a: UInt32 = 1
-    var b: UInt32 = 0
-    for byte in bytes {
-      a = (a + UInt32(byte)) % 65_521
-      b = (b + a) % 65_521
-    }
-    return out + bigEndian(b << 16 | a)
+  /// A zlib stream of `bytes` (level 6).
+  private static func deflate(_ bytes: [UInt8]) -> [UInt8] {
+    var length = compressBound(uLong(bytes.count))
+    var out = [UInt8](repeating: 0, count: Int(length))
+    let status = compress2(&out, &length, bytes, uLong(bytes.count), 6)
+    precondition(status == Z_OK, "zlib compress2 failed (\(status)) with a buffer of compressBound's size")
+    return Array(out.prefix(Int(length)))
   }
 
   private static func chunk(_ type: String, _ body: [UInt8], into data: inout Data) {
