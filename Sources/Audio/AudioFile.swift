@@ -47,19 +47,28 @@ public enum AudioFile {
     let (file, info) = try open(url)
     defer { sf_close(file) }
     let channels = Int(info.channels)
-    let listed = Int(info.frames)
+    // libsndfile says SF_COUNT_MAX frames when a stream cannot tell its length (a cut-off Ogg): read
+    // such a file to its end. The buffer grows as frames arrive, so no header's claim is allocated.
+    let unknownLength = Int(info.frames) >= Int(Int32.max)
+    var listed = Int(info.frames)
     guard listed > 0, channels > 0 else { throw AudioError.empty(file: url.path) }
 
-    var interleaved = [Float](repeating: 0, count: listed * channels)
+    var interleaved: [Float] = []
+    interleaved.reserveCapacity(min(listed, 10 * 60 * 48_000) * min(channels, 2))
+    let blockFrames = max(1, (1 << 20) / channels)
+    var block = [Float](repeating: 0, count: blockFrames * channels)
     var read = 0
-    interleaved.withUnsafeMutableBufferPointer { buffer in
-      // Read in blocks, so a file whose data ends early is noticed rather than zero-filled.
-      while read < listed {
-        let block = min(65_536, listed - read)
-        let got = Int(sf_readf_float(file, buffer.baseAddress! + read * channels, sf_count_t(block)))
-        if got <= 0 { break }
-        read += got
-      }
+    // Read in blocks, so a file whose data ends early is noticed rather than zero-filled.
+    while unknownLength || read < listed {
+      let want = unknownLength ? blockFrames : min(blockFrames, listed - read)
+      let got = block.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress!, sf_count_t(want))) }
+      if got <= 0 { break }
+      interleaved.append(contentsOf: block[0..<(got * channels)])
+      read += got
+    }
+    if unknownLength {
+      guard read > 0 else { throw AudioError.unreadable(file: url.path, reason: "no audio could be decoded (a cut-off or damaged stream)") }
+      listed = read
     }
     // Ogg lengths come from granule positions, which can count samples that decoding never yields:
     // decoder delay (10 frames in Debian's warzone2100-music), or a last page whose granule runs past
@@ -77,6 +86,10 @@ public enum AudioFile {
     }
 
     var notes: [String] = []
+    if unknownLength {
+      notes.append(String(format: "its length is not in the file (cut off?): read the %.1f s that decode",
+                          Double(frames) / Double(info.samplerate)))
+    }
     if listed - frames > Int(info.samplerate) / 50 {  // beyond decoder delay: say so
       notes.append(String(format: "ends %.0f ms before its Ogg granule positions say: read as far as it goes",
                           Double(listed - frames) * 1000 / Double(info.samplerate)))

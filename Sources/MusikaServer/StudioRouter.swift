@@ -92,7 +92,8 @@ private func describe(_ error: ServerError) -> (HTTPResponse.Status, String) {
       let sent = error.request.headerFields[.contentType] ?? "none"
       return (.unsupportedMediaType, "send the body as JSON, with Content-Type: application/json (got \(sent))")
     }
-    return (error.httpStatus, "\(error.causeDescription): \(cause)")
+    let detail = "\(cause)"
+    return (error.httpStatus, detail == error.causeDescription ? detail : "\(error.causeDescription): \(detail)")
   }
   func field(_ path: [any CodingKey]) -> String { path.map(\.stringValue).joined(separator: ".") }
   switch decoding {

@@ -121,6 +121,24 @@ struct AudioFileTests {
     }
   }
 
+  /// A cut-off Ogg has no length libsndfile can tell (it says SF_COUNT_MAX frames): it is read to
+  /// where it ends, with a note, or refused by name; never an overflow or a giant allocation (found by
+  /// scripts/fuzz_audio_reader.py: it used to crash).
+  @Test(arguments: [0.5, 0.99])
+  func cutOffOggIsReadAsFarAsItGoesOrNamed(fraction: Double) throws {
+    let folder = try FixtureFolder()
+    let url = try folder.sine("cut.ogg", channels: 2, sampleRate: 44_100, seconds: 2)
+    let data = try Data(contentsOf: url)
+    try data.prefix(Int(Double(data.count) * fraction)).write(to: url)
+    do {
+      let audio = try AudioFile.read(url)
+      #expect(audio.duration > 0.5 && audio.duration < 2.1, "\(audio.duration) s")
+      #expect(audio.notes.contains { $0.contains("cut off") || $0.contains("as far as it goes") }, "\(audio.notes)")
+    } catch let error as AudioError {
+      #expect("\(error)".contains(url.path))
+    }
+  }
+
   @Test func nonAudioFilesAreNamed() throws {
     let folder = try FixtureFolder()
     let text = folder.path("notes.wav")
