@@ -114,7 +114,8 @@ extension MusikaCommand.Bench {
         + "(the model warmed up at load in \(f(r.warmUpSeconds * 1000, 0)) ms)")
       if let m = r.memory {
         lines.append("  \(f(m.audioSeconds / 60)) min stream in \(f(m.computeSeconds)) s (\(f(m.audioSeconds / m.computeSeconds))× real time): "
-          + "RSS \(f(m.afterFirstMinute)) MiB after 1 min, \(f(m.atEnd)) MiB at the end, peak \(f(m.peak)) MiB")
+          + "RSS \(f(m.afterFirstMinute)) MiB after 1 min, \(f(m.atEnd)) MiB at the end, peak \(f(m.peak)) MiB; "
+          + "own (anonymous) \(f(m.ownAtEnd)) MiB at the end, the rest is mapped library code")
       }
       print(lines.joined(separator: "\n"))
     }

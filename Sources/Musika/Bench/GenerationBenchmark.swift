@@ -39,6 +39,9 @@ public struct GenerationBenchmark {
     /// Resident MiB once the first minute has played, and at the end.
     public var afterFirstMinute: Double { samples.first { $0.0 >= 60 }?.1 ?? samples.last?.1 ?? 0 }
     public var atEnd: Double { samples.last?.1 ?? 0 }
+    /// At the end, the part of the resident memory that is the process's own (RssAnon): the rest is
+    /// mapped library code (libtorch alone is ~130 MiB of it), shared with every other process using it.
+    public let ownAtEnd: Double
   }
 
   public struct Report: Sendable {
@@ -132,13 +135,13 @@ public struct GenerationBenchmark {
       samples.append((Double(stream.position) / Double(model.sampleRate), Self.residentMiB()))
     }
     return Memory(audioSeconds: Double(stream.position) / Double(model.sampleRate),
-                  computeSeconds: (clock.now - start).seconds, samples: samples)
+                  computeSeconds: (clock.now - start).seconds, samples: samples, ownAtEnd: Self.residentMiB("RssAnon"))
   }
 
-  /// VmRSS of this process in MiB (Linux), 0 where unknown.
-  static func residentMiB() -> Double {
+  /// VmRSS (or another field of /proc/self/status) of this process in MiB (Linux), 0 where unknown.
+  static func residentMiB(_ field: String = "VmRSS") -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
     return kilobytes / 1024
   }
