@@ -11,11 +11,18 @@ extension MusikaCommand {
       discussion: """
         For each FILE, prints its tempo (BPM, or none when no steady pulse is found), its onset count \
         and mean note density; with --json, one JSON object per line with every onset time in seconds, \
-        for checking the labeller against known onsets.
+        for checking the labeller against known onsets. A FILE ending in .safetensors (a latent file of \
+        `musika encode`) gets its period-2 power ratio instead: the energy at a period of exactly two \
+        latent vectors relative to the mean of all frequencies (white noise ≈ 1). --model DIR prints the \
+        same for latents that model generates (--seconds long, seeds 0 to --seeds − 1), to compare a \
+        generator with the real latents it learned from.
         """
     )
 
-    @Argument(help: "Audio files.") var files: [String]
+    @Argument(help: "Audio files, or latent files (.safetensors from `musika encode`).") var files: [String] = []
+    @Option(help: "Also measure the latents this model generates.") var model: String?
+    @Option(help: "Seconds of generated latents per seed (with --model).") var seconds: Double = 60
+    @Option(help: "Seeds to generate (with --model).") var seeds: Int = 4
     @Flag(help: "One JSON object per file: file, tempo, onsets (seconds), duration.") var json = false
     @OptionGroup var tempoRange: TempoRangeOption
     @OptionGroup var runtime: RuntimeOptions
@@ -24,7 +31,32 @@ extension MusikaCommand {
       try TorchRuntime.setThreadCount(runtime.threads)
       var labeler = DatasetLabeler()
       labeler.estimator = try tempoRange.applied(to: labeler.estimator)
-      for file in files {
+      var ratios: [Double] = []
+      for file in files where file.hasSuffix(".safetensors") {
+        guard let latents = try Safetensors.read(URL(fileURLWithPath: file)).tensors["latents"] else {  // (channels, vectors)
+          throw ValidationError("\(file): no 'latents' tensor; give a latent file written by `musika encode`")
+        }
+        let ratio = LatentPeriodicity.period2Ratio(latents)
+        ratios.append(ratio)
+        print(String(format: "%@: %d vectors, period-2 power ratio %.3f", file, latents.size(1), ratio))
+      }
+      if ratios.count > 1 {
+        print(String(format: "real latents (%d files): mean period-2 power ratio %.3f", ratios.count, ratios.reduce(0, +) / Double(ratios.count)))
+      }
+      if let model {
+        let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
+        let vectors = max(2, Int(seconds / loaded.secondsPerVector))
+        var generated: [Double] = []
+        for seed in 0..<max(1, seeds) {
+          let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
+          let latents = try MusicStream(model: loaded, controls: controls).latentSequence(0..<vectors)
+          generated.append(LatentPeriodicity.period2Ratio(latents))
+        }
+        print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,
+                     generated.count, vectors, generated.reduce(0, +) / Double(generated.count),
+                     generated.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+      }
+      for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
         let (tempo, onsets) = try labeler.analyze(audio.samples)
         if json {

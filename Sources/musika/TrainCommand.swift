@@ -20,12 +20,14 @@ enum GANPreset: String, ExpressibleByArgument, CaseIterable {
     switch self {
     case .musika44k: .musika44k
     case .musika44kSmall: .musika44kSmall
-    case .small: GANConfig.musika44k.scaled(baseChannels: 64, name: "small")
-    case .tiny: GANConfig.musika44k.scaled(baseChannels: 32, name: "tiny")
-    case .micro: GANConfig.musika44kSmall.scaled(baseChannels: 8, name: "micro")
+    case .small: GANConfig.musika44k.scaled(baseChannels: 64, name: "small").with(upsampling: .nearest)
+    case .tiny: GANConfig.musika44k.scaled(baseChannels: 32, name: "tiny").with(upsampling: .nearest)
+    case .micro: GANConfig.musika44kSmall.scaled(baseChannels: 8, name: "micro").with(upsampling: .nearest)
     }
   }
 }
+
+extension GANConfig.Upsampling: ExpressibleByArgument {}
 
 enum ConditionName: String, ExpressibleByArgument, CaseIterable {
   case tempo, density
@@ -65,6 +67,12 @@ extension MusikaCommand {
       """)
     var config: GANPreset = .tiny
 
+    @Option(help: ArgumentHelp(
+      "Generator upsampling: transposed (the original's) or nearest (repeat, then convolve).",
+      discussion: "Default: the original's for musika-44k and musika-44k-small (they load its weights), nearest for "
+        + "our presets, whose generators then build in no period-2 pattern. A resumed run keeps its own."))
+    var upsampling: GANConfig.Upsampling?
+
     @Option(parsing: .upToNextOption, help: "Conditions: tempo, density (default: none).")
     var condition: [ConditionName] = []
 
@@ -88,7 +96,7 @@ extension MusikaCommand {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let saved = try GANTrainer.savedConfiguration(output: output)
-      let gan = saved?.model.gan ?? config.config
+      let gan = saved?.model.gan ?? upsampling.map { config.config.with(upsampling: $0) } ?? config.config
       report("loading latents from \(data.path)…")
       let corpus = try LatentCorpus(folder: data, minimumVectors: gan.criticVectors, log: report)
       let codec = try loadCodec(recorded: corpus.codecFolder)

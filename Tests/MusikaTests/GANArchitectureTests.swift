@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Torch
 
@@ -20,6 +21,52 @@ struct GANArchitectureTests {
     #expect(LatentCritic(small).parameterCount == 5_248_769)
     #expect(LatentGenerator(tiny).parameterCount == 1_306_794)
     #expect(LatentCritic(tiny).parameterCount == 1_338_241)
+  }
+
+  @Test func nearestUpsamplingRepeatsEachStep() {
+    let x = Tensor([1, 2, 3, 4] as [Float], shape: [1, 2, 2])
+    #expect(nearestUpsample1d(x).toArray(of: Float.self) == [1, 1, 2, 2, 3, 3, 4, 4])
+  }
+
+  /// The period-2 measure: a checkerboard scores far above white noise (≈ 1), a slow sine far below.
+  @Test func period2RatioSeparatesCheckerboardNoiseAndSmoothSequences() {
+    let t = (0..<128).map { Float($0) }
+    let checkerboard = Tensor(t.map { 0.3 * sin($0 / 9) + ($0.truncatingRemainder(dividingBy: 2) == 0 ? 0.2 : -0.2) }, shape: [1, 128])
+    let smooth = Tensor(t.map { sin($0 / 9) }, shape: [1, 128])
+    let noise = Tensor.randn([64, 128], generator: Generator(seed: 4))
+    #expect(LatentPeriodicity.period2Ratio(checkerboard) > 20)
+    #expect(Swift.abs(LatentPeriodicity.period2Ratio(noise) - 1) < 0.4)
+    #expect(LatentPeriodicity.period2Ratio(smooth) < 0.01)
+  }
+
+  /// Our presets' nearest upsampling builds in no period-2 pattern; the original's transposed
+  /// convolutions and pixel shuffles do, already at initialisation (issue 12: the techno model's
+  /// clips measure 161.5 BPM, a period of two latent vectors, whatever tempo is asked).
+  @Test func nearestUpsamplingLeavesLessPeriodTwoEnergyThanTransposed() {
+    let base = GANConfig.musika44k.scaled(baseChannels: 16, name: "test")
+    var ratios: [GANConfig.Upsampling: Double] = [:]
+    for mode in GANConfig.Upsampling.allCases {
+      var sum = 0.0
+      for seed in 0..<3 as Range<UInt64> {
+        let generator = LatentGenerator(base.with(upsampling: mode))
+        generator.initialize(seed: seed)
+        // Smooth coordinates, as the sampler's (interpolated between anchors): a few slow sines per channel.
+        let (channels, length) = (base.inputChannels, base.windowVectors)
+        let draws = Tensor.randn([2, channels, 4, 2], generator: Generator(seed: seed + 10)).toArray(of: Float.self)
+        var values = [Float](repeating: 0, count: 2 * channels * length)
+        for i in 0..<(2 * channels) {
+          for k in 0..<4 {
+            let (amplitude, phase) = (draws[(i * 4 + k) * 2] * 0.5, draws[(i * 4 + k) * 2 + 1] * 3)
+            for t in 0..<length { values[i * length + t] += amplitude * sin(Float(k + 1) * 6.28 * Float(t) / Float(length) + phase) }
+          }
+        }
+        let coordinates = Tensor(values, shape: [2, channels, length])
+        sum += LatentPeriodicity.period2Ratio(withNoGrad { generator(coordinates, noise: NoiseSource(seed: seed)) })
+      }
+      ratios[mode] = sum / 3
+    }
+    print("period-2 power ratio at initialisation: \(ratios)")
+    #expect(ratios[.nearest]! < ratios[.transposed]! / 4, "\(ratios)")
   }
 
   @Test func pixelShuffleInterleavesChannelsIntoTime() {

@@ -15,6 +15,21 @@ public struct GANConfig: Codable, Sendable, Equatable {
   public var conditionChannels: Int
   /// Vectors one generator window produces (128 = 11.9 s; 64 for the small model).
   public var windowVectors: Int
+  /// How the generator doubles the length at each stage; nil (older configs, the original's presets)
+  /// is the original's.
+  public var upsampling: Upsampling?
+
+  /// The generator's ×2 upsampling.
+  public enum Upsampling: String, Codable, Sendable, CaseIterable {
+    /// The original's: transposed convolution k4 s2, and pixel shuffle on the residual path. Its two
+    /// output phases use different weights, which can leave a period-2 (checkerboard) pattern.
+    case transposed
+    /// Nearest-neighbour repeat, then convolution k4 (and k1 on the residual path): both output
+    /// phases see the same weights, so no period-2 pattern is built in.
+    case nearest
+  }
+
+  public var upsamplingMode: Upsampling { upsampling ?? .transposed }
 
   /// The original's generator (15 499 530 parameters) and critic (20 786 689).
   public static let musika44k = GANConfig(formatVersion: currentFormatVersion, name: "musika-44k", baseChannels: 128,
@@ -35,6 +50,12 @@ public struct GANConfig: Codable, Sendable, Equatable {
     var copy = self
     copy.baseChannels = baseChannels
     copy.name = name
+    return copy
+  }
+
+  public func with(upsampling: Upsampling) -> GANConfig {
+    var copy = self
+    copy.upsampling = upsampling
     return copy
   }
 

@@ -8,27 +8,39 @@ func pixelShuffle1d(_ x: Tensor) -> Tensor {
   return x.reshape(batch, channels / 2, 2, length).permute(0, 1, 3, 2).reshape(batch, channels / 2, 2 * length)
 }
 
-/// A residual upsampling stage: h = √½·block(x); h = √½·block(h); out = h + Conv1×1(PixelShuffle(x)).
+/// Nearest-neighbour ×2 along time: out[b, c, 2w + r] = in[b, c, w].
+func nearestUpsample1d(_ x: Tensor) -> Tensor {
+  let (batch, channels, length) = (x.size(0), x.size(1), x.size(2))
+  return x.unsqueeze(3).expand([batch, channels, length, 2]).reshape(batch, channels, 2 * length)
+}
+
+/// A residual upsampling stage: h = √½·block(x); h = √½·block(h); out = h + Conv1×1(PixelShuffle(x))
+/// (with `.nearest` upsampling: Conv1×1(nearest ×2 of x)).
 /// (The small model's first stage keeps the length: k1 blocks and a Conv1×1(x) residual.)
 final class ResidualUpStage: Module {
   let first: GeneratorBlock
   let second: GeneratorBlock
   let residual: Conv1d
   let upsamples: Bool
+  let upsampling: GANConfig.Upsampling
 
-  init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, upsamples: Bool) {
+  init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, upsamples: Bool,
+       upsampling: GANConfig.Upsampling = .transposed) {
     first = GeneratorBlock(inChannels, outChannels, coordinateChannels: coordinateChannels,
-                           kind: upsamples ? .upsample : .pointwise)
+                           kind: upsamples ? .upsample : .pointwise, upsampling: upsampling)
     second = GeneratorBlock(outChannels, outChannels, coordinateChannels: coordinateChannels,
                             kind: upsamples ? .same : .pointwise)
-    residual = Conv1d(upsamples ? inChannels / 2 : inChannels, outChannels, kernel: 1, .init(initializer: .heUniform))
+    let shuffled = upsamples && upsampling == .transposed
+    residual = Conv1d(shuffled ? inChannels / 2 : inChannels, outChannels, kernel: 1, .init(initializer: .heUniform))
     self.upsamples = upsamples
+    self.upsampling = upsampling
   }
 
   func callAsFunction(_ x: Tensor, _ coordinates: Tensor, noise: NoiseSource) -> Tensor {
     let h = first(x, coordinates, noise: noise) * 0.5.squareRoot()
     let h2 = second(h, coordinates, noise: noise) * 0.5.squareRoot()
-    return h2 + residual(upsamples ? pixelShuffle1d(x) : x)
+    guard upsamples else { return h2 + residual(x) }
+    return h2 + residual(upsampling == .nearest ? nearestUpsample1d(x) : pixelShuffle1d(x))
   }
 }
 
@@ -45,7 +57,9 @@ final class ResidualUpStage: Module {
 /// | out   | conv k4 → latentChannels, linear                        | 128 × 128              |
 ///
 /// Each stage's AdaIN reads the coordinates average-pooled to its length. The small model's stage A
-/// keeps length 4 (k1 convolutions), so its output is 64 vectors.
+/// keeps length 4 (k1 convolutions), so its output is 64 vectors. With `upsampling: .nearest` (our
+/// presets), every "up" repeats each step twice and convolves instead of using a transposed
+/// convolution and pixel shuffle, whose two output phases have separate weights (a period-2 pattern).
 public final class LatentGenerator: Module {
   public let config: GANConfig
   let stem: Linear
@@ -61,13 +75,14 @@ public final class LatentGenerator: Module {
     let c = config.inputChannels
     stem = Linear(2 * c, 4 * 7 * b, initializer: .heUniform)
     stemNorm = AdaptiveInstanceNorm(coordinateChannels: c, channels: 7 * b)
+    let u = config.upsamplingMode
     stages = [
-      ResidualUpStage(7 * b, 6 * b, coordinateChannels: c, upsamples: !config.isSmall),
-      ResidualUpStage(6 * b, 5 * b, coordinateChannels: c, upsamples: true),
-      ResidualUpStage(5 * b, 4 * b, coordinateChannels: c, upsamples: true),
-      ResidualUpStage(4 * b, 3 * b, coordinateChannels: c, upsamples: true),
+      ResidualUpStage(7 * b, 6 * b, coordinateChannels: c, upsamples: !config.isSmall, upsampling: u),
+      ResidualUpStage(6 * b, 5 * b, coordinateChannels: c, upsamples: true, upsampling: u),
+      ResidualUpStage(5 * b, 4 * b, coordinateChannels: c, upsamples: true, upsampling: u),
+      ResidualUpStage(4 * b, 3 * b, coordinateChannels: c, upsamples: true, upsampling: u),
     ]
-    last = GeneratorBlock(3 * b, 2 * b, coordinateChannels: c, kind: .upsample)
+    last = GeneratorBlock(3 * b, 2 * b, coordinateChannels: c, kind: .upsample, upsampling: u)
     out = Conv1d(2 * b, config.latentChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
   }
 

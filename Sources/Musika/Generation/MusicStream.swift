@@ -166,6 +166,12 @@ public final class MusicStream: @unchecked Sendable {
     return try loop.render(seconds: Double(period) / Double(sampleRate))
   }
 
+  /// The generated latents of vectors `range` (latentChannels, range.count), for analysis: the
+  /// sequence the codec decodes, before any audio is made.
+  public func latentSequence(_ range: Range<Int>) throws -> Tensor {
+    try lock.withLock { try latents(range.lowerBound, range.upperBound) }
+  }
+
   /// Audio chunks as they are made, one chunk computed ahead of the consumer.
   public func chunks() -> AudioChunks { AudioChunks(stream: self) }
 
