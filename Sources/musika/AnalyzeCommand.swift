@@ -15,7 +15,8 @@ extension MusikaCommand {
         `musika encode`) gets its period-2 power ratio instead: the energy at a period of exactly two \
         latent vectors relative to the mean of all frequencies (white noise ≈ 1). --model DIR prints the \
         same for latents that model generates (--seconds long, seeds 0 to --seeds − 1), to compare a \
-        generator with the real latents it learned from.
+        generator with the real latents it learned from, and the level of its audio within one latent \
+        vector of each generator-window boundary against elsewhere (dB; a dip is negative).
         """
     )
 
@@ -47,14 +48,21 @@ extension MusikaCommand {
         let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
         var generated: [Double] = []
+        var boundaryLevels: [Double] = []
+        let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
           let latents = try MusicStream(model: loaded, controls: controls).latentSequence(0..<vectors)
           generated.append(LatentPeriodicity.period2Ratio(latents))
+          let audio = try MusicStream(model: loaded, controls: controls).render(seconds: seconds)
+          boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
         }
         print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,
                      generated.count, vectors, generated.reduce(0, +) / Double(generated.count),
                      generated.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
+                     model, Double(window) / Double(loaded.sampleRate), boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
+                     boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
       }
       for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
