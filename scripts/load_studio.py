@@ -17,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -46,6 +47,13 @@ def peak_memory_mib(pid):
 
 
 def play(port, model, seed, seconds, low_water, result):
+    try:
+        stream_at_real_time(port, model, seed, seconds, low_water, result)
+    except Exception as error:  # a thread's failure must reach the summary, not vanish
+        result["error"] = f"stream {seed}: {error!r}"
+
+
+def stream_at_real_time(port, model, seed, seconds, low_water, result):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     status, _, body = request(connection, "POST", "/api/streams", {"model": model, "seed": seed})
     if status != 201:
@@ -110,7 +118,9 @@ def main():
     port = free_port()
     command = [args.musika, "serve", "--port", str(port), "--max-streams", str(args.streams),
                "--threads", str(args.threads)] + (["--models", args.models] if args.models else [])
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server logs a line per request: to a file, since an unread pipe would fill and stall it.
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     try:
         for _ in range(200):
             try:
@@ -120,7 +130,8 @@ def main():
             except OSError:
                 time.sleep(0.1)
         else:
-            sys.exit("musika serve did not answer /health: " + server.stderr.read().decode()[-2000:])
+            log.seek(0)
+            sys.exit("musika serve did not answer /health: " + log.read().decode()[-2000:])
         # Load (and warm) the model once, as the page's model list does, before the clock starts.
         status, _, body = request(http.client.HTTPConnection("127.0.0.1", port, timeout=120), "GET", "/api/models")
         names = [m["name"] for m in json.loads(body)]

@@ -49,7 +49,7 @@ public enum AudioFile {
     let channels = Int(info.channels)
     // libsndfile says SF_COUNT_MAX frames when a stream cannot tell its length (a cut-off Ogg): read
     // such a file to its end. The buffer grows as frames arrive, so no header's claim is allocated.
-    let unknownLength = Int(info.frames) >= Int(Int32.max)
+    let unknownLength = info.frames == sf_count_t(Int64.max)
     var listed = Int(info.frames)
     guard listed > 0, channels > 0 else { throw AudioError.empty(file: url.path) }
 

@@ -39,28 +39,38 @@ final class WAVStreamWriter: @unchecked Sendable {
   private var framesRead = 0
   private var headerSent = false
   private var finished = false
+  private var pulls = 0
+  private var abandoned = false
+
+  /// A reader that asks for nothing for this long is taken for gone: the lease is given back (its
+  /// render place or stream freed for others) and the file ends there.
+  private let patienceSeconds: Double
 
   /// The bytes of the whole file, when it has a length.
   var byteCount: Int? { totalFrames.map { 44 + $0 * 2 * encoder.bytesPerSample } }
 
   /// `read` gives the next (2, frames) chunk; `resource` (a render slot, a stream's lease) lives as
   /// long as this writer.
-  init(sampleRate: Int, frames: Int?, holding resource: AnyObject? = nil, read: @escaping () throws -> Tensor) {
+  init(sampleRate: Int, frames: Int?, holding resource: AnyObject? = nil, patienceSeconds: Double = 30,
+       read: @escaping () throws -> Tensor) {
+    self.patienceSeconds = patienceSeconds
     encoder = PCMStreamEncoder(format: .s16, sampleRate: sampleRate, channels: 2)
     totalFrames = frames
     self.resource = resource
     self.read = read
   }
 
-  convenience init(stream: MusicStream, seconds: Double, slot: Lease) throws {
+  convenience init(stream: MusicStream, seconds: Double, slot: Lease, patienceSeconds: Double) throws {
     guard seconds > 0, seconds.isFinite else { throw StudioError(.badRequest, "seconds must be positive (got \(seconds))") }
     self.init(sampleRate: stream.sampleRate, frames: Int((seconds * Double(stream.sampleRate)).rounded()), holding: slot,
-              read: stream.read)
+              patienceSeconds: patienceSeconds, read: stream.read)
   }
 
   /// The next piece of the file, or nil after its last byte.
   func next() throws -> ArraySlice<UInt8>? {
-    try lock.withLock {
+    let piece = try lock.withLock { () throws -> ArraySlice<UInt8>? in
+      if abandoned { throw StudioError(.requestTimeout, "the client stopped reading for over \(patienceSeconds) s") }
+      pulls += 1
       if finished { return nil }
       if !headerSent {
         headerSent = true
@@ -78,6 +88,22 @@ final class WAVStreamWriter: @unchecked Sendable {
         resource = nil  // the last chunk is made: give the render place (or the stream) back now
       }
       return ArraySlice(encoder.encode(samples))
+    }
+    watch()
+    return piece
+  }
+
+  /// Gives the lease back if no next piece is asked for within `patienceSeconds` (a reader that went
+  /// silent without closing the connection would otherwise hold a render place for ever).
+  private func watch() {
+    let seen = lock.withLock { pulls }
+    DispatchQueue.global().asyncAfter(deadline: .now() + patienceSeconds) { [weak self] in
+      guard let self else { return }
+      self.lock.withLock {
+        guard self.pulls == seen, !self.finished || self.resource != nil else { return }
+        self.abandoned = true
+        self.resource = nil
+      }
     }
   }
 }

@@ -122,7 +122,7 @@ struct RequestBodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     var request = request
     do {
       _ = try await request.collectBody(upTo: maxBytes)
-    } catch {
+    } catch let error as HTTPResponseError where error.status == .contentTooLarge {
       throw StudioError(.contentTooLarge, "the request body is over \(maxBytes / 1024) KiB")
     }
     return try await next(request, context)

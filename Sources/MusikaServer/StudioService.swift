@@ -15,6 +15,8 @@ public final class StudioService: @unchecked Sendable {
     public var maxStreams = 4
     /// A stream nobody has pulled from for this long is closed (a page that went away).
     public var streamIdleSeconds = 30.0
+    /// A client that stops reading a clip or a stream's WAV for this long loses its place.
+    public var readerPatienceSeconds = 30.0
 
     public init() {}
   }
@@ -90,7 +92,8 @@ public final class StudioService: @unchecked Sendable {
     let stream = try MusicStream(model: model, controls: controls)
     switch format {
     case .wav:
-      let writer = try WAVStreamWriter(stream: stream, seconds: request.seconds, slot: takeLease())
+      let writer = try WAVStreamWriter(stream: stream, seconds: request.seconds, slot: takeLease(),
+                                       patienceSeconds: limits.readerPatienceSeconds)
       return ClipRender(format: format, command: command, fileName: fileName, byteCount: writer.byteCount!,
                         bytes: AsyncThrowingStream(unfolding: { try await offload { try writer.next() } }))
     case .flac:
@@ -144,6 +147,11 @@ public final class StudioService: @unchecked Sendable {
     }
     guard request.seconds <= limits.maxClipSeconds else {
       throw StudioError(.contentTooLarge, "seconds \(request.seconds) is above this server's cap of \(limits.maxClipSeconds)")
+    }
+    // A clip must hold one analysis window (its spectrogram needs it; fewer samples is no music anyway).
+    let shortest = Double(model.codec.frontEnd.stft.nFFT) / Double(model.sampleRate)
+    guard request.seconds >= shortest else {
+      throw StudioError(.badRequest, String(format: "seconds must be at least %.3f (got %g)", shortest, request.seconds))
     }
     return (model, try controls(request.controls, for: model))
   }
@@ -209,12 +217,22 @@ public final class StudioService: @unchecked Sendable {
   /// closes after the last byte or when the reader goes away.
   public func audio(of id: String, seconds: Double?) throws -> AsyncThrowingStream<ArraySlice<UInt8>, Error> {
     let stream = try stream(id)
-    if let seconds, !(seconds > 0 && seconds.isFinite) {
-      throw StudioError(.badRequest, "seconds must be positive (got \(seconds))")
+    if let seconds, !(seconds > 0 && seconds <= Self.longestStreamSeconds) {
+      throw StudioError(.badRequest, "seconds must be above 0 and at most \(Int(Self.longestStreamSeconds)) (got \(seconds))")
+    }
+    guard stream.attachAudioReader() else {
+      throw StudioError(.conflict, "stream '\(id)' already has an audio reader; open another stream")
     }
     let rate = stream.stream.sampleRate
     let writer = WAVStreamWriter(sampleRate: rate, frames: seconds.map { Int(($0 * Double(rate)).rounded()) },
-                                 holding: Lease { [self] in try? close(id) }, read: { try stream.next().samples })
+                                 holding: Lease { [self] in try? close(id) },
+                                 patienceSeconds: limits.readerPatienceSeconds, read: { [self] in
+      // A stream closed meanwhile (DELETE, or idle) ends its audio: no generator outlives the cap.
+      guard lock.withLock({ streams[id] === stream }) else {
+        throw StudioError(.gone, "stream '\(id)' was closed")
+      }
+      return try stream.next().samples
+    })
     return AsyncThrowingStream(unfolding: { try await offload { try writer.next() } })
   }
 
@@ -225,6 +243,9 @@ public final class StudioService: @unchecked Sendable {
   }
 
   public var openStreamCount: Int { lock.withLock { streams.count } }
+
+  /// The longest `seconds` an audio request of a stream may ask for (a day).
+  static let longestStreamSeconds = 86_400.0
 
   private func reapIdleStreams() {
     let now = Date()
@@ -256,6 +277,17 @@ public final class StudioStream: @unchecked Sendable {
   }
 
   var lastPull: Date { lock.withLock { _lastPull } }
+
+  private var hasAudioReader = false
+
+  /// Claims the stream's one audio reader; false when another has it.
+  func attachAudioReader() -> Bool {
+    lock.withLock {
+      if hasAudioReader { return false }
+      hasAudioReader = true
+      return true
+    }
+  }
 
   /// The next chunk: (2, frames) float32 from sample `start` of the stream.
   public func next() throws -> AudioChunk {

@@ -28,6 +28,14 @@ extension MusikaCommand {
     @OptionGroup var tempoRange: TempoRangeOption
     @OptionGroup var runtime: RuntimeOptions
 
+    func validate() throws {
+      guard !files.isEmpty || model != nil else {
+        throw ValidationError("give audio or latent files, or --model DIR (see --help)")
+      }
+      guard seconds > 0, seconds <= 86_400 else { throw ValidationError("--seconds must be in (0, 86400] (got \(seconds))") }
+      guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
+    }
+
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       var labeler = DatasetLabeler()

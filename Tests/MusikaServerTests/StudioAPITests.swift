@@ -167,6 +167,7 @@ struct StudioAPITests {
     let cases: [(ByteBuffer, HTTPResponse.Status, String)] = [
       (jsonBody(["model": "nope", "seconds": 1]), .notFound, "unknown model 'nope'"),
       (jsonBody(["model": model, "seconds": 0]), .badRequest, "seconds must be positive"),
+      (jsonBody(["model": model, "seconds": 0.001]), .badRequest, "seconds must be at least"),
       (jsonBody(["model": model, "seconds": -3]), .badRequest, "seconds must be positive"),
       (jsonBody(["model": model, "seconds": 9]), .contentTooLarge, "above this server's cap of 5"),
       (jsonBody(["model": model, "seconds": 1, "truncation": 0]), .badRequest, "truncation"),
@@ -282,6 +283,51 @@ struct StudioAPITests {
       }
       #expect(service.openStreamCount == 0)
     }
+  }
+
+  /// A stream's WAV: lengths beyond a day are refused (they used to trap on the integer conversion),
+  /// one reader at a time, and a stream closed meanwhile ends its audio.
+  @Test func theWAVStreamRefusesHugeLengthsAndASecondReader() async throws {
+    let folder = try StudioFixture.modelsFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let service = StudioService(modelsFolder: folder)
+    try await Application(router: try buildRouter(service: service)).test(.router) { client in
+      let id = try await client.execute(uri: "/api/streams", method: .post,
+                                        body: jsonBody(["model": StudioFixture.modelName, "tempo": 100])) {
+        try #require(try JSONSerialization.jsonObject(with: $0.data) as? [String: Any])["id"] as! String
+      }
+      for seconds in ["1e300", "5e13", "-1", "0"] {
+        try await client.execute(uri: "/api/streams/\(id)/audio?seconds=\(seconds)", method: .post) { response in
+          #expect(response.status == .badRequest, "seconds=\(seconds): \(response.status)")
+        }
+      }
+    }
+    let stream = try service.openStream(StreamRequest(model: StudioFixture.modelName, controls: .init(tempo: 120)))
+    var reader = try service.audio(of: stream.id, seconds: nil).makeAsyncIterator()
+    #expect(throws: StudioError.self) { _ = try service.audio(of: stream.id, seconds: nil) }
+    _ = try await reader.next()  // the header
+    _ = try await reader.next()  // a chunk
+    try service.close(stream.id)
+    await #expect(throws: StudioError.self) { _ = try await reader.next() }
+  }
+
+  /// A client that stops reading a clip (without hanging up) loses its render place after the
+  /// patience time, so it cannot lock others out.
+  @Test func aSilentClipReaderGivesItsRenderPlaceBack() async throws {
+    let folder = try StudioFixture.modelsFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var limits = StudioService.Limits()
+    limits.maxConcurrentRenders = 1
+    limits.readerPatienceSeconds = 0.3
+    let service = StudioService(modelsFolder: folder, limits: limits)
+    let clip = ClipRequest(model: StudioFixture.modelName, seconds: 20, controls: .init(tempo: 120))
+    let render = try service.render(clip)
+    var reader = render.bytes.makeAsyncIterator()
+    _ = try await reader.next()
+    #expect(throws: StudioError.self) { _ = try service.render(clip) }  // the one place is taken
+    try await Task.sleep(for: .milliseconds(800))
+    _ = try service.render(clip)  // given back
+    await #expect(throws: StudioError.self) { _ = try await reader.next() }
   }
 
   @Test func idleStreamsAreClosed() async throws {
