@@ -60,8 +60,8 @@ final class WAVStreamWriter: @unchecked Sendable {
     self.read = read
   }
 
-  convenience init(stream: MusicStream, seconds: Double, slot: Lease, patienceSeconds: Double) throws {
-    guard seconds > 0, seconds.isFinite else { throw StudioError(.badRequest, "seconds must be positive (got \(seconds))") }
+  /// A clip of `seconds` (checked by the service) from `stream`.
+  convenience init(stream: MusicStream, seconds: Double, slot: Lease, patienceSeconds: Double) {
     self.init(sampleRate: stream.sampleRate, frames: Int((seconds * Double(stream.sampleRate)).rounded()), holding: slot,
               patienceSeconds: patienceSeconds, read: stream.read)
   }
@@ -82,7 +82,7 @@ final class WAVStreamWriter: @unchecked Sendable {
         finished = true
       }
       framesRead += chunk.size(1)
-      var samples = limiter.process(chunk.transposed(0, 1).contiguous().toArray(of: Float.self))
+      var samples = limiter.process(chunk.transposed(0, 1).contiguous().toArray(of: Float.self))  // interleaved
       if finished {
         samples += limiter.finish()
         resource = nil  // the last chunk is made: give the render place (or the stream) back now

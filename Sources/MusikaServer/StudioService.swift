@@ -92,7 +92,7 @@ public final class StudioService: @unchecked Sendable {
     let stream = try MusicStream(model: model, controls: controls)
     switch format {
     case .wav:
-      let writer = try WAVStreamWriter(stream: stream, seconds: request.seconds, slot: takeLease(),
+      let writer = WAVStreamWriter(stream: stream, seconds: request.seconds, slot: try takeLease(),
                                        patienceSeconds: limits.readerPatienceSeconds)
       return ClipRender(format: format, command: command, fileName: fileName, byteCount: writer.byteCount!,
                         bytes: AsyncThrowingStream(unfolding: { try await offload { try writer.next() } }))

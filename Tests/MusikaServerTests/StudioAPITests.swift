@@ -47,6 +47,13 @@ func jsonBody(_ object: [String: Any]) -> ByteBuffer {
   ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
 }
 
+/// POST /api/streams with `body`; the new stream's id.
+func openStream(_ client: some TestClientProtocol, _ body: [String: Any]) async throws -> String {
+  try await client.execute(uri: "/api/streams", method: .post, body: jsonBody(body)) {
+    try #require(try JSONSerialization.jsonObject(with: $0.data) as? [String: Any])["id"] as! String
+  }
+}
+
 @Suite("Studio API", .serialized)
 struct StudioAPITests {
   @Test func healthPageAndOpenAPI() async throws {
@@ -273,10 +280,7 @@ struct StudioAPITests {
     defer { try? FileManager.default.removeItem(at: folder) }
     let service = StudioService(modelsFolder: folder)
     try await Application(router: try buildRouter(service: service)).test(.router) { client in
-      let id = try await client.execute(uri: "/api/streams", method: .post,
-                                        body: jsonBody(["model": StudioFixture.modelName, "tempo": 100])) {
-        try #require(try JSONSerialization.jsonObject(with: $0.data) as? [String: Any])["id"] as! String
-      }
+      let id = try await openStream(client, ["model": StudioFixture.modelName, "tempo": 100])
       try await client.execute(uri: "/api/streams/\(id)/audio?seconds=1", method: .post) { response in
         #expect(response.status == .ok && response.headers[.contentType] == "audio/wav")
         #expect(response.data.count == 44 + 44_100 * 2 * 2)
@@ -292,10 +296,7 @@ struct StudioAPITests {
     defer { try? FileManager.default.removeItem(at: folder) }
     let service = StudioService(modelsFolder: folder)
     try await Application(router: try buildRouter(service: service)).test(.router) { client in
-      let id = try await client.execute(uri: "/api/streams", method: .post,
-                                        body: jsonBody(["model": StudioFixture.modelName, "tempo": 100])) {
-        try #require(try JSONSerialization.jsonObject(with: $0.data) as? [String: Any])["id"] as! String
-      }
+      let id = try await openStream(client, ["model": StudioFixture.modelName, "tempo": 100])
       for seconds in ["1e300", "5e13", "-1", "0"] {
         try await client.execute(uri: "/api/streams/\(id)/audio?seconds=\(seconds)", method: .post) { response in
           #expect(response.status == .badRequest, "seconds=\(seconds): \(response.status)")

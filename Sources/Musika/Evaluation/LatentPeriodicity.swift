@@ -13,22 +13,16 @@ public enum LatentPeriodicity {
 
   /// latents (channels, vectors) or (batch, channels, vectors) → the period-2 power ratio.
   public static func period2Ratio(_ latents: Tensor) -> Double {
-    let x = latents.rank == 2 ? latents.unsqueeze(0) : latents
-    let length = x.size(2)
-    guard length > segment else { return ratio(x) }
-    let pieces = (0..<(length / segment)).map { ratio(x.narrow(dim: 2, start: $0 * segment, length: segment)) }
-    return pieces.reduce(0, +) / Double(pieces.count)
-  }
-
-  /// (batch, channels, vectors) → the ratio over the whole length.
-  private static func ratio(_ latents: Tensor) -> Double {
     withNoGrad {
-      let x = latents.to(dtype: .float64)
-      let length = x.size(2)
-      let centred = x - x.mean(dims: [2], keepDim: true)
-      let sign = Tensor((0..<length).map { $0 % 2 == 0 ? Float(1) : -1 }, shape: [1, 1, length]).to(dtype: .float64)
-      let nyquist = (centred * sign).sum(dims: [2]).pow(2)  // (batch, channels)
-      let total = centred.pow(2).sum(dims: [2])  // mean bin power: T·Σx²/T
+      var x = (latents.rank == 2 ? latents.unsqueeze(0) : latents).to(dtype: .float64)
+      let (batch, channels, length) = (x.size(0), x.size(1), x.size(2))
+      // (batch, channels, segments, segment): whole segments only, or the whole sequence if shorter.
+      let size = min(segment, length)
+      x = x.narrow(dim: 2, start: 0, length: length / size * size).reshape(batch, channels, length / size, size)
+      let centred = x - x.mean(dims: [3], keepDim: true)
+      let sign = Tensor((0..<size).map { $0 % 2 == 0 ? Float(1) : -1 }, shape: [size]).to(dtype: .float64)
+      let nyquist = (centred * sign).sum(dims: [3]).pow(2)  // (batch, channels, segments)
+      let total = centred.pow(2).sum(dims: [3])  // mean bin power: T·Σx²/T
       return (nyquist / (total + 1e-12)).mean().item()
     }
   }
@@ -38,17 +32,22 @@ public enum LatentPeriodicity {
 /// at every boundary): 10·log10 of the mean power within `radius` samples of each boundary over the
 /// mean power elsewhere; negative is quieter at the boundaries.
 public enum WindowBoundaryLevel {
-  /// audio (channels, samples); a boundary every `period` samples (the first at `period`).
+  /// audio (channels, samples); a boundary every `period` samples (the first at `period`); the audio
+  /// after its last whole period is left out. 0 when it holds no boundary.
   public static func decibels(_ audio: Tensor, period: Int, radius: Int) -> Double {
-    let power = withNoGrad { audio.to(dtype: .float64).square().mean(dims: [0]) }.toArray(of: Double.self)
-    var near = (sum: 0.0, count: 0)
-    var far = (sum: 0.0, count: 0)
-    for (i, p) in power.enumerated() {
-      let offset = i % period
-      let atBoundary = i >= period - radius && (offset < radius || offset >= period - radius)
-      if atBoundary { near = (near.sum + p, near.count + 1) } else { far = (far.sum + p, far.count + 1) }
+    let periods = audio.size(1) / period
+    guard periods >= 2, 2 * radius < period else { return 0 }
+    return withNoGrad {
+      // (periods, period): boundary k sits between row k − 1's last and row k's first `radius` samples.
+      let power = audio.to(dtype: .float64).square().mean(dims: [0]).narrow(dim: 0, start: 0, length: periods * period)
+        .reshape(periods, period)
+      let before = power.narrow(dim: 0, start: 0, length: periods - 1).narrow(dim: 1, start: period - radius, length: radius)
+      let after = power.narrow(dim: 0, start: 1, length: periods - 1).narrow(dim: 1, start: 0, length: radius)
+      let nearSum = before.sum().item() + after.sum().item()
+      let nearCount = Double(2 * radius * (periods - 1))
+      let farMean = (power.sum().item() - nearSum) / (Double(periods * period) - nearCount)
+      guard farMean > 0 else { return 0 }
+      return 10 * log10(max(nearSum / nearCount, 1e-20) / farMean)
     }
-    guard near.count > 0, far.count > 0, far.sum > 0 else { return 0 }
-    return 10 * log10(max(near.sum / Double(near.count), 1e-20) / (far.sum / Double(far.count)))
   }
 }
