@@ -56,14 +56,17 @@ public enum AudioFile {
     var interleaved: [Float] = []
     interleaved.reserveCapacity(min(listed, 10 * 60 * 48_000) * min(channels, 2))
     let blockFrames = max(1, (1 << 20) / channels)
-    var block = [Float](repeating: 0, count: blockFrames * channels)
     var read = 0
-    // Read in blocks, so a file whose data ends early is noticed rather than zero-filled.
+    // Read in blocks straight onto the end of the buffer, so a file whose data ends early is noticed
+    // rather than zero-filled.
     while unknownLength || read < listed {
       let want = unknownLength ? blockFrames : min(blockFrames, listed - read)
-      let got = block.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress!, sf_count_t(want))) }
+      interleaved.append(contentsOf: repeatElement(0, count: want * channels))
+      let got = interleaved.withUnsafeMutableBufferPointer {
+        Int(sf_readf_float(file, $0.baseAddress! + read * channels, sf_count_t(want)))
+      }
+      interleaved.removeLast((want - max(got, 0)) * channels)
       if got <= 0 { break }
-      interleaved.append(contentsOf: block[0..<(got * channels)])
       read += got
     }
     if unknownLength {
