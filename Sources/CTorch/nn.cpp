@@ -79,16 +79,14 @@ at::Tensor cached_polyphase_weight(const at::Tensor &w, int64_t s) {
   return relaid;
 }
 
-at::Tensor conv_transpose1d_polyphase(const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &bias,
-                                      int64_t s, int64_t padding, int64_t output_padding) {
+// y from x (B, Cin, T) and the phase kernels `packed` (s·Cout, Cin, M) of a kernel-K transposed conv.
+at::Tensor conv_transpose1d_from_phases(const at::Tensor &x, const at::Tensor &packed,
+                                        const c10::optional<at::Tensor> &bias, int64_t s, int64_t k, int64_t padding,
+                                        int64_t output_padding) {
   TORCH_CHECK(x.dim() == 3, "conv_transpose1d: expected a 3-D input (batch, channels, time), got ", x.sizes());
-  TORCH_CHECK(w.dim() == 3, "conv_transpose1d: expected a 3-D weight (in, out, kernel), got ", w.sizes());
-  TORCH_CHECK(x.size(1) == w.size(0), "conv_transpose1d: input has ", x.size(1), " channels but the weight expects ",
-              w.size(0), " (weight ", w.sizes(), ", input ", x.sizes(), ")");
   TORCH_CHECK(output_padding < s, "conv_transpose1d: output_padding must be smaller than stride");
-  int64_t b = x.size(0), t = x.size(2), cout = w.size(1), k = w.size(2);
-  int64_t m = (k + s - 1) / s;
-  auto y = at::conv1d(x, cached_polyphase_weight(w, s), {}, 1, m - 1);  // (B, s·Cout, T + M − 1)
+  int64_t b = x.size(0), t = x.size(2), cout = packed.size(0) / s, m = packed.size(2);
+  auto y = at::conv1d(x, packed, {}, 1, m - 1);  // (B, s·Cout, T + M − 1)
   int64_t l = y.size(2);
   y = y.reshape({b, s, cout, l}).permute({0, 2, 3, 1}).reshape({b, cout, l * s});  // y[q·s + r]
   int64_t length = (t - 1) * s - 2 * padding + k + output_padding;
@@ -97,6 +95,15 @@ at::Tensor conv_transpose1d_polyphase(const at::Tensor &x, const at::Tensor &w, 
   y = y.narrow(2, padding, length);
   if (bias.has_value() && bias->defined()) y = y + bias->view({1, cout, 1});
   return y;
+}
+
+at::Tensor conv_transpose1d_polyphase(const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &bias,
+                                      int64_t s, int64_t padding, int64_t output_padding) {
+  TORCH_CHECK(x.dim() == 3, "conv_transpose1d: expected a 3-D input (batch, channels, time), got ", x.sizes());
+  TORCH_CHECK(w.dim() == 3, "conv_transpose1d: expected a 3-D weight (in, out, kernel), got ", w.sizes());
+  TORCH_CHECK(x.size(1) == w.size(0), "conv_transpose1d: input has ", x.size(1), " channels but the weight expects ",
+              w.size(0), " (weight ", w.sizes(), ", input ", x.sizes(), ")");
+  return conv_transpose1d_from_phases(x, cached_polyphase_weight(w, s), bias, s, w.size(2), padding, output_padding);
 }
 
 }  // namespace
@@ -126,6 +133,32 @@ int ct_op_conv_transpose1d(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor b
                                                      output_padding);
                  return at::conv_transpose1d(input, weight, ctorch::optional_tensor(bias), stride, padding,
                                              output_padding, groups, dilation);
+               }()))
+}
+
+int ct_op_conv_transpose1d_phases(ct_tensor *out, ct_tensor w, int64_t stride) {
+  CT_TENSOR_OP(out, ([&] {
+                 const auto &weight = unwrap(w);
+                 TORCH_CHECK(weight.dim() == 3, "conv_transpose1d phases: expected a 3-D weight (in, out, kernel), got ",
+                             weight.sizes());
+                 TORCH_CHECK(stride >= 1, "conv_transpose1d phases: stride must be at least 1");
+                 at::NoGradGuard no_grad;
+                 return polyphase_weight(weight, stride);
+               }()))
+}
+
+int ct_op_conv_transpose1d_from_phases(ct_tensor *out, ct_tensor x, ct_tensor phases, ct_tensor bias, int64_t stride,
+                                       int64_t kernel, int64_t padding, int64_t output_padding) {
+  CT_TENSOR_OP(out, ([&] {
+                 const auto &input = unwrap(x);
+                 const auto &packed = unwrap(phases);
+                 TORCH_CHECK(packed.dim() == 3 && packed.size(0) % stride == 0,
+                             "conv_transpose1d from phases: expected (stride·out, in, taps) kernels, got ",
+                             packed.sizes());
+                 TORCH_CHECK(input.dim() == 3 && input.size(1) == packed.size(1), "conv_transpose1d: input has ",
+                             input.dim() == 3 ? input.size(1) : -1, " channels but the weight expects ", packed.size(1));
+                 return conv_transpose1d_from_phases(input, packed, ctorch::optional_tensor(bias), stride, kernel,
+                                                     padding, output_padding);
                }()))
 }
 

@@ -1,4 +1,7 @@
 // Errors, threads, devices, grad mode, and conversions shared by the other files.
+#if defined(__linux__)
+#include <malloc.h>
+#endif
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <dlfcn.h>
@@ -125,6 +128,12 @@ int64_t ct_cuda_device_count(void) {
   } catch (...) {
     return 0;
   }
+}
+
+void ct_release_free_memory(void) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 int ct_set_grad_enabled(int enabled) {

@@ -63,6 +63,7 @@ public final class StudioService: @unchecked Sendable {
     }
     if let model = lock.withLock({ loaded[name] }) { return model }
     let model = try GANModel.load(from: folder(of: name))
+    try model.packForGeneration()
     // Build the kernels a stream's first chunk needs now, so that a listener's first audio comes fast.
     try model.warmUp()
     return lock.withLock {

@@ -54,6 +54,7 @@ extension MusikaCommand {
       }
       if let model {
         let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
+        try loaded.packForGeneration()
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
         var generated: [Double] = []
         var boundaryLevels: [Double] = []

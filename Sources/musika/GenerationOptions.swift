@@ -45,6 +45,7 @@ struct GenerationOptions: ParsableArguments {
     } catch {
       throw ValidationError("--model \(path): \(error)")
     }
+    try model.packForGeneration()
     try model.setDecoderPrecision(precision.dtype)
     return model
   }

@@ -37,6 +37,22 @@ struct MusicStreamTests {
     #expect(a.abs().amax().item() > 1e-4, "the stream should not be silent")
   }
 
+  @Test func aModelReadiedForGenerationPlaysTheSameSamples() throws {
+    let plain = try MicroModels.model(MicroModels.tempo)
+    let packed = try MicroModels.model(MicroModels.tempo)
+    try packed.packForGeneration()
+    let transposed = packed.generator.namedModules().compactMap { $0.1 as? ConvTranspose1d }
+      + packed.codec.namedModules().compactMap { $0.1 as? ConvTranspose1d }
+    #expect(!transposed.isEmpty && transposed.allSatisfy(\.holdsPhaseKernels))
+    let controls = try Controls(seed: 4, tempo: 130).resolved(for: plain.config)
+    let a = try MusicStream(model: plain, controls: controls).render(seconds: 5)
+    let b = try MusicStream(model: packed, controls: controls).render(seconds: 5)
+    #expect(identical(a, b), "\(difference(a, b))")
+    // Generation never encodes, so the encoders are gone; asking for it is a clear error, not a crash.
+    #expect(packed.codec.encodersReleased)
+    #expect(throws: MusikaError.self) { try packed.codec.encode(Tensor.zeros([2, 44_100])) }
+  }
+
   @Test(arguments: [0.0, 1.4861, 5.3, 7.43, 11.0])
   func seekingGivesTheSameSamplesAsALongerRun(start: Double) throws {
     let model = try MicroModels.model()

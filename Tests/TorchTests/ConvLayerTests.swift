@@ -84,6 +84,34 @@ struct ConvLayerTests {
     #expect(withNoGrad { up(x) }.abs().sum().item() == 0)
   }
 
+  @Test(arguments: [TransposedConvPadding.same, .valid, .explicit(1)], [(4, 2), (3, 2), (5, 3), (1, 1)])
+  func packedTransposedConvGivesTheSameOutput(padding: TransposedConvPadding, geometry: (kernel: Int, stride: Int)) throws {
+    guard padding != .same || geometry.kernel >= geometry.stride else { return }
+    let up = ConvTranspose1d(6, 5, kernel: geometry.kernel, .init(stride: geometry.stride, padding: padding,
+                                                                  outputPadding: padding == .same ? 0 : geometry.stride - 1))
+    up.initialize(seed: 21)
+    let x = Tensor.randn([2, 6, 7], generator: Generator(seed: 22))
+    let before = withNoGrad { up(x) }
+    try up.packForInference()
+    #expect(up.holdsPhaseKernels)
+    #expect(up.weight.shape == [geometry.stride * 5, 6, (geometry.kernel + geometry.stride - 1) / geometry.stride])
+    let after = withNoGrad { up(x) }
+    #expect(after.shape == before.shape)
+    #expect(values(after) == values(before))
+    up.setComputeDType(.bfloat16)  // mixed precision converts the packed kernels like any weight
+    let half = withNoGrad { up(x) }
+    #expect(close(values(half), values(before), tolerance: 0.05 * (values(before).map(Swift.abs).max() ?? 1)))
+  }
+
+  @Test func packedModuleRefusesToLoad() throws {
+    let up = ConvTranspose1d(2, 3, kernel: 4, .init(stride: 2, padding: .same))
+    up.initialize(seed: 1)
+    let saved = up.stateDict()
+    try up.packForInference()
+    #expect(up.isPackedForInference && !up.isTraining)
+    #expect(throws: TorchError.self) { try up.load(saved) }
+  }
+
   @Test func heUniformBoundsAndZeroBias() {
     let conv = Conv1d(64, 128, kernel: 3, .init(initializer: .heUniform))
     conv.initialize(seed: 1)

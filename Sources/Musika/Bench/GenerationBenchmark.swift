@@ -78,6 +78,7 @@ public struct GenerationBenchmark {
       return 2 * pow(2048, 3) * Double(runs) / (clock.now - start).seconds / 1e9
     }
     let model = try GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
+    try model.packForGeneration()
     let controls = GenerationControls(seed: 1)
 
     progress("first audio of a new stream on a just-loaded model (warmed at load)…")

@@ -19,6 +19,8 @@ public final class SpectralCodec: Module {
   public let decoder: SpectralDecoder
   public let latentEncoder: LatentEncoder
   public let latentDecoder: LatentDecoder
+  /// Set by `releaseEncoders()`: the encoders' weights are gone and encoding throws.
+  public private(set) var encodersReleased = false
 
   public init(config: CodecConfig) throws {
     try config.validate()
@@ -46,11 +48,24 @@ public final class SpectralCodec: Module {
     frontEnd.stft.sampleCount(frames: vectors * config.framesPerVector)
   }
 
+  /// Frees the encoders' weights, for a codec that will only decode (a generating model): a fifth of a
+  /// full-size codec's parameters. Encoding then throws.
+  public func releaseEncoders() throws {
+    for parameter in encoder.parameters + latentEncoder.parameters {
+      try parameter.setData(Tensor.zeros([0], dtype: parameter.dtype, device: parameter.device))
+    }
+    encodersReleased = true
+  }
+
   // MARK: Encoding
 
   /// audio (2, samples) → level-1 latents (2, latentChannels, frames), frames a multiple of 16
   /// (a tail that does not fill a vector is dropped).
   public func encodeFrames(_ audio: Tensor) throws -> Tensor {
+    guard !encodersReleased else {
+      throw MusikaError.invalidInput("codec '\(config.name)' was readied for generation only (its encoders were "
+        + "released); load it again to encode")
+    }
     guard audio.rank == 2, audio.size(0) == 2 else {
       throw MusikaError.invalidInput("expected stereo audio of shape (2, samples), got \(audio.shape)")
     }

@@ -102,6 +102,17 @@ public final class GANModel: @unchecked Sendable {
     try codec.decoder.to(dtype: dtype)
   }
 
+  /// Readies the model for generation only: the same audio with less memory (at full size ~110 MB).
+  /// The transposed convolutions' weights are kept once, in the layout their CPU forward uses, instead
+  /// of twice (`Module.packForInference`), and the codec's encoders, which generation never runs, are
+  /// freed. Training, encoding, `export` and saving need a model that was not readied.
+  public func packForGeneration() throws {
+    try generator.packForInference()
+    try codec.packForInference()
+    try codec.releaseEncoders()
+    TorchRuntime.releaseFreeMemory()
+  }
+
   /// Whether `folder` is a model folder (a config and a generator; a codec folder is not).
   public static func isModelFolder(_ folder: URL) -> Bool {
     let fm = FileManager.default

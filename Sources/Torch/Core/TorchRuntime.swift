@@ -24,6 +24,11 @@ public enum TorchRuntime {
   public static var isCUDAAvailable: Bool { ct_cuda_is_available() != 0 }
   public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
 
+  /// Hands memory freed inside the process back to the system. glibc keeps freed blocks for reuse, so
+  /// after dropping large weights once (e.g. `GANModel.packForGeneration`) the resident size would not
+  /// shrink without this. Not for hot loops: pages given back fault in again on their next use.
+  public static func releaseFreeMemory() { ct_release_free_memory() }
+
   /// Whether autograd records operations on this thread.
   public static var isGradEnabled: Bool { ct_is_grad_enabled() != 0 }
 }

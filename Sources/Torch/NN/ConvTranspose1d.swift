@@ -32,6 +32,8 @@ public struct ConvTranspose1dConfig: Sendable {
 /// Transposed 1-D convolution (upsampling): (batch, inChannels, T) → (batch, outChannels, T').
 /// Keys: `weight` (inChannels, outChannels/groups, kernel), `bias` (outChannels).
 /// Fan-in for initialisation is outChannels/groups·kernel, in both PyTorch and Keras.
+/// Packed for inference (CPU, groups and dilation 1), `weight` holds the stride phase kernels
+/// (stride·outChannels, inChannels, ceil(kernel/stride)) instead.
 public final class ConvTranspose1d: Module, Layer {
   @Parameter public var weight: Tensor
   @OptionalParameter public var bias: Tensor?
@@ -61,24 +63,37 @@ public final class ConvTranspose1d: Module, Layer {
     return transposed(x, weight: weight, bias: bias)
   }
 
+  /// Whether `weight` holds the stride phase kernels (see `Module.packForInference`).
+  public private(set) var holdsPhaseKernels = false
+
+  func packWeightForInference() throws {
+    guard !holdsPhaseKernels, config.groups == 1, config.dilation == 1, weight.device == .cpu else { return }
+    try weight.setData(weight.detach().convTranspose1dPhases(stride: config.stride))
+    weight.requiresGrad = false
+    holdsPhaseKernels = true
+  }
+
   private func transposed(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let c = config
+    func convolve(padding: Int, outputPadding: Int) -> Tensor {
+      holdsPhaseKernels
+        ? x.convTranspose1d(phases: weight, bias: bias, stride: c.stride, kernel: kernel, padding: padding,
+                            outputPadding: outputPadding)
+        : x.convTranspose1d(weight, bias: bias, stride: c.stride, padding: padding, outputPadding: outputPadding,
+                            groups: c.groups, dilation: c.dilation)
+    }
     switch c.padding {
     case .valid:
-      return x.convTranspose1d(weight, bias: bias, stride: c.stride, outputPadding: c.outputPadding, groups: c.groups,
-                               dilation: c.dilation)
+      return convolve(padding: 0, outputPadding: c.outputPadding)
     case .explicit(let p):
-      return x.convTranspose1d(weight, bias: bias, stride: c.stride, padding: p, outputPadding: c.outputPadding,
-                               groups: c.groups, dilation: c.dilation)
+      return convolve(padding: p, outputPadding: c.outputPadding)
     case .same:
       // TensorFlow crops (total/2, total − total/2) from the full output; libtorch crops symmetrically,
       // so crop the left amount there and trim the rest.
       let length = x.size(-1)
       let total = (kernel - 1) * c.dilation + 1 - c.stride
       precondition(total >= 0, "ConvTranspose1d: 'same' needs kernel ≥ stride")
-      let left = total / 2
-      let y = x.convTranspose1d(weight, bias: bias, stride: c.stride, padding: left, groups: c.groups,
-                                dilation: c.dilation)
+      let y = convolve(padding: total / 2, outputPadding: 0)
       let target = length * c.stride
       return y.size(-1) == target ? y : y.narrow(dim: -1, start: 0, length: target)
     }

@@ -7,6 +7,9 @@
 /// `load(_:)` (trained weights) before use.
 open class Module {
   public private(set) var isTraining = true
+  /// Set by `packForInference()`: the weights are in the layout inference runs fastest with, and the
+  /// module can no longer be trained, saved or loaded.
+  public private(set) var isPackedForInference = false
 
   public init() {}
 
@@ -77,12 +80,24 @@ open class Module {
 
   /// Switches the whole tree to training (true) or evaluation (false) mode.
   public func train(_ on: Bool = true) {
+    precondition(!(on && isPackedForInference), "a module packed for inference cannot train")
     for (_, module) in namedModules() { module.isTraining = on }
   }
 
   public func eval() { train(false) }
 
-  /// Makes every parameter trainable or frozen.
+  /// Re-lays weights once in the layout inference uses (a transposed convolution's stride phase
+  /// kernels, which its CPU forward would otherwise re-lay on every call or keep as a second copy), and
+  /// switches to evaluation mode. Outputs are unchanged; the weights' file layout is gone, so only
+  /// generation may follow, not training or saving. Memory: a full-size model holds ~80 MB less.
+  public func packForInference() throws {
+    eval()
+    for (_, module) in namedModules() {
+      try (module as? ConvTranspose1d)?.packWeightForInference()
+      module.isPackedForInference = true
+    }
+  }
+
   /// Mixed precision for every convolution inside: computed in `dtype` (nil: in the parameters' type).
   public func setComputeDType(_ dtype: DType?) {
     for (_, module) in namedModules() {
@@ -91,6 +106,7 @@ open class Module {
     }
   }
 
+  /// Makes every parameter trainable or frozen.
   public func setRequiresGrad(_ flag: Bool) {
     for p in parameters { p.requiresGrad = flag }
   }
@@ -118,13 +134,17 @@ open class Module {
 
   /// The parameters by key, detached (sharing storage), ready for `Safetensors.write`.
   public func stateDict() -> [String: Tensor] {
-    Dictionary(namedParameters().map { ($0.0, $0.1.detach()) }, uniquingKeysWith: { a, _ in a })
+    precondition(!isPackedForInference, "a module packed for inference has no file layout to save")
+    return Dictionary(namedParameters().map { ($0.0, $0.1.detach()) }, uniquingKeysWith: { a, _ in a })
   }
 
   /// Copies `tensors` into the parameters in place (converting dtype and device as needed).
   /// `strict` requires exactly the module's keys; every missing, unexpected or mis-shaped key is
   /// named in the error.
   public func load(_ tensors: [String: Tensor], strict: Bool = true) throws {
+    guard !isPackedForInference else {
+      throw TorchError(op: "load", message: "the module is packed for inference; load weights into a fresh one")
+    }
     let params = namedParameters()
     let expected = Set(params.map(\.0))
     var problems: [String] = []

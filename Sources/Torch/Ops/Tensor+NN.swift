@@ -63,6 +63,25 @@ extension Tensor {
     }
   }
 
+  /// A transposed convolution's weight (inChannels, outChannels, kernel) re-laid as its stride phase
+  /// kernels (stride·outChannels, inChannels, ceil(kernel/stride)), for `convTranspose1d(phases:…)`.
+  public func convTranspose1dPhases(stride: Int) throws -> Tensor {
+    try Tensor.make("conv_transpose1d_phases") { ct_op_conv_transpose1d_phases($0, handle, Int64(stride)) }
+  }
+
+  /// What `convTranspose1d` gives with the weight whose `convTranspose1dPhases` are `phases` (groups and
+  /// dilation 1): x (batch, inChannels, time) → (batch, outChannels, (time−1)·stride − 2·padding + kernel
+  /// + outputPadding).
+  public func convTranspose1d(phases: Tensor, bias: Tensor? = nil, stride: Int, kernel: Int, padding: Int = 0,
+                              outputPadding: Int = 0) -> Tensor {
+    must {
+      try Tensor.make("conv_transpose1d_from_phases") {
+        ct_op_conv_transpose1d_from_phases($0, handle, phases.handle, bias?.handle, Int64(stride), Int64(kernel),
+                                           Int64(padding), Int64(outputPadding))
+      }
+    }
+  }
+
   /// x (…, in) · weightᵀ (out, in) + bias → (…, out).
   public func linear(_ weight: Tensor, bias: Tensor? = nil) -> Tensor { must { try tryLinear(weight, bias: bias) } }
 
