@@ -41,34 +41,43 @@ extension MusikaCommand {
       var labeler = DatasetLabeler()
       labeler.estimator = try tempoRange.applied(to: labeler.estimator)
       var ratios: [Double] = []
+      var pairings: [Double] = []
       for file in files where file.hasSuffix(".safetensors") {
         guard let latents = try Safetensors.read(URL(fileURLWithPath: file)).tensors["latents"] else {  // (channels, vectors)
           throw ValidationError("\(file): no 'latents' tensor; give a latent file written by `musika encode`")
         }
         let ratio = LatentPeriodicity.period2Ratio(latents)
         ratios.append(ratio)
-        print(String(format: "%@: %d vectors, period-2 power ratio %.3f", file, latents.size(1), ratio))
+        let pairing = LatentPeriodicity.pairingRatio(latents)
+        pairings.append(pairing)
+        print(String(format: "%@: %d vectors, period-2 power ratio %.3f, pairing ratio %.3f", file, latents.size(1), ratio, pairing))
       }
       if ratios.count > 1 {
-        print(String(format: "real latents (%d files): mean period-2 power ratio %.3f", ratios.count, ratios.reduce(0, +) / Double(ratios.count)))
+        print(String(format: "real latents (%d files): mean period-2 power ratio %.3f, mean pairing ratio %.3f", ratios.count,
+                     ratios.reduce(0, +) / Double(ratios.count), pairings.reduce(0, +) / Double(pairings.count)))
       }
       if let model {
         let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
         try loaded.packForGeneration()
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
         var generated: [Double] = []
+        var generatedPairings: [Double] = []
         var boundaryLevels: [Double] = []
         let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
           let latents = try MusicStream(model: loaded, controls: controls).latentSequence(0..<vectors)
           generated.append(LatentPeriodicity.period2Ratio(latents))
+          generatedPairings.append(LatentPeriodicity.pairingRatio(latents))
           let audio = try MusicStream(model: loaded, controls: controls).render(seconds: seconds)
           boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
         }
         print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,
                      generated.count, vectors, generated.reduce(0, +) / Double(generated.count),
                      generated.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        print(String(format: "%@ generated: pairing ratio %.3f (per seed %@)", model,
+                     generatedPairings.reduce(0, +) / Double(generatedPairings.count),
+                     generatedPairings.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
                      model, Double(window) / Double(loaded.sampleRate), boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
                      boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))

@@ -83,6 +83,11 @@ extension MusikaCommand {
     @Option(help: "Steps between milestone checkpoints kept for good (checkpoints/step-N).") var milestoneEvery: Int?
     @Option(help: "Steps between audio/spectrogram samples.") var sampleEvery: Int?
     @Option(help: "Seed of initialisation, crops, coordinates and noise.") var seed: UInt64?
+    @Option(help: """
+      Conditioned models: share (0–1) of the critic's fake term given to real crops paired with another \
+      crop's tempo/density, so that the critic, and through it the generator, learns to follow the \
+      controls (default 0.5; 0: off).
+      """) var mismatchWeight: Double?
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
 
     @OptionGroup var runtime: RuntimeOptions
@@ -156,6 +161,7 @@ extension MusikaCommand {
       if let batch { options.batchSize = batch }
       if let lr { options.learningRate = lr }
       if let seed { options.seed = seed }
+      if let mismatchWeight { options.mismatchWeight = mismatchWeight }
     }
   }
 }

@@ -57,6 +57,35 @@ struct GANTrainerTests {
     #expect(trainer.r1Switch > -1, "the critic is unsure at first, so the R1 switch moves up")
   }
 
+  @Test func theCriticIsShownRealMusicWithTheWrongConditions() throws {
+    for weight in [0.0, 0.5, 1.0] {
+      let folder = Self.temporaryFolder()
+      defer { try? FileManager.default.removeItem(at: folder) }
+      var options = Self.options(steps: 1)
+      options.mismatchWeight = weight
+      let trainer = try Self.trainer(options, output: folder)
+      let m = try trainer.trainStep()
+      // The "not real" side of the hinge is shared between fakes and mismatched real crops.
+      #expect((m["critic_mismatch"] != nil) == (weight > 0))
+      let expected = 0.5 * (m["critic_real"]! + (1 - weight) * m["critic_fake"]! + weight * (m["critic_mismatch"] ?? 0))
+      #expect(Swift.abs(m["critic_hinge"]! - expected) < 1e-5, "weight \(weight): \(m)")
+      // Mismatched crops are real latents: the untrained critic scores them like the matched ones,
+      // not like the generator's output.
+      if let mismatch = m["mismatch_score"] {
+        #expect(Swift.abs(mismatch - m["real_score"]!) < Swift.abs(mismatch - m["fake_score"]!), "\(m)")
+      }
+    }
+    #expect(GANTrainingOptions().mismatchWeight == 0.5)
+    // Runs saved before the option existed resume without it (an exact resume).
+    var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
+    saved.removeValue(forKey: "mismatchWeight")
+    let old = try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved))
+    #expect(old.mismatchWeight == 0)
+    var invalid = Self.options(steps: 2)
+    invalid.mismatchWeight = 1.5
+    #expect(throws: MusikaError.self) { try invalid.validate() }
+  }
+
   @Test func resumingGivesTheSameStateAsAnUninterruptedRun() throws {
     let straight = Self.temporaryFolder()
     let split = Self.temporaryFolder()

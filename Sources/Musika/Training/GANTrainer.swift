@@ -181,7 +181,21 @@ public final class GANTrainer: TrainingTask {
     let r1Weight = options.maxR1Weight * -r1Switch
     let slope = try grad(of: realScores.sum(), wrt: [realLatents], createGraph: true)[0]
     let r1 = slope.square().sum(dims: [1, 2]).mean()
-    let hinge = ((1 - realScores).relu().mean() + (1 + fakeScores).relu().mean()) * 0.5
+    let realTerm = (1 - realScores).relu().mean()
+    let fakeTerm = (1 + fakeScores).relu().mean()
+    var notReal = fakeTerm
+    var metrics = ["critic_real": realTerm.item(), "critic_fake": fakeTerm.item()]
+    if options.mismatchWeight > 0, real.conditions.size(1) > 0, options.batchSize > 1 {
+      // Real latents with the next crop's conditions: real music, but not music of that tempo/density.
+      let shifted = Tensor.cat([real.conditions.narrow(dim: 0, start: 1, length: options.batchSize - 1),
+                                real.conditions.narrow(dim: 0, start: 0, length: 1)], dim: 0)
+      let mismatchScores = critic(Tensor.cat([real.latents, shifted], dim: 1))
+      let mismatchTerm = (1 + mismatchScores).relu().mean()
+      metrics["mismatch_score"] = mismatchScores.mean().item()
+      metrics["critic_mismatch"] = mismatchTerm.item()
+      notReal = fakeTerm * (1 - options.mismatchWeight) + mismatchTerm * options.mismatchWeight
+    }
+    let hinge = (realTerm + notReal) * 0.5
     let criticLoss = hinge + r1 * r1Weight
 
     // Generator: −D(fake) with the critic as it was before this step's update.
@@ -190,8 +204,8 @@ public final class GANTrainer: TrainingTask {
     generatorLoss.backward()
     critic.zeroGrad()
     criticLoss.backward()
-    let metrics = ["critic": criticLoss.item(), "critic_hinge": hinge.item(), "r1": r1.item(), "r1_weight": r1Weight,
-                   "generator": generatorLoss.item(), "real_score": realMean, "fake_score": fakeMean]
+    metrics.merge(["critic": criticLoss.item(), "critic_hinge": hinge.item(), "r1": r1.item(), "r1_weight": r1Weight,
+                   "generator": generatorLoss.item(), "real_score": realMean, "fake_score": fakeMean]) { a, _ in a }
     for (name, value) in metrics where !value.isFinite {
       throw MusikaError.trainingDiverged(step: step, metric: name, value: value)
     }

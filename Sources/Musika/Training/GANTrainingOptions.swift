@@ -23,6 +23,12 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   public var sampleSeconds = 12.0
   /// Checkpoints at multiples of this many steps are kept as milestones.
   public var milestoneEvery = 10_000
+  /// Conditioned models: the share of the critic's "not real" term given to real latents paired with
+  /// another crop's conditions (a matching-aware critic, Reed et al. 2016). Without it the critic
+  /// only learns what real music looks like, not whether it matches its tempo or density, and the
+  /// generator is free to ignore its controls (the techno run at 5 000 steps: asking 120 or 160 BPM
+  /// changed its audio by 8 % rms). 0 turns it off; runs saved without it keep 0.
+  public var mismatchWeight = 0.5
 
   public init() {}
 
@@ -39,6 +45,7 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     try read(.certaintyThreshold, &o.certaintyThreshold); try read(.emaDecay, &o.emaDecay)
     try read(.checkpointEvery, &o.checkpointEvery); try read(.sampleEvery, &o.sampleEvery)
     try read(.logEvery, &o.logEvery); try read(.sampleSeconds, &o.sampleSeconds); try read(.milestoneEvery, &o.milestoneEvery)
+    o.mismatchWeight = try c.decodeIfPresent(Double.self, forKey: .mismatchWeight) ?? 0
     self = o
   }
 
@@ -54,6 +61,9 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     }
     guard maxR1Weight >= 0, switchStep > 0, (0...1).contains(emaDecay) else {
       throw MusikaError.invalidConfig("R1 weight ≥ 0, switch step > 0 and EMA decay in [0, 1]")
+    }
+    guard (0...1).contains(mismatchWeight) else {
+      throw MusikaError.invalidConfig("the mismatch weight must lie in [0, 1] (got \(mismatchWeight))")
     }
     guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1, milestoneEvery >= 1, sampleSeconds > 0 else {
       throw MusikaError.invalidConfig("checkpoint, sample and log intervals must be at least 1, sample length positive")
