@@ -29,6 +29,8 @@ let package = Package(
     .executable(name: "musika", targets: ["musika"]),
     .library(name: "Musika", targets: ["Musika"]),
     .library(name: "Torch", targets: ["Torch"]),
+    // The tensor engine that CTorch loads at first use; `./musika` and `./test` build it.
+    .library(name: "MusikaTorchEngine", type: .dynamic, targets: ["CTorchEngine"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,11 +44,15 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
   targets: [
+    // The C API (include/ctorch.h) as forwarders that load the engine on first use (TorchLoader.c):
+    // the binary starts without libtorch, whose start-up takes most of a second.
+    .target(name: "CTorch", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
+    // The C API's implementation over libtorch, built as libMusikaTorchEngine beside the binary.
     .target(
-      name: "CTorch",
+      name: "CTorchEngine",
       cxxSettings: [.unsafeFlags(torchCxxFlags)],
       linkerSettings: [
-        .unsafeFlags(torchLinkerFlags),
+        .unsafeFlags(torchLinkerFlags + ["-Xlinker", "-Bsymbolic"]),
         .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
         .linkedLibrary("dl"),
       ]

@@ -2,11 +2,15 @@ import Foundation
 import Testing
 
 /// Runs the built `musika` binary (it sits beside the test bundle) and captures what it prints.
-func runMusika(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runMusika(_ arguments: [String], environment: [String: String] = [:]) throws
+  -> (status: Int32, stdout: String, stderr: String) {
   let binary = Bundle.main.bundleURL.appendingPathComponent("musika")
   let process = Process()
   process.executableURL = binary
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+  }
   let out = Pipe()
   let err = Pipe()
   process.standardOutput = out
@@ -35,6 +39,20 @@ struct CommandLineTests {
     for option in ["--threads", "--device", "--batch", "--seconds", "--no-bf16", "--layers"] {
       #expect(benchHelp.stdout.contains(option), "bench engine --help lacks \(option)")
     }
+  }
+
+  @Test func theTensorEngineLoadsOnlyWhenTensorsAreNeeded() throws {
+    // With the engine's path pointing nowhere, what needs no tensors still works (so it never
+    // waited for libtorch's start-up), and what needs them stops with a message naming the path.
+    let nowhere = ["MUSIKA_TORCH_ENGINE": "/nonexistent/libMusikaTorchEngine.so"]
+    let version = try runMusika(["--version"], environment: nowhere)
+    #expect(version.status == 0 && version.stdout.contains("0.1.0"), "\(version)")
+    let help = try runMusika(["generate", "--help"], environment: nowhere)
+    #expect(help.status == 0 && help.stdout.contains("--seconds"))
+    let generate = try runMusika(["bench", "engine", "--seconds", "0.1"], environment: nowhere)
+    #expect(generate.status == 70)
+    #expect(generate.stderr.contains("cannot load its tensor engine /nonexistent/libMusikaTorchEngine.so"), "\(generate.stderr)")
+    #expect(generate.stderr.contains("MUSIKA_TORCH_ENGINE"))
   }
 
   @Test func badArgumentsExplainThemselves() throws {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "ctorch.h"
+#include "CTorchEngine.h"
 
 struct ct_tensor_impl {
   at::Tensor tensor;

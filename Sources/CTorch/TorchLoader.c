@@ -1,0 +1,89 @@
+// Loads the tensor engine (libMusikaTorchEngine, the C API over libtorch) on the first call into it.
+//
+// Why: libtorch's static initialisers register thousands of operators, most of a second that
+// `musika --help`, `--version` and every argument error would otherwise wait for. The engine sits
+// beside the binary that uses it (SwiftPM builds both into one folder); MUSIKA_TORCH_ENGINE names
+// another path (e.g. a CUDA build). The forwarders cache each function after its first lookup.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "TorchLoader.h"
+
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#define ENGINE_FILE "libMusikaTorchEngine.dylib"
+#else
+#define ENGINE_FILE "libMusikaTorchEngine.so"
+#endif
+
+extern const int ct_engine_symbol_count;
+
+static void *engine;
+static char engine_path[PATH_MAX + 64];
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+static _Atomic(void *) functions[512];
+
+// The folder of the running executable, with a trailing slash ("" when unknown).
+static void executable_folder(char *out, size_t size) {
+  char path[PATH_MAX];
+  out[0] = 0;
+#if defined(__APPLE__)
+  uint32_t length = sizeof path;
+  if (_NSGetExecutablePath(path, &length) != 0) return;
+#else
+  ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (length <= 0) return;
+  path[length] = 0;
+#endif
+  char *slash = strrchr(path, '/');
+  if (!slash) return;
+  slash[1] = 0;
+  snprintf(out, size, "%s", path);
+}
+
+static void load_engine(void) {
+  const char *override = getenv("MUSIKA_TORCH_ENGINE");
+  if (override && *override) {
+    snprintf(engine_path, sizeof engine_path, "%s", override);
+  } else {
+    char folder[PATH_MAX];
+    executable_folder(folder, sizeof folder);
+    snprintf(engine_path, sizeof engine_path, "%s%s", folder, ENGINE_FILE);
+  }
+  engine = dlopen(engine_path, RTLD_NOW | RTLD_LOCAL);
+  if (!engine) {
+    fprintf(stderr,
+            "musika: cannot load its tensor engine %s: %s\n"
+            "It is built beside the musika binary (`./musika` builds both; by hand: swift build -c release "
+            "--product MusikaTorchEngine). Set MUSIKA_TORCH_ENGINE=PATH to use another build.\n",
+            engine_path, dlerror());
+    exit(70);
+  }
+}
+
+void *ct_engine_symbol(int index, const char *name) {
+  if (index < 0 || index >= (int)(sizeof functions / sizeof functions[0]) || index >= ct_engine_symbol_count) {
+    fprintf(stderr, "musika: tensor engine function %s has no slot %d (regenerate loader.c)\n", name, index);
+    exit(70);
+  }
+  void *function = atomic_load_explicit(&functions[index], memory_order_acquire);
+  if (function) return function;
+  pthread_once(&engine_once, load_engine);
+  function = dlsym(engine, name);
+  if (!function) {
+    fprintf(stderr,
+            "musika: the tensor engine %s has no %s: it is older than this binary; rebuild both "
+            "(`./musika` does)\n",
+            engine_path, name);
+    exit(70);
+  }
+  atomic_store_explicit(&functions[index], function, memory_order_release);
+  return function;
+}
