@@ -88,6 +88,12 @@ extension MusikaCommand {
       crop's tempo/density, so that the critic, and through it the generator, learns to follow the \
       controls (default 0.5; 0: off).
       """) var mismatchWeight: Double?
+    @Option(help: """
+      R1 weight at step 0, as a share (0–1) of its maximum 10; it then adapts to keep the critic \
+      about 90 % sure (default 0; the original: 1, which holds the critic flat for ~10 000 steps).
+      """) var r1Start: Double?
+    @Option(help: "How fast the R1 weight adapts, per step, as a share of its maximum (default 0.001; the original: 0.0001).")
+    var r1SwitchStep: Double?
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
 
     @OptionGroup var runtime: RuntimeOptions
@@ -162,6 +168,8 @@ extension MusikaCommand {
       if let lr { options.learningRate = lr }
       if let seed { options.seed = seed }
       if let mismatchWeight { options.mismatchWeight = mismatchWeight }
+      if let r1Start { options.r1WeightAtStart = r1Start }
+      if let r1SwitchStep { options.switchStep = r1SwitchStep }
     }
   }
 }

@@ -79,11 +79,26 @@ struct GANTrainerTests {
     // Runs saved before the option existed resume without it (an exact resume).
     var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
     saved.removeValue(forKey: "mismatchWeight")
+    saved.removeValue(forKey: "r1WeightAtStart")
     let old = try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved))
-    #expect(old.mismatchWeight == 0)
+    #expect(old.mismatchWeight == 0 && old.r1WeightAtStart == 1)
     var invalid = Self.options(steps: 2)
     invalid.mismatchWeight = 1.5
     #expect(throws: MusikaError.self) { try invalid.validate() }
+  }
+
+  @Test func theR1WeightStartsWhereTheOptionsSay() throws {
+    for start in [0.0, 0.25, 1.0] {
+      let folder = Self.temporaryFolder()
+      defer { try? FileManager.default.removeItem(at: folder) }
+      var options = Self.options(steps: 1)
+      options.r1WeightAtStart = start
+      let trainer = try Self.trainer(options, output: folder)
+      #expect(trainer.r1Switch == -start)
+      let m = try trainer.trainStep()
+      // The first step's weight is the start moved by one switch step, up or down.
+      #expect(Swift.abs(m["r1_weight"]! - options.maxR1Weight * start) <= options.maxR1Weight * options.switchStep + 1e-9)
+    }
   }
 
   @Test func resumingGivesTheSameStateAsAnUninterruptedRun() throws {

@@ -74,6 +74,7 @@ public final class GANTrainer: TrainingTask {
     critic = LatentCritic(gan)
     generator.initialize(seed: Seed.derive(options.seed, ["generator"]))
     critic.initialize(seed: Seed.derive(options.seed, ["critic"]))
+    r1Switch = -options.r1WeightAtStart
     ema = ExponentialMovingAverage(of: generator, decay: options.emaDecay)
     generatorOptimizer = Adam(generator, learningRate: options.learningRate, beta1: options.beta1,
                               beta2: options.beta2, epsilon: options.epsilon)
