@@ -78,6 +78,8 @@ public struct GenerationBenchmark {
       return 2 * pow(2048, 3) * Double(runs) / (clock.now - start).seconds / 1e9
     }
     let model = try GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
+    // Counted before readying the model, which frees the codec's encoders.
+    let (generatorParameters, codecParameters) = (model.generator.parameterCount, model.codec.parameterCount)
     try model.packForGeneration()
     let controls = GenerationControls(seed: 1)
 
@@ -103,8 +105,8 @@ public struct GenerationBenchmark {
     }
     let samplesPerWindow = Double(DecoderConvShapes.samplesPerWindow)
     let macs = Double(DecoderConvShapes.all.reduce(0) { $0 + $1.macs }) * 2 * Double(options.codec.sampleRate) / samplesPerWindow
-    return Report(threads: TorchRuntime.threadCount, generatorParameters: model.generator.parameterCount,
-                  codecParameters: model.codec.parameterCount, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,
+    return Report(threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
+                  codecParameters: codecParameters, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,
                   coldFirstAudioSeconds: cold, warmUpSeconds: warmUpSeconds, fp32: fp32, bf16: bf16, memory: memory)
   }
 
