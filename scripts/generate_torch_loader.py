@@ -55,15 +55,14 @@ def render(functions):
         '#include "TorchLoader.h"',
         "",
     ]
-    for index, (returns, name, parameters) in enumerate(functions):
+    for returns, name, parameters in functions:
         names = parameter_names(parameters)
         params = parameters if parameters else "void"
         pointer = f"{returns} (*)({params})"
-        call = f"(({pointer})ct_engine_symbol({index}, \"{name}\"))({', '.join(names)})"
+        call = f"(({pointer})ct_engine_symbol(&function, \"{name}\"))({', '.join(names)})"
         body = f"  {call};" if returns == "void" else f"  return {call};"
-        lines += [f"{returns} {name}({params}) {{", body, "}", ""]
-    lines.append(f"const int ct_engine_symbol_count = {len(functions)};")
-    return "\n".join(lines) + "\n"
+        lines += [f"{returns} {name}({params}) {{", "  static ct_engine_slot function;", body, "}", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def main():
@@ -79,7 +78,7 @@ def main():
         return
     with open(OUTPUT, "w") as f:
         f.write(code)
-    print(f"{OUTPUT}: {code.count('ct_engine_symbol(')} functions")
+    print(f"{OUTPUT}: {code.count('static ct_engine_slot')} functions")
 
 
 if __name__ == "__main__":

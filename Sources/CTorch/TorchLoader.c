@@ -3,12 +3,11 @@
 // Why: libtorch's static initialisers register thousands of operators, most of a second that
 // `musika --help`, `--version` and every argument error would otherwise wait for. The engine sits
 // beside the binary that uses it (SwiftPM builds both into one folder); MUSIKA_TORCH_ENGINE names
-// another path (e.g. a CUDA build). The forwarders cache each function after its first lookup.
+// another path (e.g. a CUDA build). Each forwarder keeps its function after the first lookup.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +22,9 @@
 #define ENGINE_FILE "libMusikaTorchEngine.so"
 #endif
 
-extern const int ct_engine_symbol_count;
-
 static void *engine;
 static char engine_path[PATH_MAX + 64];
 static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
-static _Atomic(void *) functions[512];
 
 // The folder of the running executable, with a trailing slash ("" when unknown).
 static void executable_folder(char *out, size_t size) {
@@ -68,12 +64,8 @@ static void load_engine(void) {
   }
 }
 
-void *ct_engine_symbol(int index, const char *name) {
-  if (index < 0 || index >= (int)(sizeof functions / sizeof functions[0]) || index >= ct_engine_symbol_count) {
-    fprintf(stderr, "musika: tensor engine function %s has no slot %d (regenerate loader.c)\n", name, index);
-    exit(70);
-  }
-  void *function = atomic_load_explicit(&functions[index], memory_order_acquire);
+void *ct_engine_symbol(ct_engine_slot *slot, const char *name) {
+  void *function = atomic_load_explicit(slot, memory_order_acquire);
   if (function) return function;
   pthread_once(&engine_once, load_engine);
   function = dlsym(engine, name);
@@ -84,6 +76,6 @@ void *ct_engine_symbol(int index, const char *name) {
             engine_path, name);
     exit(70);
   }
-  atomic_store_explicit(&functions[index], function, memory_order_release);
+  atomic_store_explicit(slot, function, memory_order_release);
   return function;
 }

@@ -4,387 +4,481 @@
 #include "TorchLoader.h"
 
 const char * ct_last_error(void) {
-  return ((const char * (*)(void))ct_engine_symbol(0, "ct_last_error"))();
+  static ct_engine_slot function;
+  return ((const char * (*)(void))ct_engine_symbol(&function, "ct_last_error"))();
 }
 
 void ct_clear_error(void) {
-  ((void (*)(void))ct_engine_symbol(1, "ct_clear_error"))();
+  static ct_engine_slot function;
+  ((void (*)(void))ct_engine_symbol(&function, "ct_clear_error"))();
 }
 
 void ct_string_free(char *s) {
-  ((void (*)(char *s))ct_engine_symbol(2, "ct_string_free"))(s);
+  static ct_engine_slot function;
+  ((void (*)(char *s))ct_engine_symbol(&function, "ct_string_free"))(s);
 }
 
 const char * ct_torch_version(void) {
-  return ((const char * (*)(void))ct_engine_symbol(3, "ct_torch_version"))();
+  static ct_engine_slot function;
+  return ((const char * (*)(void))ct_engine_symbol(&function, "ct_torch_version"))();
 }
 
 int ct_torch_config(char **out) {
-  return ((int (*)(char **out))ct_engine_symbol(4, "ct_torch_config"))(out);
+  static ct_engine_slot function;
+  return ((int (*)(char **out))ct_engine_symbol(&function, "ct_torch_config"))(out);
 }
 
 int ct_set_num_threads(int64_t n) {
-  return ((int (*)(int64_t n))ct_engine_symbol(5, "ct_set_num_threads"))(n);
+  static ct_engine_slot function;
+  return ((int (*)(int64_t n))ct_engine_symbol(&function, "ct_set_num_threads"))(n);
 }
 
 int64_t ct_get_num_threads(void) {
-  return ((int64_t (*)(void))ct_engine_symbol(6, "ct_get_num_threads"))();
+  static ct_engine_slot function;
+  return ((int64_t (*)(void))ct_engine_symbol(&function, "ct_get_num_threads"))();
 }
 
 int ct_cuda_is_available(void) {
-  return ((int (*)(void))ct_engine_symbol(7, "ct_cuda_is_available"))();
+  static ct_engine_slot function;
+  return ((int (*)(void))ct_engine_symbol(&function, "ct_cuda_is_available"))();
 }
 
 int64_t ct_cuda_device_count(void) {
-  return ((int64_t (*)(void))ct_engine_symbol(8, "ct_cuda_device_count"))();
+  static ct_engine_slot function;
+  return ((int64_t (*)(void))ct_engine_symbol(&function, "ct_cuda_device_count"))();
 }
 
 void ct_release_free_memory(void) {
-  ((void (*)(void))ct_engine_symbol(9, "ct_release_free_memory"))();
+  static ct_engine_slot function;
+  ((void (*)(void))ct_engine_symbol(&function, "ct_release_free_memory"))();
 }
 
 int ct_set_grad_enabled(int enabled) {
-  return ((int (*)(int enabled))ct_engine_symbol(10, "ct_set_grad_enabled"))(enabled);
+  static ct_engine_slot function;
+  return ((int (*)(int enabled))ct_engine_symbol(&function, "ct_set_grad_enabled"))(enabled);
 }
 
 int ct_is_grad_enabled(void) {
-  return ((int (*)(void))ct_engine_symbol(11, "ct_is_grad_enabled"))();
+  static ct_engine_slot function;
+  return ((int (*)(void))ct_engine_symbol(&function, "ct_is_grad_enabled"))();
 }
 
 void ct_tensor_free(ct_tensor t) {
-  ((void (*)(ct_tensor t))ct_engine_symbol(12, "ct_tensor_free"))(t);
+  static ct_engine_slot function;
+  ((void (*)(ct_tensor t))ct_engine_symbol(&function, "ct_tensor_free"))(t);
 }
 
 int64_t ct_tensor_live_count(void) {
-  return ((int64_t (*)(void))ct_engine_symbol(13, "ct_tensor_live_count"))();
+  static ct_engine_slot function;
+  return ((int64_t (*)(void))ct_engine_symbol(&function, "ct_tensor_live_count"))();
 }
 
 int ct_tensor_from_data(ct_tensor *out, const void *data, const int64_t *shape, int64_t ndim, int dtype) {
-  return ((int (*)(ct_tensor *out, const void *data, const int64_t *shape, int64_t ndim, int dtype))ct_engine_symbol(14, "ct_tensor_from_data"))(out, data, shape, ndim, dtype);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, const void *data, const int64_t *shape, int64_t ndim, int dtype))ct_engine_symbol(&function, "ct_tensor_from_data"))(out, data, shape, ndim, dtype);
 }
 
 int ct_tensor_map_file(ct_tensor *out, const char *path, const int64_t *shape, int64_t ndim, int dtype) {
-  return ((int (*)(ct_tensor *out, const char *path, const int64_t *shape, int64_t ndim, int dtype))ct_engine_symbol(15, "ct_tensor_map_file"))(out, path, shape, ndim, dtype);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, const char *path, const int64_t *shape, int64_t ndim, int dtype))ct_engine_symbol(&function, "ct_tensor_map_file"))(out, path, shape, ndim, dtype);
 }
 
 int ct_tensor_copy_to(ct_tensor t, void *dst, size_t nbytes) {
-  return ((int (*)(ct_tensor t, void *dst, size_t nbytes))ct_engine_symbol(16, "ct_tensor_copy_to"))(t, dst, nbytes);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, void *dst, size_t nbytes))ct_engine_symbol(&function, "ct_tensor_copy_to"))(t, dst, nbytes);
 }
 
 int ct_tensor_ndim(ct_tensor t, int64_t *out) {
-  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(17, "ct_tensor_ndim"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(&function, "ct_tensor_ndim"))(t, out);
 }
 
 int ct_tensor_shape(ct_tensor t, int64_t *out) {
-  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(18, "ct_tensor_shape"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(&function, "ct_tensor_shape"))(t, out);
 }
 
 int ct_tensor_dtype(ct_tensor t, int *out) {
-  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(19, "ct_tensor_dtype"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(&function, "ct_tensor_dtype"))(t, out);
 }
 
 int ct_tensor_device(ct_tensor t, int *out) {
-  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(20, "ct_tensor_device"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(&function, "ct_tensor_device"))(t, out);
 }
 
 int ct_tensor_numel(ct_tensor t, int64_t *out) {
-  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(21, "ct_tensor_numel"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(&function, "ct_tensor_numel"))(t, out);
 }
 
 int ct_tensor_item_double(ct_tensor t, double *out) {
-  return ((int (*)(ct_tensor t, double *out))ct_engine_symbol(22, "ct_tensor_item_double"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, double *out))ct_engine_symbol(&function, "ct_tensor_item_double"))(t, out);
 }
 
 int ct_tensor_item_int64(ct_tensor t, int64_t *out) {
-  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(23, "ct_tensor_item_int64"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int64_t *out))ct_engine_symbol(&function, "ct_tensor_item_int64"))(t, out);
 }
 
 int ct_tensor_defined(ct_tensor t, int *out) {
-  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(24, "ct_tensor_defined"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(&function, "ct_tensor_defined"))(t, out);
 }
 
 int ct_tensor_shallow_clone(ct_tensor *out, ct_tensor t) {
-  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(25, "ct_tensor_shallow_clone"))(out, t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(&function, "ct_tensor_shallow_clone"))(out, t);
 }
 
 int ct_tensor_clone(ct_tensor *out, ct_tensor t) {
-  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(26, "ct_tensor_clone"))(out, t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(&function, "ct_tensor_clone"))(out, t);
 }
 
 int ct_tensor_detach(ct_tensor *out, ct_tensor t) {
-  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(27, "ct_tensor_detach"))(out, t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(&function, "ct_tensor_detach"))(out, t);
 }
 
 int ct_tensor_to(ct_tensor *out, ct_tensor t, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int dtype, int device))ct_engine_symbol(28, "ct_tensor_to"))(out, t, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int dtype, int device))ct_engine_symbol(&function, "ct_tensor_to"))(out, t, dtype, device);
 }
 
 int ct_tensor_contiguous(ct_tensor *out, ct_tensor t) {
-  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(29, "ct_tensor_contiguous"))(out, t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(&function, "ct_tensor_contiguous"))(out, t);
 }
 
 int ct_tensor_requires_grad(ct_tensor t, int *out) {
-  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(30, "ct_tensor_requires_grad"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int *out))ct_engine_symbol(&function, "ct_tensor_requires_grad"))(t, out);
 }
 
 int ct_tensor_set_requires_grad(ct_tensor t, int requires_grad) {
-  return ((int (*)(ct_tensor t, int requires_grad))ct_engine_symbol(31, "ct_tensor_set_requires_grad"))(t, requires_grad);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, int requires_grad))ct_engine_symbol(&function, "ct_tensor_set_requires_grad"))(t, requires_grad);
 }
 
 int ct_tensor_grad(ct_tensor *out, ct_tensor t) {
-  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(32, "ct_tensor_grad"))(out, t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t))ct_engine_symbol(&function, "ct_tensor_grad"))(out, t);
 }
 
 int ct_tensor_zero_grad(ct_tensor t) {
-  return ((int (*)(ct_tensor t))ct_engine_symbol(33, "ct_tensor_zero_grad"))(t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t))ct_engine_symbol(&function, "ct_tensor_zero_grad"))(t);
 }
 
 int ct_tensor_copy_(ct_tensor dst, ct_tensor src) {
-  return ((int (*)(ct_tensor dst, ct_tensor src))ct_engine_symbol(34, "ct_tensor_copy_"))(dst, src);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor dst, ct_tensor src))ct_engine_symbol(&function, "ct_tensor_copy_"))(dst, src);
 }
 
 int ct_tensor_set_data(ct_tensor dst, ct_tensor src) {
-  return ((int (*)(ct_tensor dst, ct_tensor src))ct_engine_symbol(35, "ct_tensor_set_data"))(dst, src);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor dst, ct_tensor src))ct_engine_symbol(&function, "ct_tensor_set_data"))(dst, src);
 }
 
 int ct_tensor_fill_(ct_tensor t, double value) {
-  return ((int (*)(ct_tensor t, double value))ct_engine_symbol(36, "ct_tensor_fill_"))(t, value);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, double value))ct_engine_symbol(&function, "ct_tensor_fill_"))(t, value);
 }
 
 int ct_tensor_description(ct_tensor t, char **out) {
-  return ((int (*)(ct_tensor t, char **out))ct_engine_symbol(37, "ct_tensor_description"))(t, out);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, char **out))ct_engine_symbol(&function, "ct_tensor_description"))(t, out);
 }
 
 int ct_tensor_full(ct_tensor *out, const int64_t *shape, int64_t ndim, double value, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, const int64_t *shape, int64_t ndim, double value, int dtype, int device))ct_engine_symbol(38, "ct_tensor_full"))(out, shape, ndim, value, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, const int64_t *shape, int64_t ndim, double value, int dtype, int device))ct_engine_symbol(&function, "ct_tensor_full"))(out, shape, ndim, value, dtype, device);
 }
 
 int ct_tensor_arange(ct_tensor *out, double start, double end, double step, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, double start, double end, double step, int dtype, int device))ct_engine_symbol(39, "ct_tensor_arange"))(out, start, end, step, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, double start, double end, double step, int dtype, int device))ct_engine_symbol(&function, "ct_tensor_arange"))(out, start, end, step, dtype, device);
 }
 
 int ct_tensor_linspace(ct_tensor *out, double start, double end, int64_t steps, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, double start, double end, int64_t steps, int dtype, int device))ct_engine_symbol(40, "ct_tensor_linspace"))(out, start, end, steps, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, double start, double end, int64_t steps, int dtype, int device))ct_engine_symbol(&function, "ct_tensor_linspace"))(out, start, end, steps, dtype, device);
 }
 
 int ct_generator_new(ct_generator *out, uint64_t seed) {
-  return ((int (*)(ct_generator *out, uint64_t seed))ct_engine_symbol(41, "ct_generator_new"))(out, seed);
+  static ct_engine_slot function;
+  return ((int (*)(ct_generator *out, uint64_t seed))ct_engine_symbol(&function, "ct_generator_new"))(out, seed);
 }
 
 void ct_generator_free(ct_generator g) {
-  ((void (*)(ct_generator g))ct_engine_symbol(42, "ct_generator_free"))(g);
+  static ct_engine_slot function;
+  ((void (*)(ct_generator g))ct_engine_symbol(&function, "ct_generator_free"))(g);
 }
 
 int ct_generator_clone(ct_generator *out, ct_generator g) {
-  return ((int (*)(ct_generator *out, ct_generator g))ct_engine_symbol(43, "ct_generator_clone"))(out, g);
+  static ct_engine_slot function;
+  return ((int (*)(ct_generator *out, ct_generator g))ct_engine_symbol(&function, "ct_generator_clone"))(out, g);
 }
 
 int ct_generator_get_state(ct_tensor *out, ct_generator g) {
-  return ((int (*)(ct_tensor *out, ct_generator g))ct_engine_symbol(44, "ct_generator_get_state"))(out, g);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_generator g))ct_engine_symbol(&function, "ct_generator_get_state"))(out, g);
 }
 
 int ct_generator_set_state(ct_generator g, ct_tensor state) {
-  return ((int (*)(ct_generator g, ct_tensor state))ct_engine_symbol(45, "ct_generator_set_state"))(g, state);
+  static ct_engine_slot function;
+  return ((int (*)(ct_generator g, ct_tensor state))ct_engine_symbol(&function, "ct_generator_set_state"))(g, state);
 }
 
 int ct_random_normal(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double mean, double std, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double mean, double std, int dtype, int device))ct_engine_symbol(46, "ct_random_normal"))(out, g, shape, ndim, mean, std, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double mean, double std, int dtype, int device))ct_engine_symbol(&function, "ct_random_normal"))(out, g, shape, ndim, mean, std, dtype, device);
 }
 
 int ct_random_uniform(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double low, double high, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double low, double high, int dtype, int device))ct_engine_symbol(47, "ct_random_uniform"))(out, g, shape, ndim, low, high, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double low, double high, int dtype, int device))ct_engine_symbol(&function, "ct_random_uniform"))(out, g, shape, ndim, low, high, dtype, device);
 }
 
 int ct_random_truncated_normal(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double bound, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double bound, int dtype, int device))ct_engine_symbol(48, "ct_random_truncated_normal"))(out, g, shape, ndim, bound, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_generator g, const int64_t *shape, int64_t ndim, double bound, int dtype, int device))ct_engine_symbol(&function, "ct_random_truncated_normal"))(out, g, shape, ndim, bound, dtype, device);
 }
 
 int ct_random_int(ct_tensor *out, ct_generator g, int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int device) {
-  return ((int (*)(ct_tensor *out, ct_generator g, int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int device))ct_engine_symbol(49, "ct_random_int"))(out, g, low, high, shape, ndim, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_generator g, int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int device))ct_engine_symbol(&function, "ct_random_int"))(out, g, low, high, shape, ndim, device);
 }
 
 int ct_random_permutation(ct_tensor *out, ct_generator g, int64_t n, int device) {
-  return ((int (*)(ct_tensor *out, ct_generator g, int64_t n, int device))ct_engine_symbol(50, "ct_random_permutation"))(out, g, n, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_generator g, int64_t n, int device))ct_engine_symbol(&function, "ct_random_permutation"))(out, g, n, device);
 }
 
 int ct_random_normal_(ct_tensor t, ct_generator g, double mean, double std) {
-  return ((int (*)(ct_tensor t, ct_generator g, double mean, double std))ct_engine_symbol(51, "ct_random_normal_"))(t, g, mean, std);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, ct_generator g, double mean, double std))ct_engine_symbol(&function, "ct_random_normal_"))(t, g, mean, std);
 }
 
 int ct_random_uniform_(ct_tensor t, ct_generator g, double low, double high) {
-  return ((int (*)(ct_tensor t, ct_generator g, double low, double high))ct_engine_symbol(52, "ct_random_uniform_"))(t, g, low, high);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, ct_generator g, double low, double high))ct_engine_symbol(&function, "ct_random_uniform_"))(t, g, low, high);
 }
 
 int ct_op_unary(ct_tensor *out, int op, ct_tensor t) {
-  return ((int (*)(ct_tensor *out, int op, ct_tensor t))ct_engine_symbol(53, "ct_op_unary"))(out, op, t);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, int op, ct_tensor t))ct_engine_symbol(&function, "ct_op_unary"))(out, op, t);
 }
 
 int ct_op_binary(ct_tensor *out, int op, ct_tensor a, ct_tensor b) {
-  return ((int (*)(ct_tensor *out, int op, ct_tensor a, ct_tensor b))ct_engine_symbol(54, "ct_op_binary"))(out, op, a, b);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, int op, ct_tensor a, ct_tensor b))ct_engine_symbol(&function, "ct_op_binary"))(out, op, a, b);
 }
 
 int ct_op_binary_scalar(ct_tensor *out, int op, ct_tensor a, double s) {
-  return ((int (*)(ct_tensor *out, int op, ct_tensor a, double s))ct_engine_symbol(55, "ct_op_binary_scalar"))(out, op, a, s);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, int op, ct_tensor a, double s))ct_engine_symbol(&function, "ct_op_binary_scalar"))(out, op, a, s);
 }
 
 int ct_op_where(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b) {
-  return ((int (*)(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b))ct_engine_symbol(56, "ct_op_where"))(out, condition, a, b);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b))ct_engine_symbol(&function, "ct_op_where"))(out, condition, a, b);
 }
 
 int ct_op_clamp(ct_tensor *out, ct_tensor t, double low, double high, int has_low, int has_high) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, double low, double high, int has_low, int has_high))ct_engine_symbol(57, "ct_op_clamp"))(out, t, low, high, has_low, has_high);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, double low, double high, int has_low, int has_high))ct_engine_symbol(&function, "ct_op_clamp"))(out, t, low, high, has_low, has_high);
 }
 
 int ct_op_leaky_relu(ct_tensor *out, ct_tensor t, double slope) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, double slope))ct_engine_symbol(58, "ct_op_leaky_relu"))(out, t, slope);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, double slope))ct_engine_symbol(&function, "ct_op_leaky_relu"))(out, t, slope);
 }
 
 int ct_op_matmul(ct_tensor *out, ct_tensor a, ct_tensor b) {
-  return ((int (*)(ct_tensor *out, ct_tensor a, ct_tensor b))ct_engine_symbol(59, "ct_op_matmul"))(out, a, b);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor a, ct_tensor b))ct_engine_symbol(&function, "ct_op_matmul"))(out, a, b);
 }
 
 int ct_op_reduce(ct_tensor *out, int op, ct_tensor t, const int64_t *dims, int64_t ndims, int keepdim) {
-  return ((int (*)(ct_tensor *out, int op, ct_tensor t, const int64_t *dims, int64_t ndims, int keepdim))ct_engine_symbol(60, "ct_op_reduce"))(out, op, t, dims, ndims, keepdim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, int op, ct_tensor t, const int64_t *dims, int64_t ndims, int keepdim))ct_engine_symbol(&function, "ct_op_reduce"))(out, op, t, dims, ndims, keepdim);
 }
 
 int ct_op_var_std(ct_tensor *out, int is_std, ct_tensor t, const int64_t *dims, int64_t ndims, int64_t correction, int keepdim) {
-  return ((int (*)(ct_tensor *out, int is_std, ct_tensor t, const int64_t *dims, int64_t ndims, int64_t correction, int keepdim))ct_engine_symbol(61, "ct_op_var_std"))(out, is_std, t, dims, ndims, correction, keepdim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, int is_std, ct_tensor t, const int64_t *dims, int64_t ndims, int64_t correction, int keepdim))ct_engine_symbol(&function, "ct_op_var_std"))(out, is_std, t, dims, ndims, correction, keepdim);
 }
 
 int ct_op_argmax(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim))ct_engine_symbol(62, "ct_op_argmax"))(out, t, dim, keepdim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim))ct_engine_symbol(&function, "ct_op_argmax"))(out, t, dim, keepdim);
 }
 
 int ct_op_cat(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim) {
-  return ((int (*)(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim))ct_engine_symbol(63, "ct_op_cat"))(out, ts, n, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim))ct_engine_symbol(&function, "ct_op_cat"))(out, ts, n, dim);
 }
 
 int ct_op_stack(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim) {
-  return ((int (*)(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim))ct_engine_symbol(64, "ct_op_stack"))(out, ts, n, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim))ct_engine_symbol(&function, "ct_op_stack"))(out, ts, n, dim);
 }
 
 int ct_op_split(ct_tensor *outs, ct_tensor t, const int64_t *sizes, int64_t nsizes, int64_t dim) {
-  return ((int (*)(ct_tensor *outs, ct_tensor t, const int64_t *sizes, int64_t nsizes, int64_t dim))ct_engine_symbol(65, "ct_op_split"))(outs, t, sizes, nsizes, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *outs, ct_tensor t, const int64_t *sizes, int64_t nsizes, int64_t dim))ct_engine_symbol(&function, "ct_op_split"))(outs, t, sizes, nsizes, dim);
 }
 
 int ct_op_chunk(ct_tensor *outs, int64_t *n_out, ct_tensor t, int64_t chunks, int64_t dim) {
-  return ((int (*)(ct_tensor *outs, int64_t *n_out, ct_tensor t, int64_t chunks, int64_t dim))ct_engine_symbol(66, "ct_op_chunk"))(outs, n_out, t, chunks, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *outs, int64_t *n_out, ct_tensor t, int64_t chunks, int64_t dim))ct_engine_symbol(&function, "ct_op_chunk"))(outs, n_out, t, chunks, dim);
 }
 
 int ct_op_narrow(ct_tensor *out, ct_tensor t, int64_t dim, int64_t start, int64_t length) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int64_t start, int64_t length))ct_engine_symbol(67, "ct_op_narrow"))(out, t, dim, start, length);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int64_t start, int64_t length))ct_engine_symbol(&function, "ct_op_narrow"))(out, t, dim, start, length);
 }
 
 int ct_op_select(ct_tensor *out, ct_tensor t, int64_t dim, int64_t index) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int64_t index))ct_engine_symbol(68, "ct_op_select"))(out, t, dim, index);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int64_t index))ct_engine_symbol(&function, "ct_op_select"))(out, t, dim, index);
 }
 
 int ct_op_reshape(ct_tensor *out, ct_tensor t, const int64_t *shape, int64_t ndim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *shape, int64_t ndim))ct_engine_symbol(69, "ct_op_reshape"))(out, t, shape, ndim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *shape, int64_t ndim))ct_engine_symbol(&function, "ct_op_reshape"))(out, t, shape, ndim);
 }
 
 int ct_op_permute(ct_tensor *out, ct_tensor t, const int64_t *dims, int64_t ndim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *dims, int64_t ndim))ct_engine_symbol(70, "ct_op_permute"))(out, t, dims, ndim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *dims, int64_t ndim))ct_engine_symbol(&function, "ct_op_permute"))(out, t, dims, ndim);
 }
 
 int ct_op_transpose(ct_tensor *out, ct_tensor t, int64_t dim0, int64_t dim1) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim0, int64_t dim1))ct_engine_symbol(71, "ct_op_transpose"))(out, t, dim0, dim1);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim0, int64_t dim1))ct_engine_symbol(&function, "ct_op_transpose"))(out, t, dim0, dim1);
 }
 
 int ct_op_expand(ct_tensor *out, ct_tensor t, const int64_t *shape, int64_t ndim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *shape, int64_t ndim))ct_engine_symbol(72, "ct_op_expand"))(out, t, shape, ndim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *shape, int64_t ndim))ct_engine_symbol(&function, "ct_op_expand"))(out, t, shape, ndim);
 }
 
 int ct_op_repeat(ct_tensor *out, ct_tensor t, const int64_t *repeats, int64_t ndim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *repeats, int64_t ndim))ct_engine_symbol(73, "ct_op_repeat"))(out, t, repeats, ndim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *repeats, int64_t ndim))ct_engine_symbol(&function, "ct_op_repeat"))(out, t, repeats, ndim);
 }
 
 int ct_op_unsqueeze(ct_tensor *out, ct_tensor t, int64_t dim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim))ct_engine_symbol(74, "ct_op_unsqueeze"))(out, t, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim))ct_engine_symbol(&function, "ct_op_unsqueeze"))(out, t, dim);
 }
 
 int ct_op_squeeze(ct_tensor *out, ct_tensor t, int64_t dim) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim))ct_engine_symbol(75, "ct_op_squeeze"))(out, t, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim))ct_engine_symbol(&function, "ct_op_squeeze"))(out, t, dim);
 }
 
 int ct_op_flip(ct_tensor *out, ct_tensor t, const int64_t *dims, int64_t ndims) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *dims, int64_t ndims))ct_engine_symbol(76, "ct_op_flip"))(out, t, dims, ndims);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, const int64_t *dims, int64_t ndims))ct_engine_symbol(&function, "ct_op_flip"))(out, t, dims, ndims);
 }
 
 int ct_op_index_select(ct_tensor *out, ct_tensor t, int64_t dim, ct_tensor index) {
-  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, ct_tensor index))ct_engine_symbol(77, "ct_op_index_select"))(out, t, dim, index);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, ct_tensor index))ct_engine_symbol(&function, "ct_op_index_select"))(out, t, dim, index);
 }
 
 int ct_op_conv1d(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride, int64_t padding, int64_t dilation, int64_t groups) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride, int64_t padding, int64_t dilation, int64_t groups))ct_engine_symbol(78, "ct_op_conv1d"))(out, x, w, bias, stride, padding, dilation, groups);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride, int64_t padding, int64_t dilation, int64_t groups))ct_engine_symbol(&function, "ct_op_conv1d"))(out, x, w, bias, stride, padding, dilation, groups);
 }
 
 int ct_op_conv2d(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups))ct_engine_symbol(79, "ct_op_conv2d"))(out, x, w, bias, stride, padding, dilation, groups);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups))ct_engine_symbol(&function, "ct_op_conv2d"))(out, x, w, bias, stride, padding, dilation, groups);
 }
 
 int ct_op_conv_transpose1d(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride, int64_t padding, int64_t output_padding, int64_t groups, int64_t dilation) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride, int64_t padding, int64_t output_padding, int64_t groups, int64_t dilation))ct_engine_symbol(80, "ct_op_conv_transpose1d"))(out, x, w, bias, stride, padding, output_padding, groups, dilation);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride, int64_t padding, int64_t output_padding, int64_t groups, int64_t dilation))ct_engine_symbol(&function, "ct_op_conv_transpose1d"))(out, x, w, bias, stride, padding, output_padding, groups, dilation);
 }
 
 int ct_op_conv_transpose1d_phases(ct_tensor *out, ct_tensor w, int64_t stride) {
-  return ((int (*)(ct_tensor *out, ct_tensor w, int64_t stride))ct_engine_symbol(81, "ct_op_conv_transpose1d_phases"))(out, w, stride);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor w, int64_t stride))ct_engine_symbol(&function, "ct_op_conv_transpose1d_phases"))(out, w, stride);
 }
 
 int ct_op_conv_transpose1d_from_phases(ct_tensor *out, ct_tensor x, ct_tensor phases, ct_tensor bias, int64_t stride, int64_t kernel, int64_t padding, int64_t output_padding) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor phases, ct_tensor bias, int64_t stride, int64_t kernel, int64_t padding, int64_t output_padding))ct_engine_symbol(82, "ct_op_conv_transpose1d_from_phases"))(out, x, phases, bias, stride, kernel, padding, output_padding);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor phases, ct_tensor bias, int64_t stride, int64_t kernel, int64_t padding, int64_t output_padding))ct_engine_symbol(&function, "ct_op_conv_transpose1d_from_phases"))(out, x, phases, bias, stride, kernel, padding, output_padding);
 }
 
 int ct_op_linear(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias))ct_engine_symbol(83, "ct_op_linear"))(out, x, w, bias);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias))ct_engine_symbol(&function, "ct_op_linear"))(out, x, w, bias);
 }
 
 int ct_op_pad(ct_tensor *out, ct_tensor x, const int64_t *pads, int64_t npads, int mode, double value) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, const int64_t *pads, int64_t npads, int mode, double value))ct_engine_symbol(84, "ct_op_pad"))(out, x, pads, npads, mode, value);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, const int64_t *pads, int64_t npads, int mode, double value))ct_engine_symbol(&function, "ct_op_pad"))(out, x, pads, npads, mode, value);
 }
 
 int ct_op_avg_pool1d(ct_tensor *out, ct_tensor x, int64_t kernel, int64_t stride, int64_t padding, int ceil_mode, int count_include_pad) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t kernel, int64_t stride, int64_t padding, int ceil_mode, int count_include_pad))ct_engine_symbol(85, "ct_op_avg_pool1d"))(out, x, kernel, stride, padding, ceil_mode, count_include_pad);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t kernel, int64_t stride, int64_t padding, int ceil_mode, int count_include_pad))ct_engine_symbol(&function, "ct_op_avg_pool1d"))(out, x, kernel, stride, padding, ceil_mode, count_include_pad);
 }
 
 int ct_op_hann_window(ct_tensor *out, int64_t length, int periodic, int dtype, int device) {
-  return ((int (*)(ct_tensor *out, int64_t length, int periodic, int dtype, int device))ct_engine_symbol(86, "ct_op_hann_window"))(out, length, periodic, dtype, device);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, int64_t length, int periodic, int dtype, int device))ct_engine_symbol(&function, "ct_op_hann_window"))(out, length, periodic, dtype, device);
 }
 
 int ct_op_stft(ct_tensor *out, ct_tensor x, int64_t n_fft, int64_t hop, int64_t win_length, ct_tensor window, int center, int normalized, int onesided) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n_fft, int64_t hop, int64_t win_length, ct_tensor window, int center, int normalized, int onesided))ct_engine_symbol(87, "ct_op_stft"))(out, x, n_fft, hop, win_length, window, center, normalized, onesided);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n_fft, int64_t hop, int64_t win_length, ct_tensor window, int center, int normalized, int onesided))ct_engine_symbol(&function, "ct_op_stft"))(out, x, n_fft, hop, win_length, window, center, normalized, onesided);
 }
 
 int ct_op_istft(ct_tensor *out, ct_tensor x, int64_t n_fft, int64_t hop, int64_t win_length, ct_tensor window, int center, int normalized, int onesided, int64_t length) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n_fft, int64_t hop, int64_t win_length, ct_tensor window, int center, int normalized, int onesided, int64_t length))ct_engine_symbol(88, "ct_op_istft"))(out, x, n_fft, hop, win_length, window, center, normalized, onesided, length);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n_fft, int64_t hop, int64_t win_length, ct_tensor window, int center, int normalized, int onesided, int64_t length))ct_engine_symbol(&function, "ct_op_istft"))(out, x, n_fft, hop, win_length, window, center, normalized, onesided, length);
 }
 
 int ct_op_rfft(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim))ct_engine_symbol(89, "ct_op_rfft"))(out, x, n, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim))ct_engine_symbol(&function, "ct_op_rfft"))(out, x, n, dim);
 }
 
 int ct_op_irfft(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim) {
-  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim))ct_engine_symbol(90, "ct_op_irfft"))(out, x, n, dim);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim))ct_engine_symbol(&function, "ct_op_irfft"))(out, x, n, dim);
 }
 
 int ct_op_polar(ct_tensor *out, ct_tensor magnitude, ct_tensor phase) {
-  return ((int (*)(ct_tensor *out, ct_tensor magnitude, ct_tensor phase))ct_engine_symbol(91, "ct_op_polar"))(out, magnitude, phase);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor magnitude, ct_tensor phase))ct_engine_symbol(&function, "ct_op_polar"))(out, magnitude, phase);
 }
 
 int ct_autograd_backward(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph) {
-  return ((int (*)(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph))ct_engine_symbol(92, "ct_autograd_backward"))(t, grad, retain_graph, create_graph);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph))ct_engine_symbol(&function, "ct_autograd_backward"))(t, grad, retain_graph, create_graph);
 }
 
 int ct_autograd_grad(ct_tensor *outs, const ct_tensor *outputs, int64_t n_outputs, const ct_tensor *grad_outputs, const ct_tensor *inputs, int64_t n_inputs, int retain_graph, int create_graph, int allow_unused) {
-  return ((int (*)(ct_tensor *outs, const ct_tensor *outputs, int64_t n_outputs, const ct_tensor *grad_outputs, const ct_tensor *inputs, int64_t n_inputs, int retain_graph, int create_graph, int allow_unused))ct_engine_symbol(93, "ct_autograd_grad"))(outs, outputs, n_outputs, grad_outputs, inputs, n_inputs, retain_graph, create_graph, allow_unused);
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *outs, const ct_tensor *outputs, int64_t n_outputs, const ct_tensor *grad_outputs, const ct_tensor *inputs, int64_t n_inputs, int retain_graph, int create_graph, int allow_unused))ct_engine_symbol(&function, "ct_autograd_grad"))(outs, outputs, n_outputs, grad_outputs, inputs, n_inputs, retain_graph, create_graph, allow_unused);
 }
 
 int ct_optim_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int64_t *steps, int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay, int decoupled) {
-  return ((int (*)(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int64_t *steps, int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay, int decoupled))ct_engine_symbol(94, "ct_optim_adam_step"))(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2, eps, weight_decay, decoupled);
+  static ct_engine_slot function;
+  return ((int (*)(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq, int64_t *steps, int64_t n, double lr, double beta1, double beta2, double eps, double weight_decay, int decoupled))ct_engine_symbol(&function, "ct_optim_adam_step"))(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2, eps, weight_decay, decoupled);
 }
 
 int ct_ema_update(const ct_tensor *shadow, const ct_tensor *params, int64_t n, double decay) {
-  return ((int (*)(const ct_tensor *shadow, const ct_tensor *params, int64_t n, double decay))ct_engine_symbol(95, "ct_ema_update"))(shadow, params, n, decay);
+  static ct_engine_slot function;
+  return ((int (*)(const ct_tensor *shadow, const ct_tensor *params, int64_t n, double decay))ct_engine_symbol(&function, "ct_ema_update"))(shadow, params, n, decay);
 }
-
-const int ct_engine_symbol_count = 96;

@@ -84,6 +84,11 @@ at::Tensor conv_transpose1d_from_phases(const at::Tensor &x, const at::Tensor &p
                                         const c10::optional<at::Tensor> &bias, int64_t s, int64_t k, int64_t padding,
                                         int64_t output_padding) {
   TORCH_CHECK(x.dim() == 3, "conv_transpose1d: expected a 3-D input (batch, channels, time), got ", x.sizes());
+  TORCH_CHECK(s >= 1 && packed.dim() == 3 && packed.size(0) % s == 0,
+              "conv_transpose1d from phases: expected (stride·out, in, taps) kernels and a stride ≥ 1, got ",
+              packed.sizes(), " and stride ", s);
+  TORCH_CHECK(x.size(1) == packed.size(1), "conv_transpose1d: input has ", x.size(1),
+              " channels but the weight expects ", packed.size(1), " (input ", x.sizes(), ")");
   TORCH_CHECK(output_padding < s, "conv_transpose1d: output_padding must be smaller than stride");
   int64_t b = x.size(0), t = x.size(2), cout = packed.size(0) / s, m = packed.size(2);
   auto y = at::conv1d(x, packed, {}, 1, m - 1);  // (B, s·Cout, T + M − 1)
@@ -99,10 +104,7 @@ at::Tensor conv_transpose1d_from_phases(const at::Tensor &x, const at::Tensor &p
 
 at::Tensor conv_transpose1d_polyphase(const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &bias,
                                       int64_t s, int64_t padding, int64_t output_padding) {
-  TORCH_CHECK(x.dim() == 3, "conv_transpose1d: expected a 3-D input (batch, channels, time), got ", x.sizes());
   TORCH_CHECK(w.dim() == 3, "conv_transpose1d: expected a 3-D weight (in, out, kernel), got ", w.sizes());
-  TORCH_CHECK(x.size(1) == w.size(0), "conv_transpose1d: input has ", x.size(1), " channels but the weight expects ",
-              w.size(0), " (weight ", w.sizes(), ", input ", x.sizes(), ")");
   return conv_transpose1d_from_phases(x, cached_polyphase_weight(w, s), bias, s, w.size(2), padding, output_padding);
 }
 
@@ -149,17 +151,8 @@ int ct_op_conv_transpose1d_phases(ct_tensor *out, ct_tensor w, int64_t stride) {
 
 int ct_op_conv_transpose1d_from_phases(ct_tensor *out, ct_tensor x, ct_tensor phases, ct_tensor bias, int64_t stride,
                                        int64_t kernel, int64_t padding, int64_t output_padding) {
-  CT_TENSOR_OP(out, ([&] {
-                 const auto &input = unwrap(x);
-                 const auto &packed = unwrap(phases);
-                 TORCH_CHECK(packed.dim() == 3 && packed.size(0) % stride == 0,
-                             "conv_transpose1d from phases: expected (stride·out, in, taps) kernels, got ",
-                             packed.sizes());
-                 TORCH_CHECK(input.dim() == 3 && input.size(1) == packed.size(1), "conv_transpose1d: input has ",
-                             input.dim() == 3 ? input.size(1) : -1, " channels but the weight expects ", packed.size(1));
-                 return conv_transpose1d_from_phases(input, packed, ctorch::optional_tensor(bias), stride, kernel,
-                                                     padding, output_padding);
-               }()))
+  CT_TENSOR_OP(out, conv_transpose1d_from_phases(unwrap(x), unwrap(phases), ctorch::optional_tensor(bias), stride,
+                                                 kernel, padding, output_padding))
 }
 
 int ct_op_linear(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias) {

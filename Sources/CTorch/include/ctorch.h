@@ -51,9 +51,9 @@ int64_t ct_get_num_threads(void);
 /// 1 if a CUDA device can be used. Loads libtorch_cuda beside libtorch_cpu on first call, if any.
 int ct_cuda_is_available(void);
 int64_t ct_cuda_device_count(void);
-/// Grad mode is thread-local in libtorch. Returns the previous state (0/1).
 /// Hands the allocator's free pages back to the system (glibc malloc_trim; a no-op elsewhere).
 void ct_release_free_memory(void);
+/// Grad mode is thread-local in libtorch. Returns the previous state (0/1).
 int ct_set_grad_enabled(int enabled);
 int ct_is_grad_enabled(void);
 
@@ -187,9 +187,9 @@ int ct_op_conv2d(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, const
 /// x (B, Cin, T), w (Cin, Cout/groups, K).
 int ct_op_conv_transpose1d(ct_tensor *out, ct_tensor x, ct_tensor w, ct_tensor bias, int64_t stride,
                            int64_t padding, int64_t output_padding, int64_t groups, int64_t dilation);
-// Inference form of a CPU transposed conv (groups 1, dilation 1): `ct_op_conv_transpose1d_phases`
-// re-lays w (Cin, Cout, K) once as its stride phase kernels (stride·Cout, Cin, ceil(K/stride));
-// `ct_op_conv_transpose1d_from_phases` then gives what ct_op_conv_transpose1d gives with w.
+/// Inference form of a CPU transposed conv (groups 1, dilation 1): `ct_op_conv_transpose1d_phases`
+/// re-lays w (Cin, Cout, K) once as its stride phase kernels (stride·Cout, Cin, ceil(K/stride));
+/// `ct_op_conv_transpose1d_from_phases` then gives what ct_op_conv_transpose1d gives with w.
 int ct_op_conv_transpose1d_phases(ct_tensor *out, ct_tensor w, int64_t stride);
 int ct_op_conv_transpose1d_from_phases(ct_tensor *out, ct_tensor x, ct_tensor phases, ct_tensor bias, int64_t stride,
                                        int64_t kernel, int64_t padding, int64_t output_padding);
