@@ -66,10 +66,11 @@ extension MusikaCommand {
         let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
-          let latents = try MusicStream(model: loaded, controls: controls).latentSequence(0..<vectors)
+          let stream = try MusicStream(model: loaded, controls: controls)
+          let latents = try stream.latentSequence(0..<vectors)  // the stream keeps these windows for its audio
           generated.append(LatentPeriodicity.period2Ratio(latents))
           generatedPairings.append(LatentPeriodicity.pairingRatio(latents))
-          let audio = try MusicStream(model: loaded, controls: controls).render(seconds: seconds)
+          let audio = try stream.render(seconds: seconds)
           boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
         }
         print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,

@@ -31,7 +31,12 @@ enum StudioFixture {
   static func app(_ folder: URL, _ configure: (inout StudioService.Limits) -> Void = { _ in }) throws -> some ApplicationProtocol {
     var limits = StudioService.Limits()
     configure(&limits)
-    return Application(router: try buildRouter(service: StudioService(modelsFolder: folder, limits: limits)))
+    return try app(StudioService(modelsFolder: folder, limits: limits))
+  }
+
+  /// The studio around `service`, for tests that also look at the service's state.
+  static func app(_ service: StudioService) throws -> some ApplicationProtocol {
+    Application(router: try buildRouter(service: service))
   }
 }
 
@@ -279,7 +284,7 @@ struct StudioAPITests {
     let folder = try StudioFixture.modelsFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let service = StudioService(modelsFolder: folder)
-    try await Application(router: try buildRouter(service: service)).test(.router) { client in
+    try await StudioFixture.app(service).test(.router) { client in
       let id = try await openStream(client, ["model": StudioFixture.modelName, "tempo": 100])
       try await client.execute(uri: "/api/streams/\(id)/audio?seconds=1", method: .post) { response in
         #expect(response.status == .ok && response.headers[.contentType] == "audio/wav")
@@ -295,7 +300,7 @@ struct StudioAPITests {
     let folder = try StudioFixture.modelsFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let service = StudioService(modelsFolder: folder)
-    try await Application(router: try buildRouter(service: service)).test(.router) { client in
+    try await StudioFixture.app(service).test(.router) { client in
       let id = try await openStream(client, ["model": StudioFixture.modelName, "tempo": 100])
       for seconds in ["1e300", "5e13", "-1", "0"] {
         try await client.execute(uri: "/api/streams/\(id)/audio?seconds=\(seconds)", method: .post) { response in

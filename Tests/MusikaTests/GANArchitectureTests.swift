@@ -39,6 +39,19 @@ struct GANArchitectureTests {
     #expect(LatentPeriodicity.period2Ratio(smooth) < 0.01)
   }
 
+  /// The pairing measure: vectors repeated in pairs score far under 1 (far over when the pairs start
+  /// one vector later), a random walk about 1.
+  @Test func pairingRatioSeparatesPairsAndWalks() {
+    let steps = Tensor.randn([16, 128], generator: Generator(seed: 5)).toArray(of: Float.self)
+    var walk = steps
+    for i in walk.indices where i % 128 != 0 { walk[i] += walk[i - 1] }
+    let walks = Tensor(walk, shape: [16, 128])
+    let pairs = nearestUpsample1d(walks.narrow(dim: 1, start: 0, length: 64).unsqueeze(0)).squeeze(0)
+    #expect(LatentPeriodicity.pairingRatio(pairs) < 0.01)
+    #expect(LatentPeriodicity.pairingRatio(pairs.narrow(dim: 1, start: 1, length: 127)) > 100)
+    #expect(Swift.abs(LatentPeriodicity.pairingRatio(walks) - 1) < 0.3)
+  }
+
   /// Our presets' nearest upsampling builds in no period-2 pattern; the original's transposed
   /// convolutions and pixel shuffles do, already at initialisation (issue 12: the techno model's
   /// clips measure 161.5 BPM, a period of two latent vectors, whatever tempo is asked).

@@ -45,6 +45,13 @@ struct GANTrainerTests {
     FileManager.default.temporaryDirectory.appendingPathComponent("musika-gan-\(UUID())")
   }
 
+  /// A new trainer on the synthetic corpus, its run in a temporary folder removed after `body`.
+  static func withTrainer<T>(_ options: GANTrainingOptions, _ body: (GANTrainer) throws -> T) throws -> T {
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    return try body(try trainer(options, output: folder))
+  }
+
   @Test func aFewDozenStepsLowerTheCriticLoss() throws {
     let folder = Self.temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -59,12 +66,9 @@ struct GANTrainerTests {
 
   @Test func theCriticIsShownRealMusicWithTheWrongConditions() throws {
     for weight in [0.0, 0.5, 1.0] {
-      let folder = Self.temporaryFolder()
-      defer { try? FileManager.default.removeItem(at: folder) }
       var options = Self.options(steps: 1)
       options.mismatchWeight = weight
-      let trainer = try Self.trainer(options, output: folder)
-      let m = try trainer.trainStep()
+      let m = try Self.withTrainer(options) { try $0.trainStep() }
       // The "not real" side of the hinge is shared between fakes and mismatched real crops.
       #expect((m["critic_mismatch"] != nil) == (weight > 0))
       let expected = 0.5 * (m["critic_real"]! + (1 - weight) * m["critic_fake"]! + weight * (m["critic_mismatch"] ?? 0))
@@ -89,13 +93,12 @@ struct GANTrainerTests {
 
   @Test func theR1WeightStartsWhereTheOptionsSay() throws {
     for start in [0.0, 0.25, 1.0] {
-      let folder = Self.temporaryFolder()
-      defer { try? FileManager.default.removeItem(at: folder) }
       var options = Self.options(steps: 1)
       options.r1WeightAtStart = start
-      let trainer = try Self.trainer(options, output: folder)
-      #expect(trainer.r1Switch == -start)
-      let m = try trainer.trainStep()
+      let m = try Self.withTrainer(options) { trainer in
+        #expect(trainer.r1Switch == -start)
+        return try trainer.trainStep()
+      }
       // The first step's weight is the start moved by one switch step, up or down.
       #expect(Swift.abs(m["r1_weight"]! - options.maxR1Weight * start) <= options.maxR1Weight * options.switchStep + 1e-9)
     }

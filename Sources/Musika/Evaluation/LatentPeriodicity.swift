@@ -30,22 +30,18 @@ public enum LatentPeriodicity {
   /// The period-2 pattern that a power spectrum misses: vectors that come in pairs (a nearest-
   /// neighbour ×2 upsampling repeats each step twice, then smooths). The mean squared step inside
   /// the pairs (x₂ₖ → x₂ₖ₊₁) over that across them (x₂ₖ₊₁ → x₂ₖ₊₂): about 1 for music, whose pulse
-  /// has no reason to follow the vector grid; well under 1 when vectors pair up, above 1 when they
-  /// alternate. latents (channels, vectors) or (batch, channels, vectors).
+  /// has no reason to follow the vector grid; well under 1 when vectors pair up (x₂ₖ ≈ x₂ₖ₊₁), well
+  /// over 1 when they pair up one vector later. latents (channels, vectors) or (batch, channels, vectors).
   public static func pairingRatio(_ latents: Tensor) -> Double {
     withNoGrad {
       let x = (latents.rank == 2 ? latents.unsqueeze(0) : latents).to(dtype: .float64)
-      let pairs = (x.size(2) - 2) / 2  // the across steps read up to x₂ₚ₊₁
+      let (batch, channels, length) = (x.size(0), x.size(1), x.size(2))
+      let pairs = (length - 1) / 2
       guard pairs >= 1 else { return 1 }
-      let within = (x.narrow(dim: 2, start: 1, length: 2 * pairs).reshape(x.size(0), x.size(1), pairs, 2)
-        .narrow(dim: 3, start: 0, length: 1)
-        - x.narrow(dim: 2, start: 0, length: 2 * pairs).reshape(x.size(0), x.size(1), pairs, 2)
-        .narrow(dim: 3, start: 0, length: 1)).pow(2).mean().item()
-      let across = (x.narrow(dim: 2, start: 2, length: 2 * pairs).reshape(x.size(0), x.size(1), pairs, 2)
-        .narrow(dim: 3, start: 0, length: 1)
-        - x.narrow(dim: 2, start: 1, length: 2 * pairs).reshape(x.size(0), x.size(1), pairs, 2)
-        .narrow(dim: 3, start: 0, length: 1)).pow(2).mean().item()
-      return within / max(across, 1e-20)
+      // Steps xₜ₊₁ − xₜ as (…, pairs, 2): [0] inside a pair (t even), [1] across to the next.
+      let steps = (x.narrow(dim: 2, start: 1, length: 2 * pairs) - x.narrow(dim: 2, start: 0, length: 2 * pairs))
+        .reshape(batch, channels, pairs, 2).square().mean(dims: [0, 1, 2]).toArray(of: Double.self)
+      return steps[0] / max(steps[1], 1e-20)
     }
   }
 }

@@ -172,9 +172,10 @@ public final class GANTrainer: TrainingTask {
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents.
+    func judge(_ latents: Tensor, _ conditions: Tensor) -> Tensor { critic(Tensor.cat([latents, conditions], dim: 1)) }
     let realLatents = real.latents.detach().requiringGrad()
-    let realScores = critic(Tensor.cat([realLatents, real.conditions], dim: 1))
-    let fakeScores = critic(Tensor.cat([fake.detach(), real.conditions], dim: 1))
+    let realScores = judge(realLatents, real.conditions)
+    let fakeScores = judge(fake.detach(), real.conditions)
     let realMean = realScores.mean().item()
     let fakeMean = fakeScores.mean().item()
     let certainty = min(max(realMean - fakeMean, 0), 2) / 2
@@ -184,29 +185,31 @@ public final class GANTrainer: TrainingTask {
     let r1 = slope.square().sum(dims: [1, 2]).mean()
     let realTerm = (1 - realScores).relu().mean()
     let fakeTerm = (1 + fakeScores).relu().mean()
-    var notReal = fakeTerm
-    var metrics = ["critic_real": realTerm.item(), "critic_fake": fakeTerm.item()]
+    // Real latents with the next crop's conditions: real music, but not music of that tempo/density.
+    var mismatchScores: Tensor?
     if options.mismatchWeight > 0, real.conditions.size(1) > 0, options.batchSize > 1 {
-      // Real latents with the next crop's conditions: real music, but not music of that tempo/density.
       let shifted = Tensor.cat([real.conditions.narrow(dim: 0, start: 1, length: options.batchSize - 1),
                                 real.conditions.narrow(dim: 0, start: 0, length: 1)], dim: 0)
-      let mismatchScores = critic(Tensor.cat([real.latents, shifted], dim: 1))
-      let mismatchTerm = (1 + mismatchScores).relu().mean()
-      metrics["mismatch_score"] = mismatchScores.mean().item()
-      metrics["critic_mismatch"] = mismatchTerm.item()
-      notReal = fakeTerm * (1 - options.mismatchWeight) + mismatchTerm * options.mismatchWeight
+      mismatchScores = judge(real.latents, shifted)
     }
+    let mismatchTerm = mismatchScores.map { (1 + $0).relu().mean() }
+    let notReal = mismatchTerm.map { fakeTerm * (1 - options.mismatchWeight) + $0 * options.mismatchWeight } ?? fakeTerm
     let hinge = (realTerm + notReal) * 0.5
     let criticLoss = hinge + r1 * r1Weight
 
     // Generator: −D(fake) with the critic as it was before this step's update.
-    let generatorLoss = -critic(Tensor.cat([fake, real.conditions], dim: 1)).mean()
+    let generatorLoss = -judge(fake, real.conditions).mean()
     generator.zeroGrad()
     generatorLoss.backward()
     critic.zeroGrad()
     criticLoss.backward()
-    metrics.merge(["critic": criticLoss.item(), "critic_hinge": hinge.item(), "r1": r1.item(), "r1_weight": r1Weight,
-                   "generator": generatorLoss.item(), "real_score": realMean, "fake_score": fakeMean]) { a, _ in a }
+    var metrics = ["critic": criticLoss.item(), "critic_hinge": hinge.item(), "critic_real": realTerm.item(),
+                   "critic_fake": fakeTerm.item(), "r1": r1.item(), "r1_weight": r1Weight,
+                   "generator": generatorLoss.item(), "real_score": realMean, "fake_score": fakeMean]
+    if let mismatchScores, let mismatchTerm {
+      metrics["mismatch_score"] = mismatchScores.mean().item()
+      metrics["critic_mismatch"] = mismatchTerm.item()
+    }
     for (name, value) in metrics where !value.isFinite {
       throw MusikaError.trainingDiverged(step: step, metric: name, value: value)
     }
