@@ -68,7 +68,7 @@ extension MusikaCommand {
     var config: GANPreset = .tiny
 
     @Option(help: ArgumentHelp(
-      "Generator upsampling: transposed (the original's) or nearest (repeat, then convolve).",
+      "Generator upsampling: transposed (the original's), nearest (repeat, then convolve) or linear (interpolate, then convolve).",
       discussion: "Default: the original's for musika-44k and musika-44k-small (they load its weights), nearest for "
         + "our presets, whose generators then build in no period-2 pattern. A resumed run keeps its own."))
     var upsampling: GANConfig.Upsampling?
@@ -94,6 +94,10 @@ extension MusikaCommand {
       """) var r1Start: Double?
     @Option(help: "How fast the R1 weight adapts, per step, as a share of its maximum (default 0.001; the original: 0.0001).")
     var r1SwitchStep: Double?
+    @Flag(inversion: .prefixedNo, help: """
+      Move each crop the critic judges by 0 or 1 latent vector at random, so that it sees generated \
+      windows at both phases of its stride-2 grid (default: off).
+      """) var criticShift: Bool?
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
 
     @OptionGroup var runtime: RuntimeOptions
@@ -170,6 +174,7 @@ extension MusikaCommand {
       if let mismatchWeight { options.mismatchWeight = mismatchWeight }
       if let r1Start { options.r1WeightAtStart = r1Start }
       if let r1SwitchStep { options.switchStep = r1SwitchStep }
+      if let criticShift { options.criticShift = criticShift }
     }
   }
 }

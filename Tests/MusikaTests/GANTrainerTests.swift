@@ -84,11 +84,29 @@ struct GANTrainerTests {
     var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
     saved.removeValue(forKey: "mismatchWeight")
     saved.removeValue(forKey: "r1WeightAtStart")
+    saved.removeValue(forKey: "criticShift")
     let old = try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved))
-    #expect(old.mismatchWeight == 0 && old.r1WeightAtStart == 1)
+    #expect(old.mismatchWeight == 0 && old.r1WeightAtStart == 1 && !old.criticShift)
     var invalid = Self.options(steps: 2)
     invalid.mismatchWeight = 1.5
     #expect(throws: MusikaError.self) { try invalid.validate() }
+  }
+
+  /// The critic shift moves the chosen crops one vector earlier and holds the last vector; the
+  /// others pass unchanged, and a step with it trains (the critic and generator both get a gradient).
+  @Test func theCriticShiftMovesChosenCropsByOneVector() throws {
+    let x = Tensor([1, 2, 3, 4, 5, 6, 7, 8] as [Float], shape: [2, 1, 4])
+    let mask = Tensor([0, 1] as [Float], shape: [2, 1, 1])
+    #expect(GANTrainer.shiftedByOne(x, where: mask).toArray(of: Float.self) == [1, 2, 3, 4, 6, 7, 8, 8])
+    var options = Self.options(steps: 2)
+    options.criticShift = true
+    let (on, same) = try Self.withTrainer(options) { trainer in (try trainer.trainStep(), try trainer.trainStep()) }
+    options.criticShift = false
+    let off = try Self.withTrainer(options) { try $0.trainStep() }
+    #expect(on.values.allSatisfy(\.isFinite) && same.values.allSatisfy(\.isFinite))
+    // Same crops and generator output, some judged at the other phase: different scores.
+    let scores = ["real_score", "fake_score", "mismatch_score"]
+    #expect(scores.contains { on[$0]! != off[$0]! }, "on \(on), off \(off)")
   }
 
   @Test func theR1WeightStartsWhereTheOptionsSay() throws {

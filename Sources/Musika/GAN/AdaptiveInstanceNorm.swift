@@ -19,22 +19,22 @@ final class AdaptiveInstanceNorm: Module {
   }
 }
 
-/// The original's `genblock`: a convolution (transposed k4 s2 to upsample — or nearest ×2 then k4
-/// 'same' with `.nearest` upsampling —, else k4 s1 'same', or k1), noise injection, AdaIN from the
+/// The original's `genblock`: a convolution (transposed k4 s2 to upsample — or nearest/linear ×2 then
+/// k4 'same' with `.nearest`/`.linear` upsampling —, else k4 s1 'same', or k1), noise injection, AdaIN from the
 /// coordinates at this resolution, swish.
 final class GeneratorBlock: Module {
   let conv: any Layer
   let noise = NoiseInjection()
   let norm: AdaptiveInstanceNorm
-  let repeatsInput: Bool
+  let interpolation: GANConfig.Upsampling?
 
   enum Kind { case upsample, same, pointwise }
 
   init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, kind: Kind,
        upsampling: GANConfig.Upsampling = .transposed) {
-    repeatsInput = kind == .upsample && upsampling == .nearest
+    interpolation = kind == .upsample && upsampling != .transposed ? upsampling : nil
     switch kind {
-    case .upsample where upsampling == .nearest:
+    case .upsample where upsampling != .transposed:
       conv = Conv1d(inChannels, outChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
     case .upsample:
       conv = ConvTranspose1d(inChannels, outChannels, kernel: 4, .init(stride: 2, padding: .same, initializer: .heUniform))
@@ -47,6 +47,6 @@ final class GeneratorBlock: Module {
   }
 
   func callAsFunction(_ x: Tensor, _ coordinates: Tensor, noise source: NoiseSource) -> Tensor {
-    norm(noise(conv(repeatsInput ? nearestUpsample1d(x) : x), noise: source), coordinates).silu()
+    norm(noise(conv(interpolation?.interpolate(x) ?? x), noise: source), coordinates).silu()
   }
 }

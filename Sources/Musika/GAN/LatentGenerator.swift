@@ -14,8 +14,33 @@ func nearestUpsample1d(_ x: Tensor) -> Tensor {
   return x.unsqueeze(3).expand([batch, channels, length, 2]).reshape(batch, channels, 2 * length)
 }
 
+/// Linear ×2 along time (PyTorch's `interpolate(mode: linear, align_corners: false)`, edges held):
+/// out[2w] = ¾·in[w] + ¼·in[w−1], out[2w+1] = ¾·in[w] + ¼·in[w+1]. Unlike the nearest repeat, it
+/// leaves no step between the two copies of a vector and a jump to the next pair, a staircase the
+/// ear hears as a pulse every two vectors.
+func linearUpsample1d(_ x: Tensor) -> Tensor {
+  let (batch, channels, length) = (x.size(0), x.size(1), x.size(2))
+  guard length > 1 else { return nearestUpsample1d(x) }
+  let previous = Tensor.cat([x.narrow(dim: 2, start: 0, length: 1), x.narrow(dim: 2, start: 0, length: length - 1)], dim: 2)
+  let next = Tensor.cat([x.narrow(dim: 2, start: 1, length: length - 1), x.narrow(dim: 2, start: length - 1, length: 1)], dim: 2)
+  let even = x * 0.75 + previous * 0.25
+  let odd = x * 0.75 + next * 0.25
+  return Tensor.stack([even, odd], dim: 3).reshape(batch, channels, 2 * length)
+}
+
+extension GANConfig.Upsampling {
+  /// The fixed (weightless) ×2 of the nearest and linear modes; nil for the transposed mode.
+  func interpolate(_ x: Tensor) -> Tensor? {
+    switch self {
+    case .transposed: nil
+    case .nearest: nearestUpsample1d(x)
+    case .linear: linearUpsample1d(x)
+    }
+  }
+}
+
 /// A residual upsampling stage: h = √½·block(x); h = √½·block(h); out = h + Conv1×1(PixelShuffle(x))
-/// (with `.nearest` upsampling: Conv1×1(nearest ×2 of x)).
+/// (with `.nearest` or `.linear` upsampling: Conv1×1(that ×2 of x)).
 /// (The small model's first stage keeps the length: k1 blocks and a Conv1×1(x) residual.)
 final class ResidualUpStage: Module {
   let first: GeneratorBlock
@@ -40,7 +65,7 @@ final class ResidualUpStage: Module {
     let h = first(x, coordinates, noise: noise) * 0.5.squareRoot()
     let h2 = second(h, coordinates, noise: noise) * 0.5.squareRoot()
     guard upsamples else { return h2 + residual(x) }
-    return h2 + residual(upsampling == .nearest ? nearestUpsample1d(x) : pixelShuffle1d(x))
+    return h2 + residual(upsampling.interpolate(x) ?? pixelShuffle1d(x))
   }
 }
 
@@ -57,8 +82,8 @@ final class ResidualUpStage: Module {
 /// | out   | conv k4 → latentChannels, linear                        | 128 × 128              |
 ///
 /// Each stage's AdaIN reads the coordinates average-pooled to its length. The small model's stage A
-/// keeps length 4 (k1 convolutions), so its output is 64 vectors. With `upsampling: .nearest` (our
-/// presets), every "up" repeats each step twice and convolves instead of using a transposed
+/// keeps length 4 (k1 convolutions), so its output is 64 vectors. With `upsampling: .linear` (our
+/// presets) or `.nearest`, every "up" interpolates ×2 and convolves instead of using a transposed
 /// convolution and pixel shuffle, whose two output phases have separate weights (a period-2 pattern).
 public final class LatentGenerator: Module {
   public let config: GANConfig

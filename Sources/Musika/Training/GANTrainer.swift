@@ -172,10 +172,14 @@ public final class GANTrainer: TrainingTask {
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents.
-    func judge(_ latents: Tensor, _ conditions: Tensor) -> Tensor { critic(Tensor.cat([latents, conditions], dim: 1)) }
+    let shifts = criticShifts(step: step)
+    func judge(_ latents: Tensor, _ conditions: Tensor, _ shift: Tensor?) -> Tensor {
+      let input = Tensor.cat([latents, conditions], dim: 1)
+      return critic(shift.map { Self.shiftedByOne(input, where: $0) } ?? input)
+    }
     let realLatents = real.latents.detach().requiringGrad()
-    let realScores = judge(realLatents, real.conditions)
-    let fakeScores = judge(fake.detach(), real.conditions)
+    let realScores = judge(realLatents, real.conditions, shifts?.real)
+    let fakeScores = judge(fake.detach(), real.conditions, shifts?.fake)
     let realMean = realScores.mean().item()
     let fakeMean = fakeScores.mean().item()
     let certainty = min(max(realMean - fakeMean, 0), 2) / 2
@@ -190,7 +194,7 @@ public final class GANTrainer: TrainingTask {
     if options.mismatchWeight > 0, real.conditions.size(1) > 0, options.batchSize > 1 {
       let shifted = Tensor.cat([real.conditions.narrow(dim: 0, start: 1, length: options.batchSize - 1),
                                 real.conditions.narrow(dim: 0, start: 0, length: 1)], dim: 0)
-      mismatchScores = judge(real.latents, shifted)
+      mismatchScores = judge(real.latents, shifted, shifts?.mismatch)
     }
     let mismatchTerm = mismatchScores.map { (1 + $0).relu().mean() }
     let notReal = mismatchTerm.map { fakeTerm * (1 - options.mismatchWeight) + $0 * options.mismatchWeight } ?? fakeTerm
@@ -198,7 +202,7 @@ public final class GANTrainer: TrainingTask {
     let criticLoss = hinge + r1 * r1Weight
 
     // Generator: −D(fake) with the critic as it was before this step's update.
-    let generatorLoss = -judge(fake, real.conditions).mean()
+    let generatorLoss = -judge(fake, real.conditions, shifts?.fake).mean()
     generator.zeroGrad()
     generatorLoss.backward()
     critic.zeroGrad()
@@ -218,6 +222,25 @@ public final class GANTrainer: TrainingTask {
     try ema.update()
     step += 1
     return metrics
+  }
+
+  /// Per-crop masks (batch, 1, 1) of 0 or 1 for `options.criticShift`, drawn from their own stream
+  /// so that crops, coordinates and noise stay those of a run without it; nil when off.
+  private func criticShifts(step: Int) -> (real: Tensor, fake: Tensor, mismatch: Tensor)? {
+    guard options.criticShift else { return nil }
+    let n = options.batchSize
+    let draws = Tensor.uniform([3 * n], generator: Generator(seed: options.seed, "critic shift", .int(step)), dtype: .float64)
+      .toArray(of: Double.self).map { Float($0 < 0.5 ? 0 : 1) }
+    func mask(_ k: Int) -> Tensor { Tensor(Array(draws[(k * n)..<((k + 1) * n)]), shape: [n, 1, 1]) }
+    return (mask(0), mask(1), mask(2))
+  }
+
+  /// x (batch, channels, T) → the crops where `mask` (batch, 1, 1) is 1 moved one vector earlier,
+  /// their last vector held: x[1…T−1], x[T−1].
+  static func shiftedByOne(_ x: Tensor, where mask: Tensor) -> Tensor {
+    let length = x.size(2)
+    let moved = Tensor.cat([x.narrow(dim: 2, start: 1, length: length - 1), x.narrow(dim: 2, start: length - 1, length: 1)], dim: 2)
+    return x + (moved - x) * mask
   }
 
   // MARK: The loop

@@ -38,6 +38,12 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// generator is free to ignore its controls (the techno run at 5 000 steps: asking 120 or 160 BPM
   /// changed its audio by 8 % rms). 0 turns it off; runs saved without it keep 0.
   public var mismatchWeight = 0.5
+  /// Moves each crop the critic judges, real or generated, by 0 or 1 vector at random (the last
+  /// vector held). Generated pairs of windows always start on the critic's stride-2 grid, real crops
+  /// anywhere; the critic's gradient then differs between even and odd vectors, and nothing stops the
+  /// generator from building that difference in (the techno runs locked to a period of two vectors).
+  /// Runs saved without it keep it off.
+  public var criticShift = false
 
   public init() {}
 
@@ -56,6 +62,7 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     try read(.logEvery, &o.logEvery); try read(.sampleSeconds, &o.sampleSeconds); try read(.milestoneEvery, &o.milestoneEvery)
     o.mismatchWeight = try c.decodeIfPresent(Double.self, forKey: .mismatchWeight) ?? 0
     o.r1WeightAtStart = try c.decodeIfPresent(Double.self, forKey: .r1WeightAtStart) ?? 1
+    o.criticShift = try c.decodeIfPresent(Bool.self, forKey: .criticShift) ?? false
     self = o
   }
 
