@@ -98,6 +98,11 @@ extension MusikaCommand {
       Move each crop the critic judges by 0 or 1 latent vector at random, so that it sees generated \
       windows at both phases of its stride-2 grid (default: off).
       """) var criticShift: Bool?
+    @Flag(help: """
+      Tempo-conditioned runs: give the generator a beat clock (sine and cosine of the beat and bar \
+      phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
+      vectors (default: off; a resumed run keeps its own).
+      """) var tempoClock = false
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
 
     @OptionGroup var runtime: RuntimeOptions
@@ -111,7 +116,11 @@ extension MusikaCommand {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let saved = try GANTrainer.savedConfiguration(output: output)
-      let gan = saved?.model.gan ?? upsampling.map { config.config.with(upsampling: $0) } ?? config.config
+      var gan = saved?.model.gan ?? upsampling.map { config.config.with(upsampling: $0) } ?? config.config
+      if tempoClock, saved == nil {
+        guard condition.contains(.tempo) else { throw ValidationError("--tempo-clock needs --condition tempo.") }
+        gan.clockChannels = TempoClock.channelCount
+      }
       report("loading latents from \(data.path)…")
       let corpus = try LatentCorpus(folder: data, minimumVectors: gan.criticVectors, log: report)
       let codec = try loadCodec(recorded: corpus.codecFolder)

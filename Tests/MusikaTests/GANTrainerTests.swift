@@ -33,11 +33,12 @@ struct GANTrainerTests {
     return o
   }
 
-  static func trainer(_ options: GANTrainingOptions, output: URL, conditioning: Conditioning? = nil) throws -> GANTrainer {
+  static func trainer(_ options: GANTrainingOptions, output: URL, conditioning: Conditioning? = nil,
+                      gan: GANConfig = MicroModels.gan) throws -> GANTrainer {
     let corpus = corpus()
     let codec = try SpectralCodec(config: MicroModels.codec)
     codec.initialize(seed: 1)
-    return try GANTrainer(gan: MicroModels.gan, conditioning: conditioning ?? corpus.conditioning(tempo: true, density: true),
+    return try GANTrainer(gan: gan, conditioning: conditioning ?? corpus.conditioning(tempo: true, density: true),
                           codec: codec, options: options, corpus: corpus, output: output)
   }
 
@@ -107,6 +108,36 @@ struct GANTrainerTests {
     // Same crops and generator output, some judged at the other phase: different scores.
     let scores = ["real_score", "fake_score", "mismatch_score"]
     #expect(scores.contains { on[$0]! != off[$0]! }, "on \(on), off \(off)")
+  }
+
+  /// A run with a beat clock trains, and its clock turns at each crop's own tempo.
+  @Test func aBeatClockRunTrainsAtEachCropsTempo() throws {
+    var gan = MicroModels.gan
+    gan.clockChannels = TempoClock.channelCount
+    let folder = Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let trainer = try Self.trainer(Self.options(steps: 2), output: folder, gan: gan)
+    let random = Generator(seed: 9)
+    let batch = try trainer.corpus.batch(count: 3, length: 2 * gan.windowVectors, conditioning: trainer.modelConfig.conditioning,
+                                         generator: random)
+    let inputs = try trainer.trainingCoordinates(count: 3, conditions: batch.conditions, generator: random)
+    #expect(inputs.shape == [3, trainer.config.inputChannels, 2 * gan.windowVectors])
+    let scale = trainer.modelConfig.conditioning.tempo!
+    let spv = Double(trainer.codec.samplesPerVector) / Double(trainer.codec.config.sampleRate)
+    let values = inputs.to(dtype: .float64).contiguous().toArray(of: Double.self)
+    let (channels, length) = (trainer.config.inputChannels, 2 * gan.windowVectors)
+    for i in 0..<3 {
+      let bpm = scale.mean + scale.deviation * values[(i * channels + trainer.config.coordinateChannels) * length]
+      let sine = channels - 4, cosine = channels - 3
+      func phase(_ t: Int) -> Double {
+        atan2(values[(i * channels + sine) * length + t], values[(i * channels + cosine) * length + t]) / (2 * .pi)
+      }
+      let step = (phase(8) - phase(7) + 2).truncatingRemainder(dividingBy: 1)
+      #expect(Swift.abs(step - (bpm / 60 * spv).truncatingRemainder(dividingBy: 1)) < 1e-4, "sample \(i) at \(bpm) BPM")
+    }
+    let metrics = try trainer.trainStep()
+    let finite = metrics.values.allSatisfy { $0.isFinite }
+    #expect(finite, "\(metrics)")
   }
 
   @Test func theR1WeightStartsWhereTheOptionsSay() throws {

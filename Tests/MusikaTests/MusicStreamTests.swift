@@ -222,6 +222,51 @@ struct MusicStreamTests {
     #expect(!identical(slow, fast))
   }
 
+  /// A beat clock turns at the asked tempo, bends without a jump when the tempo changes, and any
+  /// span of it computes on its own.
+  @Test func aBeatClockFollowsTheTempoAndSpansComputeAlone() throws {
+    var gan = MicroModels.gan
+    gan.clockChannels = TempoClock.channelCount
+    let model = try GANModel.untrained(gan: gan, codec: MicroModels.codec, conditioning: MicroModels.tempo, seed: 1)
+    let window = gan.windowVectors
+    let channels = model.config.gan.inputChannels
+    let spv = model.secondsPerVector
+    func perVector(_ bpm: Double) -> Double { (bpm / 60 * spv).truncatingRemainder(dividingBy: 1) }
+    func timeline(_ tempo: Double) -> ControlTimeline {
+      ControlTimeline(config: model.config, controls: .init(seed: 2, tempo: tempo), secondsPerVector: spv, loopVectors: nil)
+    }
+    // Beat phase (in beats, 0..<1) of each vector, from the clock's sine and cosine rows.
+    func phases(_ inputs: Tensor) -> [Double] {
+      let rows = inputs.narrow(dim: 0, start: channels - 4, length: 2).to(dtype: .float64).toArray(of: Double.self)
+      let n = inputs.size(1)
+      return (0..<n).map { t in (atan2(rows[t], rows[n + t]) / (2 * .pi) + 1).truncatingRemainder(dividingBy: 1) }
+    }
+    func advance(_ p: [Double], _ t: Int) -> Double { (p[t + 1] - p[t] + 1).truncatingRemainder(dividingBy: 1) }
+    let whole = try timeline(120).inputs(start: 0, count: 2 * window)
+    #expect(whole.size(0) == channels)
+    let p = phases(whole)
+    #expect(Swift.abs(advance(p, 5) - perVector(120)) < 1e-5, "120 BPM: 2 beats per second")
+    let alone = try timeline(120).inputs(start: window, count: window)
+    #expect(identical(alone, whole.narrow(dim: 1, start: window, length: window)))
+    // 120 → 150 BPM from vector 10 over 4 vectors: the clock speeds up, continuously.
+    var changing = timeline(120)
+    changing.schedule(.init(seed: 2, tempo: 150), at: 10, ramp: 4)
+    let q = phases(try changing.inputs(start: 0, count: window))
+    #expect(Swift.abs(advance(q, 5) - perVector(120)) < 1e-5)
+    #expect(Swift.abs(advance(q, 20) - perVector(150)) < 1e-5)
+    let (low, high) = (min(perVector(120), perVector(150)), max(perVector(120), perVector(150)))
+    for t in 5..<20 { #expect(advance(q, t) >= low - 1e-5 && advance(q, t) <= high + 1e-5, "vector \(t)") }
+    // Forgetting the past keeps the clock where it was.
+    var forgetting = changing
+    forgetting.forget(before: window)
+    #expect(identical(try forgetting.inputs(start: window, count: window), try changing.inputs(start: window, count: window)))
+    // The generator reads it; a stream with it stays deterministic.
+    let a = try MusicStream(model: model, controls: .init(seed: 3, tempo: 130)).render(seconds: 3)
+    #expect(identical(a, try MusicStream(model: model, controls: .init(seed: 3, tempo: 130)).render(seconds: 3)))
+    // A clock without a tempo condition is refused.
+    #expect(throws: MusikaError.self) { try GANModel.untrained(gan: gan, codec: MicroModels.codec, conditioning: .none) }
+  }
+
   @Test func densityCurvesAreReadAndInterpolated() throws {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("curve-\(UUID()).txt")
     defer { try? FileManager.default.removeItem(at: url) }

@@ -18,6 +18,9 @@ public struct GANConfig: Codable, Sendable, Equatable {
   /// How the generator doubles the length at each stage; nil (older configs, the original's presets)
   /// is the original's.
   public var upsampling: Upsampling?
+  /// Tempo-conditioned generators may read a beat clock (`TempoClock`): 4 more input channels after
+  /// the conditions. nil or 0 (older configs, the original's presets): none.
+  public var clockChannels: Int?
 
   /// The generator's ×2 upsampling.
   public enum Upsampling: String, Codable, Sendable, CaseIterable {
@@ -47,7 +50,8 @@ public struct GANConfig: Codable, Sendable, Equatable {
 
   public var isSmall: Bool { windowVectors == 64 }
   /// Generator input channels: coordinates plus conditions.
-  public var inputChannels: Int { coordinateChannels + conditionChannels }
+  public var inputChannels: Int { coordinateChannels + conditionChannels + clockChannelCount }
+  public var clockChannelCount: Int { clockChannels ?? 0 }
   /// The critic sees two generator windows side by side, so it judges their seam.
   public var criticVectors: Int { 2 * windowVectors }
 
@@ -73,6 +77,9 @@ public struct GANConfig: Codable, Sendable, Equatable {
     guard baseChannels >= 2, baseChannels % 2 == 0 else { throw fail("baseChannels must be even and positive") }
     guard latentChannels > 0, coordinateChannels >= 2, coordinateChannels % 2 == 0, conditionChannels >= 0 else {
       throw fail("latent and coordinate channels must be positive (coordinates even), conditions ≥ 0")
+    }
+    guard clockChannelCount == 0 || clockChannelCount == TempoClock.channelCount else {
+      throw fail("clockChannels must be 0 or \(TempoClock.channelCount)")
     }
   }
 }

@@ -50,6 +50,9 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
       throw MusikaError.invalidConfig("model '\(name)': the GAN has \(gan.conditionChannels) condition channels "
         + "but the conditioning describes \(conditioning.channelCount)")
     }
+    guard gan.clockChannelCount == 0 || conditioning.tempo != nil else {
+      throw MusikaError.invalidConfig("model '\(name)': the generator reads a beat clock but is not conditioned on tempo")
+    }
   }
 }
 

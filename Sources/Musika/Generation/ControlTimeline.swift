@@ -8,8 +8,11 @@ import Torch
 /// - Coordinates of different seeds or truncations are blended with weights (1 − α, α) divided by
 ///   √((1 − α)² + α²), which keeps the variance of the random draws the generator was trained on.
 /// - Condition channels (tempo, density) are interpolated linearly.
+/// - A generator with a beat clock (`TempoClock`) gets the beats elapsed since vector 0: the sum of
+///   the tempo over the vectors, kept from `clockAnchor` on (`forget` moves the anchor forward).
 ///
-/// Everything is a function of the vector position, so any span can be computed on its own.
+/// Everything is a function of the vector position, so any span (from the last `forget` on) can be
+/// computed on its own.
 struct ControlTimeline {
   struct Change {
     let vector: Int
@@ -22,6 +25,8 @@ struct ControlTimeline {
   let loopVectors: Int?
   private(set) var base: GenerationControls
   private(set) var changes: [Change] = []
+  /// Beats elapsed at a vector at or before any vector still to be asked for.
+  private(set) var clockAnchor: (vector: Int, beats: Double) = (0, 0)
 
   init(config: GANModelConfig, controls: GenerationControls, secondsPerVector: Double, loopVectors: Int?) {
     self.config = config
@@ -40,6 +45,9 @@ struct ControlTimeline {
   /// Forgets changes that have fully ramped in before `vector` (nothing before it will be asked for
   /// again): the last of them becomes the base. Keeps memory constant in endless streams.
   mutating func forget(before vector: Int) {
+    if config.gan.clockChannelCount > 0, vector > clockAnchor.vector {
+      clockAnchor = (vector, beats(at: vector))
+    }
     guard let last = changes.lastIndex(where: { $0.vector + $0.ramp - 1 <= vector }) else { return }
     base = changes[last].controls
     changes.removeFirst(last + 1)
@@ -65,7 +73,46 @@ struct ControlTimeline {
         conditions = conditions + (target - conditions) * alpha
       }
     }
-    return Tensor.cat([coordinates, conditions], dim: 0)
+    guard config.gan.clockChannelCount > 0 else { return Tensor.cat([coordinates, conditions], dim: 0) }
+    return Tensor.cat([coordinates, conditions, try clock(start: start, count: count)], dim: 0)
+  }
+
+  /// The tempo in force at vector `u` (BPM): the base's, then each change ramped in, as the
+  /// condition channels blend them.
+  private func tempo(at u: Int) throws -> Double {
+    guard var bpm = base.tempo else { throw MusikaError.invalidInput("this model is tempo-conditioned: give a tempo in BPM") }
+    for change in changes {
+      guard let target = change.controls.tempo else { continue }
+      bpm += (target - bpm) * min(max(Double(u - change.vector + 1) / Double(change.ramp), 0), 1)
+    }
+    return bpm
+  }
+
+  /// Beats elapsed at vector `v` ≥ the anchor: the anchor's, plus each vector's beats since.
+  private func beats(at v: Int) -> Double {
+    var beats = clockAnchor.beats
+    for u in clockAnchor.vector..<max(v, clockAnchor.vector) {
+      beats += TempoClock.beatsPerVector(bpm: (try? tempo(at: u)) ?? 0, secondsPerVector: secondsPerVector)
+    }
+    return beats
+  }
+
+  /// (clockChannels, count). A looping stream's clock restarts with its coordinates at each period.
+  private func clock(start: Int, count: Int) throws -> Tensor {
+    var elapsed: [Double] = []
+    elapsed.reserveCapacity(count)
+    if let loopVectors {
+      for v in start..<(start + count) {
+        elapsed.append(TempoClock.beatsPerVector(bpm: try tempo(at: v), secondsPerVector: secondsPerVector) * Double(v % loopVectors))
+      }
+    } else {
+      var running = beats(at: start)
+      for v in start..<(start + count) {
+        elapsed.append(running)
+        running += TempoClock.beatsPerVector(bpm: try tempo(at: v), secondsPerVector: secondsPerVector)
+      }
+    }
+    return TempoClock.channels(beats: elapsed)
   }
 
   private func coordinates(_ controls: GenerationControls, start: Int, count: Int) throws -> Tensor {

@@ -151,7 +151,29 @@ public final class GANTrainer: TrainingTask {
                                       truncation: nil)
       return try sampler.coordinates(start: min(Int(phases[i] * 3), 2) * window, count: 2 * window)
     }
-    return Tensor.cat([Tensor.stack(rows, dim: 0), conditions], dim: 1)
+    let inputs = Tensor.cat([Tensor.stack(rows, dim: 0), conditions], dim: 1)
+    guard config.clockChannelCount > 0 else { return inputs }
+    return Tensor.cat([inputs, try trainingClock(conditions: conditions)], dim: 1)
+  }
+
+  /// The beat clock of each sample's two windows at its crop's tempo, from a random beat of the bar
+  /// (its own random stream: crops, coordinates and noise stay those of a run without a clock):
+  /// (count, clockChannels, 2·window).
+  private func trainingClock(conditions: Tensor) throws -> Tensor {
+    guard let scale = modelConfig.conditioning.tempo else {
+      throw MusikaError.invalidConfig("a beat clock needs a tempo-conditioned run")
+    }
+    let (count, length) = (conditions.size(0), conditions.size(2))
+    let tempi = conditions.narrow(dim: 1, start: 0, length: 1).narrow(dim: 2, start: 0, length: 1)
+      .reshape(count).to(dtype: .float64).toArray(of: Double.self).map { scale.mean + scale.deviation * $0 }
+    let starts = Tensor.uniform([count], low: 0, high: 4, generator: Generator(seed: options.seed, "clock", .int(step)),
+                                dtype: .float64).toArray(of: Double.self)
+    let secondsPerVector = Double(codec.samplesPerVector) / Double(codec.config.sampleRate)
+    let rows = (0..<count).map { i -> Tensor in
+      let step = TempoClock.beatsPerVector(bpm: tempi[i], secondsPerVector: secondsPerVector)
+      return TempoClock.channels(beats: (0..<length).map { starts[i] + step * Double($0) })
+    }
+    return Tensor.stack(rows, dim: 0)
   }
 
   /// The generator on two independent windows per sample: (B, inputChannels, 2w) → (B, latentChannels, 2w).
