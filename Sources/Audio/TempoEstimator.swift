@@ -87,7 +87,7 @@ public struct TempoEstimator: Sendable {
   }
 
   /// Unbiased autocorrelation of the mean-removed signal for lags 0…maxLag, through an FFT.
-  static func autocorrelation(_ x: [Float], maxLag: Int) -> [Double] {
+  public static func autocorrelation(_ x: [Float], maxLag: Int) -> [Double] {
     withNoGrad {
       let n = x.count
       let signal = Tensor(x.map(Double.init), shape: [n])

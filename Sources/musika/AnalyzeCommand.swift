@@ -16,7 +16,11 @@ extension MusikaCommand {
         latent vectors relative to the mean of all frequencies (white noise ≈ 1). --model DIR prints the \
         same for latents that model generates (--seconds long, seeds 0 to --seeds − 1), to compare a \
         generator with the real latents it learned from, and the level of its audio within one latent \
-        vector of each generator-window boundary against elsewhere (dB; a dip is negative).
+        vector of each generator-window boundary against elsewhere (dB; a dip is negative), and its \
+        pulse at the latent-vector rate: the autocorrelation of the onset strength at a lag of one \
+        vector (a generator that places one event per vector scores near 1; the tempo estimator then \
+        reads 2 vectors per beat). With --model, audio FILEs get that pulse too (e.g. real music \
+        decoded by `musika decode`, for reference).
         """
     )
 
@@ -56,13 +60,14 @@ extension MusikaCommand {
         print(String(format: "real latents (%d files): mean period-2 power ratio %.3f, mean pairing ratio %.3f", ratios.count,
                      ratios.reduce(0, +) / Double(ratios.count), pairings.reduce(0, +) / Double(pairings.count)))
       }
-      if let model {
-        let loaded = try GANModel.load(from: URL(fileURLWithPath: model))
+      let loadedModel = try model.map { try GANModel.load(from: URL(fileURLWithPath: $0)) }
+      if let model, let loaded = loadedModel {
         try loaded.packForGeneration()
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
         var generated: [Double] = []
         var generatedPairings: [Double] = []
         var boundaryLevels: [Double] = []
+        var pulses: [Double] = []
         let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
@@ -72,6 +77,7 @@ extension MusikaCommand {
           generatedPairings.append(LatentPeriodicity.pairingRatio(latents))
           let audio = try stream.render(seconds: seconds)
           boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
+          pulses.append(try VectorPulse.correlation(audio, sampleRate: loaded.sampleRate, vectorSeconds: loaded.secondsPerVector))
         }
         print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,
                      generated.count, vectors, generated.reduce(0, +) / Double(generated.count),
@@ -82,7 +88,11 @@ extension MusikaCommand {
         print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
                      model, Double(window) / Double(loaded.sampleRate), boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
                      boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
+        print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
+                     model, loaded.secondsPerVector, pulses.reduce(0, +) / Double(pulses.count),
+                     pulses.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
       }
+      let vectorSeconds = loadedModel?.secondsPerVector
       for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
         let (tempo, onsets) = try labeler.analyze(audio.samples)
@@ -92,8 +102,12 @@ extension MusikaCommand {
           print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
           let bpm = tempo.map { String(format: "%.1f BPM", $0) } ?? "no steady pulse"
-          print(String(format: "%@: %@, %d onsets (%.2f per second)", file, bpm, onsets.count,
-                       Double(onsets.count) / max(audio.duration, 1e-9)))
+          let pulse = try vectorSeconds.map { seconds in
+            String(format: ", pulse at the latent-vector rate %.3f",
+                   try VectorPulse.correlation(audio.samples, sampleRate: DatasetLabeler.analysisRate, vectorSeconds: seconds))
+          } ?? ""
+          print(String(format: "%@: %@, %d onsets (%.2f per second)%@", file, bpm, onsets.count,
+                       Double(onsets.count) / max(audio.duration, 1e-9), pulse))
         }
       }
     }
