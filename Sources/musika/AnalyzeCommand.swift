@@ -95,7 +95,8 @@ extension MusikaCommand {
       let vectorSeconds = loadedModel?.secondsPerVector
       for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
-        let (tempo, onsets) = try labeler.analyze(audio.samples)
+        let strength = try labeler.detector.strength(audio.samples)
+        let (tempo, onsets) = labeler.analyze(strength: strength)
         if json {
           let object: [String: Any] = ["file": file, "tempo": tempo ?? NSNull(), "duration": audio.duration,
                                        "onsets": onsets.map { ($0 * 1000).rounded() / 1000 }]
@@ -104,7 +105,8 @@ extension MusikaCommand {
           let bpm = tempo.map { String(format: "%.1f BPM", $0) } ?? "no steady pulse"
           let pulse = try vectorSeconds.map { seconds in
             String(format: ", pulse at the latent-vector rate %.3f",
-                   try VectorPulse.correlation(audio.samples, sampleRate: DatasetLabeler.analysisRate, vectorSeconds: seconds))
+                   try VectorPulse.correlation(envelope: strength, framesPerSecond: labeler.detector.framesPerSecond,
+                                               vectorSeconds: seconds))
           } ?? ""
           print(String(format: "%@: %@, %d onsets (%.2f per second)%@", file, bpm, onsets.count,
                        Double(onsets.count) / max(audio.duration, 1e-9), pulse))

@@ -35,8 +35,12 @@ public struct DatasetLabeler {
   /// Tempo (nil when no steady pulse is found) and onset times in seconds of (channels, samples) at
   /// `analysisRate`.
   public func analyze(_ audio: Tensor) throws -> (tempo: Double?, onsets: [Double]) {
-    let strength = try detector.strength(audio)
-    return (estimator.tempo(envelope: strength, framesPerSecond: detector.framesPerSecond), detector.onsets(strength: strength))
+    analyze(strength: try detector.strength(audio))
+  }
+
+  /// The same from an onset-strength envelope of `detector` (for callers that read it otherwise too).
+  public func analyze(strength: [Float]) -> (tempo: Double?, onsets: [Double]) {
+    (estimator.tempo(envelope: strength, framesPerSecond: detector.framesPerSecond), detector.onsets(strength: strength))
   }
 
   /// Labels every entry of the dataset at `dataset` whose audio is under `audio` (default: the folder

@@ -11,21 +11,26 @@ import Torch
 /// carried less energy at a period of two vectors than real ones. Decoded real music scores near 0
 /// unless its own beat happens to fall on the vector grid.
 public enum VectorPulse {
-  /// audio (channels, samples) at `sampleRate` → correlation in [−1, 1] at a lag of `vectorSeconds`.
+  /// audio (channels, samples) at `sampleRate` → correlation in [−1, 1] at a lag of `vectorSeconds`,
+  /// on the labeller's onset strength (its frame and hop scaled to `sampleRate`).
   public static func correlation(_ audio: Tensor, sampleRate: Int, vectorSeconds: Double) throws -> Double {
     let scale = Double(sampleRate) / Double(DatasetLabeler.analysisRate)
     let detector = OnsetDetector(sampleRate: sampleRate, nFFT: Int((1024 * scale).rounded()), hop: Int((128 * scale).rounded()))
-    let envelope = try detector.strength(audio)
-    let lag = vectorSeconds * detector.framesPerSecond
-    guard Int(lag.rounded(.up)) + 1 < envelope.count else {
+    return try correlation(envelope: try detector.strength(audio), framesPerSecond: detector.framesPerSecond,
+                           vectorSeconds: vectorSeconds)
+  }
+
+  /// The same from an onset-strength envelope sampled at `framesPerSecond`.
+  public static func correlation(envelope: [Float], framesPerSecond: Double, vectorSeconds: Double) throws -> Double {
+    let lag = vectorSeconds * framesPerSecond
+    let below = Int(lag.rounded(.down))
+    guard below + 2 < envelope.count else {
       throw MusikaError.invalidInput("the audio is shorter than one latent vector (\(vectorSeconds) s)")
     }
-    let acf = TempoEstimator.autocorrelation(envelope, maxLag: Int(lag.rounded(.up)))
+    let acf = TempoEstimator.autocorrelation(envelope, maxLag: below + 1)
     guard acf[0] > 0 else { return 0 }
     // Linear interpolation between the integer lags either side.
-    let below = Int(lag.rounded(.down))
     let share = lag - Double(below)
-    let value = below + 1 < acf.count ? acf[below] * (1 - share) + acf[below + 1] * share : acf[below]
-    return value / acf[0]
+    return (acf[below] * (1 - share) + acf[below + 1] * share) / acf[0]
   }
 }

@@ -32,8 +32,8 @@ public struct GANConfig: Codable, Sendable, Equatable {
     case nearest
     /// Linear interpolation (¼, ¾ of the neighbours), then convolution k4 (and k1 on the residual
     /// path): as `nearest`, but the interpolated features change smoothly across a pair instead of
-    /// in steps of two vectors (a nearest-upsampled techno generator played a pulse every two vectors
-    /// whatever the asked tempo; its pairing ratio stayed at 0.77 from step 6 000 to 11 000).
+    /// in steps of two vectors (the nearest-upsampled techno runs learned to pair their vectors:
+    /// pairing ratio 0.88 at step 2 000, 0.68 at 12 126; real latents 0.98–1.00).
     case linear
   }
 
@@ -49,7 +49,7 @@ public struct GANConfig: Codable, Sendable, Equatable {
                                                conditionChannels: 0, windowVectors: 64)
 
   public var isSmall: Bool { windowVectors == 64 }
-  /// Generator input channels: coordinates plus conditions.
+  /// Generator input channels: coordinates, conditions, then the beat clock if any.
   public var inputChannels: Int { coordinateChannels + conditionChannels + clockChannelCount }
   public var clockChannelCount: Int { clockChannels ?? 0 }
   /// The critic sees two generator windows side by side, so it judges their seam.

@@ -14,17 +14,23 @@ func nearestUpsample1d(_ x: Tensor) -> Tensor {
   return x.unsqueeze(3).expand([batch, channels, length, 2]).reshape(batch, channels, 2 * length)
 }
 
+/// x (batch, channels, T) one step along time, the edge held: `earlier` → x[1…T−1], x[T−1];
+/// otherwise x[0], x[0…T−2].
+func heldShift1d(_ x: Tensor, earlier: Bool) -> Tensor {
+  let length = x.size(2)
+  guard length > 1 else { return x }
+  return earlier
+    ? Tensor.cat([x.narrow(dim: 2, start: 1, length: length - 1), x.narrow(dim: 2, start: length - 1, length: 1)], dim: 2)
+    : Tensor.cat([x.narrow(dim: 2, start: 0, length: 1), x.narrow(dim: 2, start: 0, length: length - 1)], dim: 2)
+}
+
 /// Linear ×2 along time (PyTorch's `interpolate(mode: linear, align_corners: false)`, edges held):
 /// out[2w] = ¾·in[w] + ¼·in[w−1], out[2w+1] = ¾·in[w] + ¼·in[w+1]. Unlike the nearest repeat, it
-/// leaves no step between the two copies of a vector and a jump to the next pair, a staircase the
-/// ear hears as a pulse every two vectors.
+/// leaves no flat step inside a pair of vectors and a jump to the next pair.
 func linearUpsample1d(_ x: Tensor) -> Tensor {
   let (batch, channels, length) = (x.size(0), x.size(1), x.size(2))
-  guard length > 1 else { return nearestUpsample1d(x) }
-  let previous = Tensor.cat([x.narrow(dim: 2, start: 0, length: 1), x.narrow(dim: 2, start: 0, length: length - 1)], dim: 2)
-  let next = Tensor.cat([x.narrow(dim: 2, start: 1, length: length - 1), x.narrow(dim: 2, start: length - 1, length: 1)], dim: 2)
-  let even = x * 0.75 + previous * 0.25
-  let odd = x * 0.75 + next * 0.25
+  let even = x * 0.75 + heldShift1d(x, earlier: false) * 0.25
+  let odd = x * 0.75 + heldShift1d(x, earlier: true) * 0.25
   return Tensor.stack([even, odd], dim: 3).reshape(batch, channels, 2 * length)
 }
 
@@ -82,8 +88,8 @@ final class ResidualUpStage: Module {
 /// | out   | conv k4 → latentChannels, linear                        | 128 × 128              |
 ///
 /// Each stage's AdaIN reads the coordinates average-pooled to its length. The small model's stage A
-/// keeps length 4 (k1 convolutions), so its output is 64 vectors. With `upsampling: .linear` (our
-/// presets) or `.nearest`, every "up" interpolates ×2 and convolves instead of using a transposed
+/// keeps length 4 (k1 convolutions), so its output is 64 vectors. With `upsampling: .nearest` (our
+/// presets) or `.linear`, every "up" interpolates ×2 and convolves instead of using a transposed
 /// convolution and pixel shuffle, whose two output phases have separate weights (a period-2 pattern).
 public final class LatentGenerator: Module {
   public let config: GANConfig

@@ -18,6 +18,9 @@ struct ControlTimeline {
     let vector: Int
     let ramp: Int
     let controls: GenerationControls
+
+    /// How far the change has ramped in at vector `u`: 0 before it, 1 once done.
+    func weight(at u: Int) -> Double { min(max(Double(u - vector + 1) / Double(ramp), 0), 1) }
   }
 
   let config: GANModelConfig
@@ -59,7 +62,7 @@ struct ControlTimeline {
     var conditions = try self.conditions(base, start: start, count: count)
     var key = base.coordinateKey
     for change in changes {
-      let weights = (start..<(start + count)).map { min(max(Double($0 - change.vector + 1) / Double(change.ramp), 0), 1) }
+      let weights = (start..<(start + count)).map(change.weight(at:))
       guard weights.contains(where: { $0 > 0 }) else { continue }
       let alpha = Tensor(weights.map(Float.init)).unsqueeze(0)  // (1, count)
       if change.controls.coordinateKey != key {
@@ -74,45 +77,40 @@ struct ControlTimeline {
       }
     }
     guard config.gan.clockChannelCount > 0 else { return Tensor.cat([coordinates, conditions], dim: 0) }
-    return Tensor.cat([coordinates, conditions, try clock(start: start, count: count)], dim: 0)
+    return Tensor.cat([coordinates, conditions, clock(start: start, count: count)], dim: 0)
   }
 
-  /// The tempo in force at vector `u` (BPM): the base's, then each change ramped in, as the
-  /// condition channels blend them.
-  private func tempo(at u: Int) throws -> Double {
-    guard var bpm = base.tempo else { throw MusikaError.invalidInput("this model is tempo-conditioned: give a tempo in BPM") }
+  /// Beats per vector at the tempo in force at vector `u`: the base's, then each change ramped in,
+  /// as the condition channels blend them. A clock implies tempo conditioning, and `conditions` has already
+  /// refused controls without a tempo, so the 0 never reaches a generator.
+  private func beatsPerVector(at u: Int) -> Double {
+    var bpm = base.tempo ?? 0
     for change in changes {
       guard let target = change.controls.tempo else { continue }
-      bpm += (target - bpm) * min(max(Double(u - change.vector + 1) / Double(change.ramp), 0), 1)
+      bpm += (target - bpm) * change.weight(at: u)
     }
-    return bpm
+    return TempoClock.beatsPerVector(bpm: bpm, secondsPerVector: secondsPerVector)
   }
 
   /// Beats elapsed at vector `v` ≥ the anchor: the anchor's, plus each vector's beats since.
   private func beats(at v: Int) -> Double {
-    var beats = clockAnchor.beats
-    for u in clockAnchor.vector..<max(v, clockAnchor.vector) {
-      beats += TempoClock.beatsPerVector(bpm: (try? tempo(at: u)) ?? 0, secondsPerVector: secondsPerVector)
-    }
-    return beats
+    (clockAnchor.vector..<max(v, clockAnchor.vector)).reduce(clockAnchor.beats) { $0 + beatsPerVector(at: $1) }
   }
 
   /// (clockChannels, count). A looping stream's clock restarts with its coordinates at each period.
-  private func clock(start: Int, count: Int) throws -> Tensor {
-    var elapsed: [Double] = []
-    elapsed.reserveCapacity(count)
+  private func clock(start: Int, count: Int) -> Tensor {
+    let vectors = start..<(start + count)
+    let elapsed: [Double]
     if let loopVectors {
-      for v in start..<(start + count) {
-        elapsed.append(TempoClock.beatsPerVector(bpm: try tempo(at: v), secondsPerVector: secondsPerVector) * Double(v % loopVectors))
-      }
+      elapsed = vectors.map { beatsPerVector(at: $0) * Double($0 % loopVectors) }
     } else {
       var running = beats(at: start)
-      for v in start..<(start + count) {
-        elapsed.append(running)
-        running += TempoClock.beatsPerVector(bpm: try tempo(at: v), secondsPerVector: secondsPerVector)
+      elapsed = vectors.map { v in
+        defer { running += beatsPerVector(at: v) }
+        return running
       }
     }
-    return TempoClock.channels(beats: elapsed)
+    return TempoClock.channels(beats: Tensor(elapsed, shape: [count]))
   }
 
   private func coordinates(_ controls: GenerationControls, start: Int, count: Int) throws -> Tensor {

@@ -164,16 +164,14 @@ public final class GANTrainer: TrainingTask {
       throw MusikaError.invalidConfig("a beat clock needs a tempo-conditioned run")
     }
     let (count, length) = (conditions.size(0), conditions.size(2))
-    let tempi = conditions.narrow(dim: 1, start: 0, length: 1).narrow(dim: 2, start: 0, length: 1)
-      .reshape(count).to(dtype: .float64).toArray(of: Double.self).map { scale.mean + scale.deviation * $0 }
-    let starts = Tensor.uniform([count], low: 0, high: 4, generator: Generator(seed: options.seed, "clock", .int(step)),
-                                dtype: .float64).toArray(of: Double.self)
+    // The tempo is condition channel 0 (`Conditioning.channels`), constant along a crop: (count, 1).
+    let bpm = conditions.narrow(dim: 1, start: 0, length: 1).narrow(dim: 2, start: 0, length: 1).reshape(count, 1)
+      .to(dtype: .float64) * scale.deviation + scale.mean
     let secondsPerVector = Double(codec.samplesPerVector) / Double(codec.config.sampleRate)
-    let rows = (0..<count).map { i -> Tensor in
-      let step = TempoClock.beatsPerVector(bpm: tempi[i], secondsPerVector: secondsPerVector)
-      return TempoClock.channels(beats: (0..<length).map { starts[i] + step * Double($0) })
-    }
-    return Tensor.stack(rows, dim: 0)
+    let starts = Tensor.uniform([count, 1], low: 0, high: 4, generator: Generator(seed: options.seed, "clock", .int(step)),
+                                dtype: .float64)
+    let vectors = Tensor.arange(0, Double(length), dtype: .float64).unsqueeze(0)  // (1, length)
+    return TempoClock.channels(beats: starts + bpm / 60 * secondsPerVector * vectors)
   }
 
   /// The generator on two independent windows per sample: (B, inputChannels, 2w) → (B, latentChannels, 2w).
@@ -250,19 +248,15 @@ public final class GANTrainer: TrainingTask {
   /// so that crops, coordinates and noise stay those of a run without it; nil when off.
   private func criticShifts(step: Int) -> (real: Tensor, fake: Tensor, mismatch: Tensor)? {
     guard options.criticShift else { return nil }
-    let n = options.batchSize
-    let draws = Tensor.uniform([3 * n], generator: Generator(seed: options.seed, "critic shift", .int(step)), dtype: .float64)
-      .toArray(of: Double.self).map { Float($0 < 0.5 ? 0 : 1) }
-    func mask(_ k: Int) -> Tensor { Tensor(Array(draws[(k * n)..<((k + 1) * n)]), shape: [n, 1, 1]) }
-    return (mask(0), mask(1), mask(2))
+    let masks = Tensor.uniform([3, options.batchSize, 1, 1], generator: Generator(seed: options.seed, "critic shift", .int(step)),
+                               dtype: .float64).ge(0.5).to(dtype: .float32)
+    return (masks.select(dim: 0, index: 0), masks.select(dim: 0, index: 1), masks.select(dim: 0, index: 2))
   }
 
   /// x (batch, channels, T) → the crops where `mask` (batch, 1, 1) is 1 moved one vector earlier,
   /// their last vector held: x[1…T−1], x[T−1].
   static func shiftedByOne(_ x: Tensor, where mask: Tensor) -> Tensor {
-    let length = x.size(2)
-    let moved = Tensor.cat([x.narrow(dim: 2, start: 1, length: length - 1), x.narrow(dim: 2, start: length - 1, length: 1)], dim: 2)
-    return x + (moved - x) * mask
+    x + (heldShift1d(x, earlier: true) - x) * mask
   }
 
   // MARK: The loop

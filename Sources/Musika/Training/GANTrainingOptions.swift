@@ -41,7 +41,8 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// Moves each crop the critic judges, real or generated, by 0 or 1 vector at random (the last
   /// vector held). Generated pairs of windows always start on the critic's stride-2 grid, real crops
   /// anywhere; the critic's gradient then differs between even and odd vectors, and nothing stops the
-  /// generator from building that difference in (the techno runs locked to a period of two vectors).
+  /// generator from building that difference in (the nearest-upsampled techno runs learned to pair
+  /// their vectors).
   /// Runs saved without it keep it off.
   public var criticShift = false
 
