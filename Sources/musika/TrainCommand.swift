@@ -28,6 +28,7 @@ enum GANPreset: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension GANConfig.Upsampling: ExpressibleByArgument {}
+extension GANConfig.Edges: ExpressibleByArgument {}
 
 enum ConditionName: String, ExpressibleByArgument, CaseIterable {
   case tempo, density
@@ -73,6 +74,12 @@ extension MusikaCommand {
         + "our presets, whose generators then build in no period-2 pattern. A resumed run keeps its own."))
     var upsampling: GANConfig.Upsampling?
 
+    @Option(help: ArgumentHelp(
+      "What the generator's convolutions see beyond a window's ends: zeros (the original's), replicate (the end vector repeated) or reflect (mirrored).",
+      discussion: "Zeros leave the last vectors of every window quiet with nearest or linear upsampling (a level "
+        + "dip at every window boundary). Default: zeros. A resumed run keeps its own."))
+    var edges: GANConfig.Edges?
+
     @Option(parsing: .upToNextOption, help: "Conditions: tempo, density (default: none).")
     var condition: [ConditionName] = []
 
@@ -117,6 +124,7 @@ extension MusikaCommand {
       try TorchRuntime.setThreadCount(runtime.threads)
       let saved = try GANTrainer.savedConfiguration(output: output)
       var gan = saved?.model.gan ?? upsampling.map { config.config.with(upsampling: $0) } ?? config.config
+      if let edges, saved == nil { gan = gan.with(edges: edges) }
       if tempoClock, saved == nil {
         guard condition.contains(.tempo) else { throw ValidationError("--tempo-clock needs --condition tempo.") }
         gan.clockChannels = TempoClock.channelCount

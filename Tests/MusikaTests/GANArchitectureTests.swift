@@ -97,6 +97,24 @@ struct GANArchitectureTests {
     for mode in GANConfig.Upsampling.allCases { #expect(Swift.abs(1 - pairing[mode]!) < 0.1, "\(pairing)") }
   }
 
+  /// Configs written before `edges` existed keep zero padding; a replicate config reaches every k4
+  /// convolution of the generator.
+  @Test func edgePaddingReachesEveryGeneratorConvolution() throws {
+    var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANConfig.musika44k)) as! [String: Any]
+    json["edges"] = nil
+    let old = try JSONDecoder().decode(GANConfig.self, from: JSONSerialization.data(withJSONObject: json))
+    #expect(old.edges == nil && old.edgeMode == .zeros)
+    let config = GANConfig.musika44k.scaled(baseChannels: 8, name: "test").with(upsampling: .nearest)
+    for edges in GANConfig.Edges.allCases {
+      let convs = LatentGenerator(config.with(edges: edges)).namedModules().compactMap { $0.1 as? Conv1d }
+        .filter { $0.kernel == 4 }
+      #expect(convs.count == 10, "\(convs.count) k4 convolutions")
+      #expect(convs.allSatisfy { $0.config.edges.isZero == (edges == .zeros) }, "\(edges)")
+    }
+    let decoded = try JSONDecoder().decode(GANConfig.self, from: JSONEncoder().encode(config.with(edges: .replicate)))
+    #expect(decoded.edgeMode == .replicate)
+  }
+
   @Test func pixelShuffleInterleavesChannelsIntoTime() {
     // in (1, 4 channels, 2 steps): channel c, step w holds 10c + w.
     let x = Tensor([0, 1, 10, 11, 20, 21, 30, 31] as [Float], shape: [1, 4, 2])

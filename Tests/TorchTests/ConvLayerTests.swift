@@ -35,6 +35,23 @@ struct ConvLayerTests {
     #expect(close(values(y), values(expected)))
   }
 
+  @Test func replicatedEdgesRepeatTheEndFrames() {
+    let conv = Conv1d(2, 3, kernel: 4, .init(padding: .same, edges: .replicate))
+    conv.initialize(seed: 3)
+    let x = Tensor.randn([1, 2, 9], generator: Generator(seed: 4))
+    let y = conv(x)
+    #expect(y.shape == [1, 3, 9])
+    // By hand: frame 0 once more on the left, frame 8 twice more on the right.
+    let padded = Tensor.cat([x.narrow(dim: 2, start: 0, length: 1), x, x.narrow(dim: 2, start: 8, length: 1),
+                             x.narrow(dim: 2, start: 8, length: 1)], dim: 2)
+    #expect(close(values(y), values(padded.conv1d(conv.weight, bias: conv.bias))))
+    // Inside, where no padding reaches, it is the zero-padded convolution.
+    let zeros = Conv1d(2, 3, kernel: 4, .init(padding: .same))
+    zeros.initialize(seed: 3)
+    #expect(close(values(y.narrow(dim: 2, start: 1, length: 6)), values(zeros(x).narrow(dim: 2, start: 1, length: 6))))
+    #expect(!close(values(y.narrow(dim: 2, start: 8, length: 1)), values(zeros(x).narrow(dim: 2, start: 8, length: 1))))
+  }
+
   @Test func sameTransposedDoublesLength() {
     let up = ConvTranspose1d(4, 6, kernel: 4, .init(stride: 2, padding: .same))
     up.initialize(seed: 5)

@@ -22,6 +22,16 @@ final class AdaptiveInstanceNorm: Module {
 /// The original's `genblock`: a convolution (transposed k4 s2 to upsample — or nearest/linear ×2 then
 /// k4 'same' with `.nearest`/`.linear` upsampling —, else k4 s1 'same', or k1), noise injection, AdaIN from the
 /// coordinates at this resolution, swish.
+extension GANConfig.Edges {
+  var paddingMode: PaddingMode {
+    switch self {
+    case .zeros: .constant(0)
+    case .replicate: .replicate
+    case .reflect: .reflect
+    }
+  }
+}
+
 final class GeneratorBlock: Module {
   let conv: any Layer
   let noise = NoiseInjection()
@@ -31,15 +41,15 @@ final class GeneratorBlock: Module {
   enum Kind { case upsample, same, pointwise }
 
   init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, kind: Kind,
-       upsampling: GANConfig.Upsampling = .transposed) {
+       upsampling: GANConfig.Upsampling = .transposed, edges: GANConfig.Edges = .zeros) {
     interpolation = kind == .upsample && upsampling != .transposed ? upsampling : nil
     switch kind {
     case .upsample where upsampling != .transposed:
-      conv = Conv1d(inChannels, outChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
+      conv = Conv1d(inChannels, outChannels, kernel: 4, .init(padding: .same, initializer: .heUniform, edges: edges.paddingMode))
     case .upsample:
       conv = ConvTranspose1d(inChannels, outChannels, kernel: 4, .init(stride: 2, padding: .same, initializer: .heUniform))
     case .same:
-      conv = Conv1d(inChannels, outChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
+      conv = Conv1d(inChannels, outChannels, kernel: 4, .init(padding: .same, initializer: .heUniform, edges: edges.paddingMode))
     case .pointwise:
       conv = Conv1d(inChannels, outChannels, kernel: 1, .init(initializer: .heUniform))
     }

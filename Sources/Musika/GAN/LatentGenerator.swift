@@ -56,11 +56,11 @@ final class ResidualUpStage: Module {
   let upsampling: GANConfig.Upsampling
 
   init(_ inChannels: Int, _ outChannels: Int, coordinateChannels: Int, upsamples: Bool,
-       upsampling: GANConfig.Upsampling = .transposed) {
+       upsampling: GANConfig.Upsampling = .transposed, edges: GANConfig.Edges = .zeros) {
     first = GeneratorBlock(inChannels, outChannels, coordinateChannels: coordinateChannels,
-                           kind: upsamples ? .upsample : .pointwise, upsampling: upsampling)
+                           kind: upsamples ? .upsample : .pointwise, upsampling: upsampling, edges: edges)
     second = GeneratorBlock(outChannels, outChannels, coordinateChannels: coordinateChannels,
-                            kind: upsamples ? .same : .pointwise)
+                            kind: upsamples ? .same : .pointwise, edges: edges)
     let shuffled = upsamples && upsampling == .transposed
     residual = Conv1d(shuffled ? inChannels / 2 : inChannels, outChannels, kernel: 1, .init(initializer: .heUniform))
     self.upsamples = upsamples
@@ -106,15 +106,16 @@ public final class LatentGenerator: Module {
     let c = config.inputChannels
     stem = Linear(2 * c, 4 * 7 * b, initializer: .heUniform)
     stemNorm = AdaptiveInstanceNorm(coordinateChannels: c, channels: 7 * b)
-    let u = config.upsamplingMode
+    let (u, e) = (config.upsamplingMode, config.edgeMode)
     stages = [
-      ResidualUpStage(7 * b, 6 * b, coordinateChannels: c, upsamples: !config.isSmall, upsampling: u),
-      ResidualUpStage(6 * b, 5 * b, coordinateChannels: c, upsamples: true, upsampling: u),
-      ResidualUpStage(5 * b, 4 * b, coordinateChannels: c, upsamples: true, upsampling: u),
-      ResidualUpStage(4 * b, 3 * b, coordinateChannels: c, upsamples: true, upsampling: u),
+      ResidualUpStage(7 * b, 6 * b, coordinateChannels: c, upsamples: !config.isSmall, upsampling: u, edges: e),
+      ResidualUpStage(6 * b, 5 * b, coordinateChannels: c, upsamples: true, upsampling: u, edges: e),
+      ResidualUpStage(5 * b, 4 * b, coordinateChannels: c, upsamples: true, upsampling: u, edges: e),
+      ResidualUpStage(4 * b, 3 * b, coordinateChannels: c, upsamples: true, upsampling: u, edges: e),
     ]
-    last = GeneratorBlock(3 * b, 2 * b, coordinateChannels: c, kind: .upsample, upsampling: u)
-    out = Conv1d(2 * b, config.latentChannels, kernel: 4, .init(padding: .same, initializer: .heUniform))
+    last = GeneratorBlock(3 * b, 2 * b, coordinateChannels: c, kind: .upsample, upsampling: u, edges: e)
+    out = Conv1d(2 * b, config.latentChannels, kernel: 4,
+                 .init(padding: .same, initializer: .heUniform, edges: e.paddingMode))
   }
 
   /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors);

@@ -6,11 +6,15 @@ public struct Conv1dConfig: Sendable {
   public var groups: Int
   public var bias: Bool
   public var initializer: Initializer
+  /// What the padding is filled with: zeros (PyTorch's and Keras' default) or, with `.replicate`, the
+  /// edge frame repeated, so that frames near the ends see no step down to silence.
+  public var edges: PaddingMode
 
   public init(stride: Int = 1, padding: ConvPadding = .valid, dilation: Int = 1, groups: Int = 1, bias: Bool = true,
-              initializer: Initializer = .pytorch) {
+              initializer: Initializer = .pytorch, edges: PaddingMode = .constant(0)) {
     self.stride = stride
     self.padding = padding
+    self.edges = edges
     self.dilation = dilation
     self.groups = groups
     self.bias = bias
@@ -47,9 +51,10 @@ public final class Conv1d: Module, Layer {
   public func callAsFunction(_ x: Tensor) -> Tensor {
     let (left, right) = config.padding.amounts(length: x.size(-1), kernel: kernel, stride: config.stride,
                                                dilation: config.dilation)
-    // libtorch pads symmetrically; the asymmetric remainder is padded explicitly.
-    let common = min(left, right)
-    let input = left == right ? x : x.pad([left - common, right - common])
+    // libtorch pads symmetrically with zeros; the asymmetric remainder and any other fill are padded explicitly.
+    let zeros = config.edges.isZero
+    let common = zeros ? min(left, right) : 0
+    let input = left == common && right == common ? x : x.pad([left - common, right - common], mode: config.edges)
     if let compute = computeDType, compute != x.dtype {
       return input.to(dtype: compute).conv1d(weight.to(dtype: compute), bias: bias?.to(dtype: compute),
                                              stride: config.stride, padding: common, dilation: config.dilation,

@@ -6,6 +6,12 @@ public enum PaddingMode: Sendable {
   case reflect
   case replicate
 
+  /// Zero fill, which a convolution's own padding gives.
+  public var isZero: Bool {
+    if case .constant(let value) = self { return value == 0 }
+    return false
+  }
+
   var code: (Int32, Double) {
     switch self {
     case .constant(let v): (Int32(CT_PAD_CONSTANT.rawValue), v)
