@@ -86,7 +86,7 @@ let package = Package(
                      .product(name: "Logging", package: "swift-log")]
     ),
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+    .testTarget(name: "AudioTests", dependencies: ["Audio", "CSndfile"]),
     .testTarget(name: "MusikaTests", dependencies: ["Musika", "musika"], exclude: ["Fixtures"]),
     .testTarget(name: "MusikaServerTests", dependencies: [
       "MusikaServer", "Musika", "musika", .product(name: "HummingbirdTesting", package: "hummingbird"),

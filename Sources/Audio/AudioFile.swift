@@ -82,8 +82,7 @@ public enum AudioFile {
     guard read == listed || (read > 0 && listed - read <= tolerated) else {
       throw AudioError.truncated(file: url.path, expectedFrames: listed, readFrames: read)
     }
-    let frames = read
-    if frames < listed { interleaved.removeLast((listed - frames) * channels) }
+    let frames = read  // the buffer holds exactly these: the loop above keeps only what was decoded
     if let promised = promisedFrames(file, frames: frames), promised > frames {
       throw AudioError.truncated(file: url.path, expectedFrames: promised, readFrames: frames)
     }
