@@ -20,9 +20,9 @@ enum GANPreset: String, ExpressibleByArgument, CaseIterable {
     switch self {
     case .musika44k: .musika44k
     case .musika44kSmall: .musika44kSmall
-    case .small: GANConfig.musika44k.scaled(baseChannels: 64, name: "small").with(upsampling: .nearest)
-    case .tiny: GANConfig.musika44k.scaled(baseChannels: 32, name: "tiny").with(upsampling: .nearest)
-    case .micro: GANConfig.musika44kSmall.scaled(baseChannels: 8, name: "micro").with(upsampling: .nearest)
+    case .small: GANConfig.musika44k.scaled(baseChannels: 64, name: "small").with(upsampling: .nearest).with(edges: .replicate)
+    case .tiny: GANConfig.musika44k.scaled(baseChannels: 32, name: "tiny").with(upsampling: .nearest).with(edges: .replicate)
+    case .micro: GANConfig.musika44kSmall.scaled(baseChannels: 8, name: "micro").with(upsampling: .nearest).with(edges: .replicate)
     }
   }
 }
@@ -77,7 +77,8 @@ extension MusikaCommand {
     @Option(help: ArgumentHelp(
       "What the generator's convolutions see beyond a window's ends: zeros (the original's), replicate (the end vector repeated) or reflect (mirrored).",
       discussion: "Zeros leave the last vectors of every window quiet with nearest or linear upsampling (a level "
-        + "dip at every window boundary). Default: zeros. A resumed run keeps its own."))
+        + "dip at every window boundary). Default: zeros for musika-44k and musika-44k-small (the original's), "
+        + "replicate for our presets. A resumed run keeps its own."))
     var edges: GANConfig.Edges?
 
     @Option(parsing: .upToNextOption, help: "Conditions: tempo, density (default: none).")
