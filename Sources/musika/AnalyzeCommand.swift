@@ -68,6 +68,7 @@ extension MusikaCommand {
         var generatedPairings: [Double] = []
         var boundaryLevels: [Double] = []
         var pulses: [Double] = []
+        var edgeProfiles: [[Double]] = []
         let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
@@ -75,6 +76,7 @@ extension MusikaCommand {
           let latents = try stream.latentSequence(0..<vectors)  // the stream keeps these windows for its audio
           generated.append(LatentPeriodicity.period2Ratio(latents))
           generatedPairings.append(LatentPeriodicity.pairingRatio(latents))
+          edgeProfiles.append(WindowEdgePower.profile(latents, window: loaded.config.gan.windowVectors))
           let audio = try stream.render(seconds: seconds)
           boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
           pulses.append(try VectorPulse.correlation(audio, sampleRate: loaded.sampleRate, vectorSeconds: loaded.secondsPerVector))
@@ -85,6 +87,14 @@ extension MusikaCommand {
         print(String(format: "%@ generated: pairing ratio %.3f (per seed %@)", model,
                      generatedPairings.reduce(0, +) / Double(generatedPairings.count),
                      generatedPairings.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        let profile = edgeProfiles.filter { !$0.isEmpty }
+        if !profile.isEmpty {
+          let mean = (0..<profile[0].count).map { i in profile.map { $0[i] }.reduce(0, +) / Double(profile.count) }
+          let ends = Array(mean.prefix(6)) + Array(mean.suffix(6))
+          print(String(format: "%@ latent power at a window's first / last vector vs its interior: %.2f / %.2f "
+                         + "(within 6 vectors of an end: %.2f to %.2f)", model, mean.first!, mean.last!,
+                       ends.min()!, ends.max()!))
+        }
         print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
                      model, Double(window) / Double(loaded.sampleRate), boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
                      boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))

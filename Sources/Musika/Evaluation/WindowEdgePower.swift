@@ -1,0 +1,25 @@
+import Torch
+
+/// The latent power at each position of a generator window against the window's interior: a
+/// generator whose convolutions see zeros past a window's ends makes its first and last vectors
+/// quiet (the nearest-upsampled techno-clock run at step 12 000: 0.40 at the last vector), which the
+/// decoder turns into a level dip at every window boundary.
+public enum WindowEdgePower {
+  /// latents (channels, vectors), windows of `window` vectors from vector 0 (a partial last window is
+  /// left out) → one ratio per position in the window: the mean power (over channels and windows) at
+  /// that position over the mean power of positions `window/8 ..< window − window/8`. Empty when the
+  /// latents hold no whole window.
+  public static func profile(_ latents: Tensor, window: Int) -> [Double] {
+    let windows = latents.size(1) / window
+    guard windows >= 1, window >= 8 else { return [] }
+    return withNoGrad {
+      // (channels, windows, window) → power by position (window)
+      let power = latents.narrow(dim: 1, start: 0, length: windows * window).to(dtype: .float64)
+        .reshape(latents.size(0), windows, window).square().mean(dims: [0, 1]).toArray(of: Double.self)
+      let margin = window / 8
+      let interior = power[margin..<(window - margin)].reduce(0, +) / Double(window - 2 * margin)
+      guard interior > 0 else { return power.map { _ in 1 } }
+      return power.map { $0 / interior }
+    }
+  }
+}
