@@ -19,9 +19,6 @@ final class AdaptiveInstanceNorm: Module {
   }
 }
 
-/// The original's `genblock`: a convolution (transposed k4 s2 to upsample — or nearest/linear ×2 then
-/// k4 'same' with `.nearest`/`.linear` upsampling —, else k4 s1 'same', or k1), noise injection, AdaIN from the
-/// coordinates at this resolution, swish.
 extension GANConfig.Edges {
   var paddingMode: PaddingMode {
     switch self {
@@ -32,6 +29,9 @@ extension GANConfig.Edges {
   }
 }
 
+/// The original's `genblock`: a convolution (transposed k4 s2 to upsample — or nearest/linear ×2 then
+/// k4 'same' with `.nearest`/`.linear` upsampling —, else k4 s1 'same', or k1), noise injection, AdaIN from the
+/// coordinates at this resolution, swish.
 final class GeneratorBlock: Module {
   let conv: any Layer
   let noise = NoiseInjection()
