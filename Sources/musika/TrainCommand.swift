@@ -124,11 +124,15 @@ extension MusikaCommand {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let saved = try GANTrainer.savedConfiguration(output: output)
-      var gan = saved?.model.gan ?? upsampling.map { config.config.with(upsampling: $0) } ?? config.config
-      if let edges, saved == nil { gan = gan.with(edges: edges) }
-      if tempoClock, saved == nil {
-        guard condition.contains(.tempo) else { throw ValidationError("--tempo-clock needs --condition tempo.") }
-        gan.clockChannels = TempoClock.channelCount
+      // A resumed run keeps its own architecture; these options shape new runs only.
+      var gan = saved?.model.gan ?? config.config
+      if saved == nil {
+        if let upsampling { gan = gan.with(upsampling: upsampling) }
+        if let edges { gan = gan.with(edges: edges) }
+        if tempoClock {
+          guard condition.contains(.tempo) else { throw ValidationError("--tempo-clock needs --condition tempo.") }
+          gan.clockChannels = TempoClock.channelCount
+        }
       }
       report("loading latents from \(data.path)…")
       let corpus = try LatentCorpus(folder: data, minimumVectors: gan.criticVectors, log: report)

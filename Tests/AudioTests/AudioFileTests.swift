@@ -168,9 +168,7 @@ struct AudioFileTests {
 
   /// Adds `samples` to the granule position of an Ogg stream's last page and reseals its checksum.
   static func raiseLastGranule(_ bytes: inout [UInt8], by samples: Int64) throws {
-    let capture: [UInt8] = Array("OggS".utf8)
-    let pages = (0...(bytes.count - 4)).filter { Array(bytes[$0..<($0 + 4)]) == capture }
-    let start = try #require(pages.last)
+    let start = try #require(Data(bytes).range(of: Data("OggS".utf8), options: .backwards)?.lowerBound)
     let segments = Int(bytes[start + 26])
     let length = 27 + segments + bytes[(start + 27)..<(start + 27 + segments)].reduce(0) { $0 + Int($1) }
     var granule: Int64 = 0

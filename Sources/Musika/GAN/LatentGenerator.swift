@@ -17,11 +17,7 @@ func nearestUpsample1d(_ x: Tensor) -> Tensor {
 /// x (batch, channels, T) one step along time, the edge held: `earlier` → x[1…T−1], x[T−1];
 /// otherwise x[0], x[0…T−2].
 func heldShift1d(_ x: Tensor, earlier: Bool) -> Tensor {
-  let length = x.size(2)
-  guard length > 1 else { return x }
-  return earlier
-    ? Tensor.cat([x.narrow(dim: 2, start: 1, length: length - 1), x.narrow(dim: 2, start: length - 1, length: 1)], dim: 2)
-    : Tensor.cat([x.narrow(dim: 2, start: 0, length: 1), x.narrow(dim: 2, start: 0, length: length - 1)], dim: 2)
+  x.pad(earlier ? [0, 1] : [1, 0], mode: .replicate).narrow(dim: 2, start: earlier ? 1 : 0, length: x.size(2))
 }
 
 /// Linear ×2 along time (PyTorch's `interpolate(mode: linear, align_corners: false)`, edges held):
