@@ -31,9 +31,14 @@ public struct SpectralFrontEnd: Sendable {
   /// magnitude, phase: (…, bins, frames). Training passes `clipPhase: false`: phase is periodic, and
   /// clipping it would stop its gradient where the decoder overshoots.
   public func spectrum(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true) -> Tensor {
+    spectrum(magnitude: magnitude, angles: (clipPhase ? phase.clamp(min: -1, max: 1) : phase) * Double.pi)
+  }
+
+  /// Decoder magnitude (clipped to [−1, 1] here) and phase angles in radians → complex spectrum.
+  /// magnitude, angles: (…, bins, frames).
+  public func spectrum(magnitude: Tensor, angles: Tensor) -> Tensor {
     let decibels = magnitude.clamp(min: -1, max: 1) * sigma + mu
     let linear = (decibels * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
-    let angle = clipPhase ? phase.clamp(min: -1, max: 1) : phase
-    return Tensor.polar(magnitude: linear.sqrt(), phase: angle * Double.pi)
+    return Tensor.polar(magnitude: linear.sqrt(), phase: angles)
   }
 }

@@ -318,6 +318,11 @@ int ct_op_argmax(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim) {
   return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim))ct_engine_symbol(&function, "ct_op_argmax"))(out, t, dim, keepdim);
 }
 
+int ct_op_cumsum(ct_tensor *out, ct_tensor t, int64_t dim) {
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor t, int64_t dim))ct_engine_symbol(&function, "ct_op_cumsum"))(out, t, dim);
+}
+
 int ct_op_cat(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim) {
   static ct_engine_slot function;
   return ((int (*)(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim))ct_engine_symbol(&function, "ct_op_cat"))(out, ts, n, dim);

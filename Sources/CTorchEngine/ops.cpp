@@ -157,4 +157,8 @@ int ct_op_argmax(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim) {
   CT_TENSOR_OP(out, at::argmax(unwrap(t), dim, keepdim != 0))
 }
 
+int ct_op_cumsum(ct_tensor *out, ct_tensor t, int64_t dim) {
+  CT_TENSOR_OP(out, at::cumsum(unwrap(t), dim))
+}
+
 }  // extern "C"

@@ -74,6 +74,10 @@ extension MusikaCommand.Codec {
       transform: { URL(fileURLWithPath: $0) })
     var level1From: URL?
 
+    @Option(help: ArgumentHelp("How DEC's phase output is read: absolute (the original's) or advance (instantaneous frequency, summed over frames).",
+                               discussion: "With 'absolute', tones lying between two STFT bins come back pulled to a bin centre (up to "
+                                 + "half a bin off; see the mid-bin probe of 'codec eval'). Fixed at the start of a run."))
+    var phase: PhaseRepresentation?
     @Option(help: "Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.")
     var level2Scale: Double?
 
@@ -98,6 +102,12 @@ extension MusikaCommand.Codec {
                                discussion: "The measure codec eval reports; it weighs the low bands, where pitch is heard, "
                                  + "as the ear does, where the linear-bin L1 spends most of its weight above 4 kHz."))
     var melWeight: Double?
+    @Option(help: ArgumentHelp("Weight of the phase-advance (instantaneous frequency) loss on DEC's phase (default 0: off).",
+                               discussion: "Compares the phase advance per frame of the decoder's output with the input's, "
+                                 + "weighted by magnitude: the term that keeps tones lying between two STFT bins in tune."))
+    var phaseAdvanceWeight: Double?
+    @Option(help: "Weight of the group-delay loss (phase step across bins) on DEC's phase (default 0: off).")
+    var groupDelayWeight: Double?
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -111,6 +121,9 @@ extension MusikaCommand.Codec {
       }
       if let level2Scale, !(0.01...2).contains(level2Scale) {
         throw ValidationError("--level2-scale must be between 0.01 and 2 (got \(level2Scale)); 0.25 is tiny's, 1 the original's.")
+      }
+      if level1From != nil, phase != nil {
+        throw ValidationError("--phase cannot change the codec given by --level1-from: its DEC was trained with its own.")
       }
       if level1From != nil, sampleRate != nil {
         throw ValidationError("--sample-rate cannot change the codec given by --level1-from: the rate is part of its level 1.")
@@ -128,6 +141,7 @@ extension MusikaCommand.Codec {
       apply(to: &options, resuming: false)
       var preset = config.config
       if let sampleRate { preset.sampleRate = sampleRate }
+      if let phase { preset.phase = phase }
       let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
       if let adopted {
         guard !resuming else {
@@ -166,7 +180,7 @@ extension MusikaCommand.Codec {
       let bar = ProgressLine()
       StopRequest.install { name in report("\(name): stopping after this step (send it again to stop at once)") }
       try trainer.run(stopAfter: stopAfter, progress: { p in
-        let losses = p.metrics.keys.sorted().filter { $0.hasSuffix("total") || $0.hasSuffix("stft") || $0.hasSuffix("l1") }
+        let losses = p.metrics.keys.sorted().filter { $0.hasSuffix("total") || $0.hasSuffix("stft") || $0.hasSuffix("l1") || $0.hasSuffix("phase_advance") }
           .map { "\($0.split(separator: "/").last!) \(String(format: "%.4f", p.metrics[$0]!))" }
         let stage = p.step <= trainer.options.level1Steps ? 1 : 2
         bar.update("level \(stage)  step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
@@ -194,6 +208,8 @@ extension MusikaCommand.Codec {
       if let precision { options.precision = precision }
       if let level2Target { options.level2MagnitudeTarget = level2Target }
       if let melWeight { options.melWeight = melWeight }
+      if let phaseAdvanceWeight { options.phaseAdvanceWeight = phaseAdvanceWeight }
+      if let groupDelayWeight { options.groupDelayWeight = groupDelayWeight }
     }
   }
 }
@@ -233,3 +249,5 @@ final class ProgressLine {
     return s >= 3600 ? "\(s / 3600)h\(String(format: "%02d", s % 3600 / 60))m" : "\(s / 60)m\(String(format: "%02d", s % 60))s"
   }
 }
+
+extension PhaseRepresentation: ExpressibleByArgument {}

@@ -15,6 +15,10 @@ extension MusikaCommand.Codec {
         can be read. Two diagnostic columns say where the loss is: the codec's magnitude with \
         Griffin-Lim phase instead of its own (the phase head's share), and level 1 alone, ENC → DEC \
         (what level 2's compression adds). The last row is the duration-weighted mean.
+
+        Then the mid-bin pitch probe (MidBinPitchProbe): eight plucked tones from 200 Hz up, each \
+        exactly between two STFT bins, through both levels and through level 1 alone; the pitch error \
+        of each in cents and the level change. Log-mel L1 cannot see a tone pulled to a bin centre.
         """
     )
 
@@ -38,6 +42,10 @@ extension MusikaCommand.Codec {
       let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }
       guard !rows.isEmpty else { throw ValidationError("no file in \(audio.path) could be evaluated") }
       print(CodecEvaluator.table(rows, codecName: model.config.name))
+      let probe = MidBinPitchProbe(codec: model)
+      print("mid-bin pitch probe, " + probe.frequencies.map { String(format: "%.0f", $0) }.joined(separator: " ") + " Hz:")
+      print("  both levels:  " + (try probe.measure(model)).summary)
+      print("  level 1 only: " + (try probe.measure(model, level1Only: true)).summary)
     }
   }
 }

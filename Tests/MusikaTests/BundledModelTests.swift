@@ -163,18 +163,7 @@ struct BundledModelTests {
   @Test func codecKeepsPitchAndLevelThroughBothLevels() throws {
     let codec = try SpectralCodec.load(from: Self.folder.appendingPathComponent(Self.codecName))
     let rate = codec.config.sampleRate
-    let binWidth = Double(rate) / Double(codec.config.nFFT)
-    // Eight plucked tones (4 harmonics, decaying), each exactly between two STFT bins: the hardest case.
-    let first = Int(200 / binWidth)
-    let frequencies = (first..<(first + 8)).map { (Double($0) + 0.5) * binWidth }
-    var notes = [Float](repeating: 0, count: rate * 9 / 2)
-    for (index, frequency) in frequencies.enumerated() {
-      for i in 0..<(rate / 2) {
-        let t = Double(i) / Double(rate)
-        let tone = (1...4).reduce(0.0) { $0 + sin(2 * .pi * frequency * Double($1) * t) / Double($1) }
-        notes[index * rate / 2 + i] = Float(0.3 * exp(-2 * t) * tone)
-      }
-    }
+    let probe = MidBinPitchProbe(codec: codec)
     var chord = [Float](repeating: 0, count: rate * 9 / 2)
     for i in chord.indices {
       let t = Double(i) / Double(rate)
@@ -186,7 +175,6 @@ struct BundledModelTests {
       let decoded = try codec.decode(try codec.encode(audio), seed: 0)
       return decoded.narrow(dim: 0, start: 0, length: 1).contiguous().toArray(of: Float.self)
     }
-    let notesOut = try roundTrip(notes)
     let chordOut = try roundTrip(chord)
 
     // The chord's partials stand clear of the floor between them (this holds today).
@@ -202,18 +190,9 @@ struct BundledModelTests {
     }
 
     // Pitch and level of the tones: the known issue.
-    var cents: [Double] = []
-    var prominences: [Double] = []
-    for (index, f0) in frequencies.enumerated() {
-      let segment = Array(notesOut[(index * rate / 2 + rate / 40)..<((index + 1) * rate / 2 - rate / 40)])
-      let peak = Spectrum.strongest(in: segment, rate: rate, around: f0, semitones: 1.5)
-      let floor = Spectrum.medianLevel(in: segment, rate: rate, from: f0 / 2, to: f0 * 2.5)
-      cents.append(1200 * log2(peak.frequency / f0))
-      prominences.append(20 * log10(peak.level / floor))
-    }
-    let levelChange = 20 * log10(Spectrum.rms(notesOut) / Spectrum.rms(Array(notes.prefix(notesOut.count))))
-    report.append("tones between bins: " + zip(frequencies, cents).map { String(format: "%.0f Hz %+.0f cents", $0, $1) }
-      .joined(separator: ", ") + String(format: "; level %+.1f dB", levelChange))
+    let tones = try probe.measure(codec)
+    let cents = tones.cents, prominences = tones.prominences, levelChange = tones.levelChange
+    report.append("tones between bins: " + tones.summary)
     print("bundled codec, both levels: " + report.joined(separator: "; "))
     // Every tone stands out (a tone, not noise), wherever its pitch lands.
     #expect(prominences.allSatisfy { $0 >= 15 }, "prominences \(prominences)")
@@ -221,42 +200,5 @@ struct BundledModelTests {
       #expect(cents.allSatisfy { abs($0) <= 50 }, "cents off: \(cents)")
       #expect(abs(levelChange) <= 3, "level change \(levelChange) dB")
     }
-  }
-}
-
-/// Spectral probes for the pitch test: DFT magnitudes of a Hann-windowed segment at chosen frequencies.
-enum Spectrum {
-  static func level(of x: [Float], rate: Int, at frequency: Double) -> Double {
-    let n = x.count
-    let step = 2 * Double.pi * frequency / Double(rate)
-    var re = 0.0, im = 0.0
-    for i in 0..<n {
-      let w = 0.5 - 0.5 * cos(2 * Double.pi * Double(i) / Double(n - 1))
-      let v = Double(x[i]) * w
-      re += v * cos(step * Double(i))
-      im -= v * sin(step * Double(i))
-    }
-    return (re * re + im * im).squareRoot()
-  }
-
-  /// The strongest frequency within ±`semitones` of `center`, on a 2-cent grid.
-  static func strongest(in x: [Float], rate: Int, around center: Double, semitones: Double) -> (frequency: Double, level: Double) {
-    var best = (frequency: center, level: -1.0)
-    for cents in stride(from: -semitones * 100, through: semitones * 100, by: 2) {
-      let f = center * pow(2, cents / 1200)
-      let l = level(of: x, rate: rate, at: f)
-      if l > best.level { best = (f, l) }
-    }
-    return best
-  }
-
-  /// The median level over 120 log-spaced frequencies between `low` and `high`.
-  static func medianLevel(in x: [Float], rate: Int, from low: Double, to high: Double) -> Double {
-    let levels = (0..<120).map { level(of: x, rate: rate, at: low * pow(high / low, Double($0) / 119)) }.sorted()
-    return levels[levels.count / 2]
-  }
-
-  static func rms(_ x: [Float]) -> Double {
-    (x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, x.count))).squareRoot()
   }
 }

@@ -96,6 +96,31 @@ struct CodecTrainerTests {
     #expect(last < 0.8 * first, "loss went from \(first) to \(last)")
   }
 
+  /// A codec whose phase is a running sum (`--phase advance`) trains with the phase-advance loss,
+  /// which falls on these steady chords, and keeps its representation in the saved config.
+  @Test func advancePhaseTrainsWithThePhaseAdvanceLoss() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var o = Self.options(level1: 40, level2: 0)
+    o.adversarialStart = 1000
+    o.phaseAdvanceWeight = 1
+    var config = Self.config
+    config.phase = .advance
+    let run = folder.appendingPathComponent("run")
+    let trainer = try CodecTrainer(config: config, options: o, corpus: corpus, output: run)
+    var losses: [Double] = []
+    for _ in 0..<40 { losses.append(try trainer.trainStep()["level1/phase_advance"]!) }
+    let first = losses.prefix(5).reduce(0, +) / 5
+    let last = losses.suffix(5).reduce(0, +) / 5
+    #expect(last < 0.8 * first, "phase-advance loss went from \(first) to \(last)")
+    try trainer.saveCheckpoint()
+    #expect(try SpectralCodec.load(from: trainer.checkpoints.latest).config.phase == .advance)
+    // Through the command line, a wrong name is refused with the choices.
+    let bad = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("bad").path,
+                             "--phase", "relative"])
+    #expect(bad.status != 0 && bad.stderr.contains("absolute") && bad.stderr.contains("advance"), "\(bad.stderr)")
+  }
+
   @Test func resumingGivesTheSameStateAsAnUninterruptedRun() throws {
     let (corpus, folder) = try Self.makeCorpus()
     defer { try? FileManager.default.removeItem(at: folder) }

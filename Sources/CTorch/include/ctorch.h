@@ -157,6 +157,8 @@ int ct_op_reduce(ct_tensor *out, int op, ct_tensor t, const int64_t *dims, int64
 int ct_op_var_std(ct_tensor *out, int is_std, ct_tensor t, const int64_t *dims, int64_t ndims, int64_t correction,
                   int keepdim);
 int ct_op_argmax(ct_tensor *out, ct_tensor t, int64_t dim, int keepdim);
+/// Running sum along `dim` (differentiable).
+int ct_op_cumsum(ct_tensor *out, ct_tensor t, int64_t dim);
 
 // ---------------------------------------------------------------- shapes (shape.cpp)
 int ct_op_cat(ct_tensor *out, const ct_tensor *ts, int64_t n, int64_t dim);

@@ -23,6 +23,8 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   public var latentEncoderWidths: [Int]
   /// DEC2: widths at 4, 8, 16, 32 and 64 frames.
   public var latentDecoderWidths: [Int]
+  /// How DEC's phase output is read; nil (configs written before it existed) is `.absolute`.
+  public var phase: PhaseRepresentation? = nil
 
   /// ENC2's valid convolutions map exactly 16 frames to one vector.
   public var framesPerVector: Int { 16 }

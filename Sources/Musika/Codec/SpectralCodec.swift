@@ -176,8 +176,9 @@ public final class SpectralCodec: Module {
   }
 
   /// Decoder outputs (…, bins, frames) → waveform (…, (frames − 1)·hop + nFFT).
+  /// The phase is read as `phaseRepresentation` says, from the first frame (see `phaseAngles`).
   public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true) -> Tensor {
-    inverseSTFT(frontEnd.spectrum(magnitude: magnitude, phase: phase, clipPhase: clipPhase))
+    inverseSTFT(frontEnd.spectrum(magnitude: magnitude, angles: phaseAngles(phase, clip: clipPhase).angles))
   }
 
   private func checkLatents(_ latents: Tensor) throws -> Int {

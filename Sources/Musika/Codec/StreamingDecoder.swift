@@ -7,6 +7,7 @@ import Torch
 ///
 ///   latents around the span → DEC2 → level-1 frames around the span → DEC → magnitude, phase of
 ///   the span → overlap-add inverse STFT (its tail carried to the next span) → (2, samples)
+///   (a phase that is a running sum, `PhaseRepresentation.advance`, is carried to the next span too)
 ///
 /// Each network runs over the span plus context on both sides and only the span's interior is kept.
 /// The context is each decoder's receptive field (`ReceptiveField`; DEC2 3.6 vectors, DEC 29 frames
@@ -21,6 +22,9 @@ public final class StreamingDecoder {
   /// Level-1 frames DEC needs beyond the frames it keeps, on each side (a multiple of DEC's alignment).
   public let frameContext: Int
   private var inverse: OverlapAddISTFT
+  /// The last frame's phase angles, (2, bins, 1) float64, for a codec whose phase is a running sum
+  /// (`PhaseRepresentation.advance`); nil before the first span.
+  private var phaseState: Tensor?
 
   public init(codec: SpectralCodec) {
     self.codec = codec
@@ -96,7 +100,11 @@ public final class StreamingDecoder {
                     noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
     let (magnitude, phase) = try spectrogram(vectors: span, available: available, latents: latents,
                                              noiseSeeds: noiseSeeds)
-    return withNoGrad { inverse.push(codec.frontEnd.spectrum(magnitude: magnitude, phase: phase)) }
+    return withNoGrad {
+      let (angles, last) = codec.phaseAngles(phase, start: phaseState)
+      phaseState = last
+      return inverse.push(codec.frontEnd.spectrum(magnitude: magnitude, angles: angles))
+    }
   }
 
   /// The inverse STFT's last tail, (2, nFFT − hop) samples, that ends a finite piece.

@@ -10,6 +10,8 @@ import Torch
 ///    predicted magnitude and phase (the only signal that teaches the phase head), plus — from
 ///    `adversarialStart` — hinge losses from spectrogram critics at three resolutions and feature
 ///    matching against them.
+///    Optionally (`phaseAdvanceWeight`, `groupDelayWeight`) the phase head also learns the input's
+///    phase differences along time and frequency directly (`PhaseDerivativeLoss`).
 /// 2. Level 2 (ENC2 + DEC2) with level 1 frozen: L1 between reconstructed and true level-1 latents,
 ///    plus L1 between DEC's magnitudes from the reconstructed and the true latents.
 ///
@@ -40,6 +42,7 @@ public final class CodecTrainer: TrainingTask {
   let discriminatorOptimizer: Adam
   private let stftLoss = MultiResolutionSTFTLoss()
   private let melLoss: LogMelLoss
+  private let phaseLoss = PhaseDerivativeLoss()
   private var elapsedBefore: Double = 0
   public let checkpoints: CheckpointStore
   public var totalSteps: Int { options.totalSteps }
@@ -111,7 +114,7 @@ public final class CodecTrainer: TrainingTask {
       throw MusikaError.invalidConfig("a run that adopts a trained level 1 trains level 2 only (level-1 steps 0) and starts fresh")
     }
     guard a.sampleRate == b.sampleRate, a.nFFT == b.nFFT, a.hop == b.hop, a.mu == b.mu, a.sigma == b.sigma,
-          a.latentChannels == b.latentChannels, a.encoderWidth == b.encoderWidth, a.decoderWidths == b.decoderWidths else {
+          a.phase == b.phase, a.latentChannels == b.latentChannels, a.encoderWidth == b.encoderWidth, a.decoderWidths == b.decoderWidths else {
       throw MusikaError.invalidConfig("codec '\(b.name)' has another level-1 architecture or signal constants than '\(a.name)'")
     }
     let level1 = trained.stateDict().filter { $0.key.hasPrefix("encoder.") || $0.key.hasPrefix("decoder.") }
@@ -174,7 +177,8 @@ public final class CodecTrainer: TrainingTask {
     let length = stft.sampleCount(frames: options.level1Frames)
     let x = corpus.excerpts(count: options.batchSize, length: length, generator: stepGenerator)  // (B, L)
     let noise = NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)]))
-    let target = try codec.frontEnd.analyze(x)  // (B, bins, frames)
+    let spectrum = try stft(x)  // complex (B, bins, frames)
+    let target = codec.frontEnd.normalizedLogMagnitude(spectrum)
     let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target), noise: noise)
     let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false)  // (B, L)
     // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
@@ -189,6 +193,12 @@ public final class CodecTrainer: TrainingTask {
       let mel = melLoss(magnitude.clamp(min: -1, max: 1), target)
       loss = loss + mel * options.melWeight
       metrics["level1/log_mel_l1"] = mel.item()
+    }
+    if options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
+      let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(phase, clip: false).angles, target: spectrum)
+      loss = loss + advance * options.phaseAdvanceWeight + groupDelay * options.groupDelayWeight
+      metrics["level1/phase_advance"] = advance.item()
+      metrics["level1/group_delay"] = groupDelay.item()
     }
 
     if step >= options.adversarialStart {

@@ -23,6 +23,11 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
   public var latentWeight = 1.0
   /// Weight of the log-mel L1 on the decoder's magnitude (both levels; `LogMelLoss`).
   public var melWeight = 0.0
+  /// Weights of the phase-derivative terms on DEC's phase (level 1; `PhaseDerivativeLoss`): the
+  /// phase advance per frame (instantaneous frequency, what keeps tones between bins in tune) and the
+  /// phase step across bins (group delay).
+  public var phaseAdvanceWeight = 0.0
+  public var groupDelayWeight = 0.0
   /// Level 2's magnitude term compares DEC's output through the rebuilt latents with the input's own
   /// log-magnitude ("spectrogram") or with DEC's output through the true level-1 latents ("level1").
   public var level2MagnitudeTarget = "spectrogram"
@@ -51,7 +56,8 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
     try read(.beta1, &o.beta1); try read(.beta2, &o.beta2); try read(.adversarialStart, &o.adversarialStart)
     try read(.magnitudeWeight, &o.magnitudeWeight); try read(.stftWeight, &o.stftWeight)
     try read(.adversarialWeight, &o.adversarialWeight); try read(.featureMatchingWeight, &o.featureMatchingWeight)
-    try read(.latentWeight, &o.latentWeight); try read(.melWeight, &o.melWeight); try read(.level2MagnitudeTarget, &o.level2MagnitudeTarget)
+    try read(.latentWeight, &o.latentWeight); try read(.melWeight, &o.melWeight)
+    try read(.phaseAdvanceWeight, &o.phaseAdvanceWeight); try read(.groupDelayWeight, &o.groupDelayWeight); try read(.level2MagnitudeTarget, &o.level2MagnitudeTarget)
     try read(.precision, &o.precision); try read(.discriminatorWidth, &o.discriminatorWidth)
     try read(.checkpointEvery, &o.checkpointEvery); try read(.sampleEvery, &o.sampleEvery)
     try read(.logEvery, &o.logEvery); try read(.milestoneEvery, &o.milestoneEvery)
@@ -72,8 +78,11 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
     guard batchSize >= 1, level1Frames >= 8, level1Frames % 8 == 0, level2Vectors >= 1 else {
       throw MusikaError.invalidConfig("batch ≥ 1, level-1 frames a positive multiple of 8, level-2 vectors ≥ 1")
     }
-    guard learningRate > 0, discriminatorLearningRate > 0, melWeight >= 0 else {
+    guard learningRate > 0, discriminatorLearningRate > 0 else {
       throw MusikaError.invalidConfig("learning rates must be positive")
+    }
+    guard melWeight >= 0, phaseAdvanceWeight >= 0, groupDelayWeight >= 0 else {
+      throw MusikaError.invalidConfig("loss weights must not be negative")
     }
     guard ["spectrogram", "level1"].contains(level2MagnitudeTarget) else {
       throw MusikaError.invalidConfig("level-2 magnitude target must be 'spectrogram' or 'level1' (got '\(level2MagnitudeTarget)')")

@@ -44,4 +44,9 @@ extension Tensor {
   public func argmax(dim: Int, keepDim: Bool = false) -> Tensor {
     must { try Tensor.make("argmax") { ct_op_argmax($0, handle, Int64(dim), keepDim ? 1 : 0) } }
   }
+
+  /// Running sum along `dim`: out[i] = self[0] + … + self[i].
+  public func cumsum(dim: Int) -> Tensor {
+    must { try Tensor.make("cumsum") { ct_op_cumsum($0, handle, Int64(dim)) } }
+  }
 }

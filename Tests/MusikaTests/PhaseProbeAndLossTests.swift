@@ -1,0 +1,98 @@
+import Audio
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+/// The phase-derivative loss (what teaches DEC's phase head within-bin frequency) and the mid-bin
+/// pitch probe (what measures it).
+@Suite("Phase loss and pitch probe")
+struct PhaseProbeAndLossTests {
+  static let rate = 22_050
+  static let stft = STFT(nFFT: 1024, hop: 256)
+
+  /// A tone exactly between two bins (bins 21.5 Hz apart), (1, samples).
+  static func midBinTone(bin: Int = 12, seconds: Double = 1) -> Tensor {
+    let f = (Double(bin) + 0.5) * Double(rate) / Double(stft.nFFT)
+    let t = Tensor.arange(0, Double(Int(seconds * Double(rate))), dtype: .float32) / Double(rate)
+    return ((t * (2 * Double.pi * f)).sin() * 0.5).unsqueeze(0)
+  }
+
+  @Test func phaseLossIsZeroForTheTruePhaseWhateverItsOffset() throws {
+    let spectrum = try Self.stft(Self.midBinTone())  // (1, bins, frames)
+    let loss = PhaseDerivativeLoss()
+    let exact = loss(predicted: spectrum.angle(), target: spectrum)
+    #expect(exact.advance.item() < 1e-4 && exact.groupDelay.item() < 1e-4)
+    // Absolute phase is arbitrary: a constant offset (and whole turns) costs nothing.
+    let shifted = loss(predicted: spectrum.angle() + 1.3 + 4 * Double.pi, target: spectrum)
+    #expect(shifted.advance.item() < 1e-4 && shifted.groupDelay.item() < 1e-4)
+  }
+
+  @Test func phaseLossPunishesBinCentreAdvanceOfAToneBetweenBins() throws {
+    let spectrum = try Self.stft(Self.midBinTone(bin: 12))
+    let (bins, frames) = (spectrum.size(1), spectrum.size(2))
+    let k = Tensor.arange(0, Double(bins), dtype: .float32).reshape([1, bins, 1])
+    let t = Tensor.arange(0, Double(frames), dtype: .float32).reshape([1, 1, frames])
+    let turnPerHop = 2 * Double.pi * Double(Self.stft.hop) / Double(Self.stft.nFFT)
+    // Every bin turning at the tone's own rate (12.5 bins), the instantaneous frequency: free.
+    let toneRate = (t * (12.5 * turnPerHop)).expand([1, bins, frames])
+    let right = PhaseDerivativeLoss()(predicted: toneRate, target: spectrum).advance.item()
+    // Each bin turning at its own centre rate: what a codec that snaps tones to bin centres
+    // produces. The two loudest bins are off by π/4 per frame (1 − cos = 0.29), their neighbours by
+    // 3π/4 (1.71), so the magnitude-weighted mean lands near 0.6.
+    let centreRate = k * t * turnPerHop
+    let wrong = PhaseDerivativeLoss()(predicted: centreRate, target: spectrum).advance.item()
+    #expect(right < 0.01, "tone-rate loss \(right)")
+    #expect(wrong > 0.4 && wrong < 0.8, "centre-rate loss \(wrong)")
+  }
+
+  @Test func probeReadsAnExactCopyAsInTuneAndABinCentreCopyAsDetuned() throws {
+    let probe = MidBinPitchProbe(sampleRate: Self.rate, nFFT: 1024)
+    let exact = probe.measure(output: probe.signal)
+    #expect(exact.cents.allSatisfy { abs($0) <= 2 }, "\(exact.cents)")
+    #expect(abs(exact.levelChange) < 0.01)
+    #expect(exact.tonesInTune == 8)
+    #expect(exact.prominences.allSatisfy { $0 >= 15 })
+    // The same plucks at the bin centre just below each tone: half a bin flat.
+    let binWidth = Double(Self.rate) / 1024
+    var lowered = [Float](repeating: 0, count: probe.signal.count)
+    for (index, f) in probe.frequencies.enumerated() {
+      let g = f - binWidth / 2
+      for i in 0..<(Self.rate / 2) {
+        let t = Double(i) / Double(Self.rate)
+        let tone = (1...4).reduce(0.0) { $0 + sin(2 * .pi * g * Double($1) * t) / Double($1) }
+        lowered[index * Self.rate / 2 + i] = Float(0.3 * exp(-2 * t) * tone)
+      }
+    }
+    let detuned = probe.measure(output: lowered)
+    for (cents, f) in zip(detuned.cents, probe.frequencies) {
+      let expected = 1200 * log2((f - binWidth / 2) / f)
+      #expect(abs(cents - expected) <= 3, "\(f) Hz: \(cents) cents, expected \(expected)")
+    }
+    #expect(detuned.tonesInTune == 0)
+    #expect(detuned.summary.contains("0/8 within 50 cents"))
+  }
+
+  /// One loud bin (k = 12) with a steady phase output of 0.25: read as `advance`, the bin turns a
+  /// quarter of π faster than its centre per frame, half a bin up; read as `absolute`, a steady phase
+  /// can only give the bin centre (k a multiple of nFFT/hop, so the frames add coherently).
+  @Test(arguments: PhaseRepresentation.allCases)
+  func aSteadyPhaseOutputGivesTheFrequencyItsRepresentationMeans(phase: PhaseRepresentation) throws {
+    var config = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "micro")
+    config.phase = phase
+    let codec = try SpectralCodec(config: config)
+    let (bins, frames, k) = (config.bins, 400, 12)
+    var values = [Float](repeating: -1, count: bins * frames)  // the floor, except bin k
+    for t in 0..<frames { values[k * frames + t] = 0.8 }
+    let loud = Tensor(values, shape: [1, bins, frames])
+    let audio = codec.synthesize(magnitude: loud, phase: Tensor.full([1, bins, frames], value: 0.25))
+    let samples = audio.select(dim: 0, index: 0).contiguous().toArray(of: Float.self)
+    let interior = Array(samples[4096..<(samples.count - 4096)])
+    let binWidth = Double(config.sampleRate) / Double(config.nFFT)
+    let expected = phase == .advance ? (Double(k) + 0.5) * binWidth : Double(k) * binWidth
+    let peak = Spectrum.strongest(in: interior, rate: config.sampleRate, around: expected, semitones: 2)
+    let cents = 1200 * log2(peak.frequency / expected)
+    #expect(abs(cents) <= 5, "\(phase): peak at \(peak.frequency) Hz, expected \(expected) Hz")
+  }
+}
