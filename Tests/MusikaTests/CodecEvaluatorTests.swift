@@ -51,6 +51,21 @@ struct CodecEvaluatorTests {
     #expect(table.contains("mean (2 files)") && table.contains("GL-32") && table.contains("codec mag + GL-32")
             && table.contains("level 1 only"))
   }
+
+  /// `codec eval` ends with the mid-bin pitch probe through both levels and level 1; on the bundled
+  /// codec, which pulls such tones to bin centres, no tone is in tune.
+  @Test func commandPrintsTheMidBinPitchProbe() throws {
+    let (_, folder) = try CodecTrainerTests.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let codec = BundledModelTests.folder.appendingPathComponent(BundledModelTests.codecName)
+    let result = try runMusika(["codec", "eval", "--codec", codec.path, "--audio", folder.path, "--seconds", "1",
+                                "--threads", "1"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("mid-bin pitch probe, 205 226 248 269 291 312 334 355 Hz:"), "\(result.stdout)")
+    let both = result.stdout.split(separator: "\n").first { $0.contains("both levels:") }
+    #expect(both?.contains("0/8 within 50 cents") == true, "\(result.stdout)")
+    #expect(result.stdout.contains("level 1 only:"))
+  }
 }
 
 @Suite("Seam measurement")
