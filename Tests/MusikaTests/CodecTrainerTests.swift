@@ -115,6 +115,13 @@ struct CodecTrainerTests {
     #expect(last < 0.8 * first, "phase-advance loss went from \(first) to \(last)")
     try trainer.saveCheckpoint()
     #expect(try SpectralCodec.load(from: trainer.checkpoints.latest).config.phase == .advance)
+    // Level 2 learns it too, through the frozen DEC.
+    var o2 = Self.options(level1: 1, level2: 1)
+    o2.phaseAdvanceWeight = 1
+    let twoLevels = try CodecTrainer(config: config, options: o2, corpus: corpus, output: folder.appendingPathComponent("run2"))
+    _ = try twoLevels.trainStep()
+    let level2 = try twoLevels.trainStep()
+    #expect(level2["level2/phase_advance"].map { $0 > 0 && $0 < 2 } == true, "\(level2)")
     // Through the command line, a wrong name is refused with the choices.
     let bad = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("bad").path,
                              "--phase", "relative"])

@@ -11,7 +11,8 @@ import Torch
 ///    `adversarialStart` — hinge losses from spectrogram critics at three resolutions and feature
 ///    matching against them.
 ///    Optionally (`phaseAdvanceWeight`, `groupDelayWeight`) the phase head also learns the input's
-///    phase differences along time and frequency directly (`PhaseDerivativeLoss`).
+///    phase differences along time and frequency directly (`PhaseDerivativeLoss`), and at level 2
+///    the same terms on DEC's phase through the rebuilt latents train ENC2 and DEC2.
 /// 2. Level 2 (ENC2 + DEC2) with level 1 frozen: L1 between reconstructed and true level-1 latents,
 ///    plus L1 between DEC's magnitudes from the reconstructed and the true latents.
 ///
@@ -245,15 +246,17 @@ public final class CodecTrainer: TrainingTask {
     let frames = options.level2Vectors * codec.config.framesPerVector
     let x = corpus.excerpts(count: options.batchSize, length: stft.sampleCount(frames: frames), generator: stepGenerator)
     let noiseSeed = Seed.derive(options.seed, ["noise", .int(step)])
-    let (latents, targetMagnitude) = try withNoGrad {
-      let spectrogram = try codec.frontEnd.analyze(x)
+    let (latents, targetMagnitude, spectrum) = try withNoGrad {
+      let spectrum = try stft(x)  // complex (B, bins, frames)
+      let spectrogram = codec.frontEnd.normalizedLogMagnitude(spectrum)
       let z = codec.encoder(spectrogram)
-      guard options.level2MagnitudeTarget == "level1" else { return (z, spectrogram) }
-      return (z, codec.decoder.unclipped(z, noise: NoiseSource(seed: noiseSeed)).magnitude)
+      guard options.level2MagnitudeTarget == "level1" else { return (z, spectrogram, spectrum) }
+      return (z, codec.decoder.unclipped(z, noise: NoiseSource(seed: noiseSeed)).magnitude, spectrum)
     }
     let rebuilt = codec.latentDecoder(codec.latentEncoder(latents), noise: NoiseSource(seed: Seed.derive(noiseSeed, ["dec2"])))
     // The same decoder noise as the target's.
-    let magnitude = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed)).magnitude
+    let decoded = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed))
+    let magnitude = decoded.magnitude
     let latentLoss = (rebuilt - latents).abs().mean()
     let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
     var loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
@@ -262,6 +265,13 @@ public final class CodecTrainer: TrainingTask {
       let mel = melLoss(magnitude.clamp(min: -1, max: 1), targetMagnitude)
       loss = loss + mel * options.melWeight
       metrics["level2/log_mel_l1"] = mel.item()
+    }
+    if options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
+      // DEC is frozen: this teaches ENC2 and DEC2 to keep what DEC needs to turn the phase right.
+      let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(decoded.phase, clip: false).angles, target: spectrum)
+      loss = loss + advance * options.phaseAdvanceWeight + groupDelay * options.groupDelayWeight
+      metrics["level2/phase_advance"] = advance.item()
+      metrics["level2/group_delay"] = groupDelay.item()
     }
     level2Optimizer.zeroGrad()
     codec.decoder.zeroGrad()
