@@ -18,14 +18,16 @@ extension MusikaCommand.Codec {
 
         Then the mid-bin pitch probe (MidBinPitchProbe): eight plucked tones from 200 Hz up, each \
         exactly between two STFT bins, through both levels and through level 1 alone; the pitch error \
-        of each in cents and the level change. Log-mel L1 cannot see a tone pulled to a bin centre.
+        of each in cents and the level change. Log-mel L1 cannot see a tone pulled to a bin centre. \
+        Without --audio, only the probe runs (a few seconds: handy on each checkpoint of a training run).
         """
     )
 
     @OptionGroup var codec: CodecOptions
 
-    @Option(help: "Folder of audio files to evaluate on.", transform: { URL(fileURLWithPath: $0) })
-    var audio: URL
+    @Option(help: "Folder of audio files to evaluate on (without it, only the pitch probe runs).",
+            transform: { URL(fileURLWithPath: $0) })
+    var audio: URL?
 
     @Option(help: "Seconds evaluated per file, from its middle.")
     var seconds: Double = 30
@@ -36,12 +38,20 @@ extension MusikaCommand.Codec {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    func validate() throws {
+      if audio == nil, writeAudio != nil {
+        throw ValidationError("--write-audio needs --audio: the folder whose files it writes decodings of.")
+      }
+    }
+
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let model = try codec.load()
-      let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }
-      guard !rows.isEmpty else { throw ValidationError("no file in \(audio.path) could be evaluated") }
-      print(CodecEvaluator.table(rows, codecName: model.config.name))
+      if let audio {
+        let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }
+        guard !rows.isEmpty else { throw ValidationError("no file in \(audio.path) could be evaluated") }
+        print(CodecEvaluator.table(rows, codecName: model.config.name))
+      }
       let probe = MidBinPitchProbe(codec: model)
       print("mid-bin pitch probe, " + probe.frequencies.map { String(format: "%.0f", $0) }.joined(separator: " ") + " Hz:")
       print("  both levels:  " + (try probe.measure(model)).summary)
