@@ -141,7 +141,7 @@ extension MusikaCommand.Codec {
       apply(to: &options, resuming: false)
       var preset = config.config
       if let sampleRate { preset.sampleRate = sampleRate }
-      if let phase { preset.phase = phase }
+      if let phase { preset = preset.withPhase(phase) }
       let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
       if let adopted {
         guard !resuming else {

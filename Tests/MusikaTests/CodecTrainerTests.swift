@@ -104,8 +104,7 @@ struct CodecTrainerTests {
     var o = Self.options(level1: 40, level2: 0)
     o.adversarialStart = 1000
     o.phaseAdvanceWeight = 1
-    var config = Self.config
-    config.phase = .advance
+    let config = Self.config.withPhase(.advance)
     let run = folder.appendingPathComponent("run")
     let trainer = try CodecTrainer(config: config, options: o, corpus: corpus, output: run)
     var losses: [Double] = []
@@ -114,7 +113,10 @@ struct CodecTrainerTests {
     let last = losses.suffix(5).reduce(0, +) / 5
     #expect(last < 0.8 * first, "phase-advance loss went from \(first) to \(last)")
     try trainer.saveCheckpoint()
-    #expect(try SpectralCodec.load(from: trainer.checkpoints.latest).config.phase == .advance)
+    let saved = try SpectralCodec.load(from: trainer.checkpoints.latest).config
+    #expect(saved.phase == .advance && saved.formatVersion == 2)
+    // The original's phase keeps format 1, readable by releases from before the phase option.
+    #expect(Self.config.formatVersion == 1 && Self.config.withPhase(.absolute).formatVersion == 1)
     // Level 2 learns it too, through the frozen DEC.
     var o2 = Self.options(level1: 1, level2: 1)
     o2.phaseAdvanceWeight = 1

@@ -79,8 +79,7 @@ struct PhaseProbeAndLossTests {
   /// can only give the bin centre (k a multiple of nFFT/hop, so the frames add coherently).
   @Test(arguments: PhaseRepresentation.allCases)
   func aSteadyPhaseOutputGivesTheFrequencyItsRepresentationMeans(phase: PhaseRepresentation) throws {
-    var config = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "micro")
-    config.phase = phase
+    let config = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "micro").withPhase(phase)
     let codec = try SpectralCodec(config: config)
     let (bins, frames, k) = (config.bins, 400, 12)
     var values = [Float](repeating: -1, count: bins * frames)  // the floor, except bin k

@@ -9,8 +9,7 @@ struct SpectralCodecTests {
   static let tiny = CodecConfig.musika44k.scaled(by: 1.0 / 16, name: "tiny")
 
   private func makeCodec(noise: Double = 0.1, phase: PhaseRepresentation? = nil) throws -> SpectralCodec {
-    var config = Self.tiny
-    config.phase = phase
+    let config = phase.map { Self.tiny.withPhase($0) } ?? Self.tiny
     let codec = try SpectralCodec(config: config)
     codec.initialize(seed: 1)
     for (name, p) in codec.namedParameters() where name.hasSuffix("noise.strength") { p.fill(noise) }

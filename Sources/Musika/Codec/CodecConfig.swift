@@ -1,7 +1,9 @@
 /// Architecture and signal constants of a two-level spectral codec (reference §1–4). Stored as the
 /// `codec` part of a model's config.json; `formatVersion` guards against files from a newer release.
 public struct CodecConfig: Codable, Sendable, Equatable {
-  public static let currentFormatVersion = 1
+  /// 2: `phase` may be `.advance`. A codec is written with the lowest version that can read it, so
+  /// configs with the original's phase stay readable by releases that only know version 1.
+  public static let currentFormatVersion = 2
 
   public var formatVersion: Int
   public var name: String
@@ -23,8 +25,17 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   public var latentEncoderWidths: [Int]
   /// DEC2: widths at 4, 8, 16, 32 and 64 frames.
   public var latentDecoderWidths: [Int]
-  /// How DEC's phase output is read; nil (configs written before it existed) is `.absolute`.
+  /// How DEC's phase output is read; nil (configs written before it existed) is `.absolute`. Set it
+  /// with `withPhase`, which also raises `formatVersion` where older releases could not read it.
   public var phase: PhaseRepresentation? = nil
+
+  /// This config with DEC's phase read as `representation`.
+  public func withPhase(_ representation: PhaseRepresentation) -> CodecConfig {
+    var copy = self
+    copy.phase = representation
+    if representation != .absolute { copy.formatVersion = max(copy.formatVersion, 2) }
+    return copy
+  }
 
   /// ENC2's valid convolutions map exactly 16 frames to one vector.
   public var framesPerVector: Int { 16 }
@@ -33,7 +44,7 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   /// The original 44.1 kHz universal codec: exactly its parameter counts
   /// (ENC 4 790 336, DEC 12 673 291, ENC2 3 984 960, DEC2 6 639 303).
   public static let musika44k = CodecConfig(
-    formatVersion: currentFormatVersion, name: "musika-44k", sampleRate: 44_100, nFFT: 1024, hop: 256, mu: -25,
+    formatVersion: 1, name: "musika-44k", sampleRate: 44_100, nFFT: 1024, hop: 256, mu: -25,
     sigma: 75, latentChannels: 64, vectorChannels: 64, encoderWidth: 1024, decoderWidths: [768, 768, 512, 256],
     latentEncoderWidths: [256, 384, 512, 768], latentDecoderWidths: [768, 640, 512, 384, 256])
 

@@ -75,7 +75,7 @@ public enum OriginalMusikaImport {
         + "(1, 3, latdepth, \(3 * hop)) for this autoencoder. Is this dec2.h5, of the same autoencoder as enc.h5?")
     }
     var config = CodecConfig(
-      formatVersion: CodecConfig.currentFormatVersion, name: "original-hop\(hop)", sampleRate: sampleRate, nFFT: 4 * hop,
+      formatVersion: 1, name: "original-hop\(hop)", sampleRate: sampleRate, nFFT: 4 * hop,
       hop: hop, mu: mu, sigma: sigma, latentChannels: hop / 4, vectorChannels: vectorKernel[2], encoderWidth: 4 * hop,
       decoderWidths: [3 * hop, 3 * hop, 2 * hop, hop], latentEncoderWidths: [hop, 3 * hop / 2, 2 * hop, 3 * hop],
       latentDecoderWidths: [3 * hop, 5 * hop / 2, 2 * hop, 3 * hop / 2, hop])
