@@ -4,6 +4,8 @@ import Torch
 /// Musika's spectrogram normalisation (reference §2): power in dB, floored at −100 dB, then
 /// standardised, S = (10·log10(max(|X|², 1e-10)) − μ) / σ, with μ = −25 and σ = 75 for the original.
 /// The floor maps to exactly −1 and a full-scale sine to about +0.98. Phase is not encoded.
+/// Codecs with another μ and σ (a higher floor: `CodecConfig.withFloor`) clamp at −1 too, as the
+/// decoder's output cannot go below it.
 public struct SpectralFrontEnd: Sendable {
   public let stft: STFT
   public let mu: Double
@@ -23,7 +25,7 @@ public struct SpectralFrontEnd: Sendable {
   /// complex spectrum (…, bins, frames) → normalised log-magnitude, same shape.
   public func normalizedLogMagnitude(_ spectrum: Tensor) -> Tensor {
     let power = spectrum.abs().square().maximum(1e-10)
-    return (power.log10() * 10 - mu) / sigma
+    return ((power.log10() * 10 - mu) / sigma).maximum(-1)
   }
 
   /// Decoder outputs (both in [−1, 1], clipped here) → complex spectrum:

@@ -78,6 +78,11 @@ extension MusikaCommand.Codec {
                                discussion: "With 'absolute', tones lying between two STFT bins come back pulled to a bin centre (up to "
                                  + "half a bin off; see the mid-bin probe of 'codec eval'). Fixed at the start of a run."))
     var phase: PhaseRepresentation?
+    @Option(help: ArgumentHelp("The quietest level the codec reproduces, in dB below a full-scale sine (new runs).",
+                               discussion: "Sets the spectrogram normalisation (μ, σ) so that DEC's output range covers this "
+                                 + "many dB below a full-scale sine and 6 dB above it. The original's μ −25, σ 75 (the default) "
+                                 + "reach about 148 dB down, where nothing is heard. Fixed at the start of a run."))
+    var floorDb: Double?
     @Option(help: "Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.")
     var level2Scale: Double?
 
@@ -125,6 +130,12 @@ extension MusikaCommand.Codec {
       if level1From != nil, phase != nil {
         throw ValidationError("--phase cannot change the codec given by --level1-from: its DEC was trained with its own.")
       }
+      if let floorDb, !(40...160).contains(floorDb) {
+        throw ValidationError("--floor-db must be between 40 and 160 dB (got \(floorDb)); 100 reaches below 16-bit audio's noise.")
+      }
+      if level1From != nil, floorDb != nil {
+        throw ValidationError("--floor-db cannot change the codec given by --level1-from: its level 1 was trained with its own.")
+      }
       if level1From != nil, sampleRate != nil {
         throw ValidationError("--sample-rate cannot change the codec given by --level1-from: the rate is part of its level 1.")
       }
@@ -142,6 +153,7 @@ extension MusikaCommand.Codec {
       var preset = config.config
       if let sampleRate { preset.sampleRate = sampleRate }
       if let phase { preset = preset.withPhase(phase) }
+      if let floorDb { preset = preset.withFloor(decibelsBelowFullScale: floorDb) }
       let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
       if let adopted {
         guard !resuming else {

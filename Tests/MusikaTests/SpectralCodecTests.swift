@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Testing
 import Torch
@@ -14,6 +15,26 @@ struct SpectralCodecTests {
     codec.initialize(seed: 1)
     for (name, p) in codec.namedParameters() where name.hasSuffix("noise.strength") { p.fill(noise) }
     return codec
+  }
+
+  @Test func floorSetsTheNormalisationRange() throws {
+    let config = Self.tiny.withFloor(decibelsBelowFullScale: 100)
+    let codec = try SpectralCodec(config: config)
+    let rate = Double(config.sampleRate)
+    // A full-scale sine on a bin centre sits 6 dB under +1; one 100 dB quieter sits at −1; one 120 dB
+    // quieter is clamped to −1 (DEC's output cannot go lower), while the original's normalisation
+    // still tells it from silence.
+    func peak(_ amplitude: Double, _ frontEnd: SpectralFrontEnd) throws -> Double {
+      let t = Tensor.arange(0, 16_384, dtype: .float32) * (2 * Double.pi * 64 * rate / 1024 / rate)
+      let s = try frontEnd.analyze((t.sin() * amplitude).reshape([1, -1]))
+      return s.narrow(dim: 1, start: 64, length: 1).narrow(dim: 2, start: 8, length: 8).mean().item()
+    }
+    #expect(abs(try peak(1, codec.frontEnd) - (1 - 6 / config.sigma)) < 0.01)
+    #expect(abs(try peak(1e-5, codec.frontEnd) - -1) < 0.01)
+    #expect(try peak(1e-6, codec.frontEnd) == -1)
+    let original = try SpectralCodec(config: Self.tiny).frontEnd
+    #expect(try peak(1e-6, original) > -0.9)
+    #expect(abs(try peak(1, original) - 0.976) < 0.01)
   }
 
   @Test func geometry() throws {
