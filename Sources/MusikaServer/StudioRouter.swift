@@ -6,6 +6,7 @@ import Logging
 import Musika
 import OpenAPIHummingbird
 import OpenAPIRuntime
+import Torch
 
 /// How `musika serve` runs: where, which models, which limits.
 public struct StudioOptions: Sendable {
@@ -15,6 +16,8 @@ public struct StudioOptions: Sendable {
   public var limits = StudioService.Limits()
   /// The model the page preselects (listed first), when the folder has it.
   public var preferredModel: String?
+  /// What the models' decoders run in (`DecoderPrecision`, as `musika serve --precision` chose it).
+  public var decoderPrecision: DType = .float32
 
   public init(modelsFolder: URL) { self.modelsFolder = modelsFolder }
 }
@@ -26,7 +29,7 @@ public func buildApplication(_ options: StudioOptions, logger: Logger? = nil) th
   var logger = logger ?? Logger(label: "musika.serve")
   if logger.logLevel > .info { logger.logLevel = .info }
   let service = StudioService(modelsFolder: options.modelsFolder, limits: options.limits,
-                              preferredModel: options.preferredModel)
+                              preferredModel: options.preferredModel, decoderPrecision: options.decoderPrecision)
   return Application(router: try buildRouter(service: service),
                      configuration: .init(address: .hostname(options.host, port: options.port), serverName: "musika"),
                      logger: logger)

@@ -30,12 +30,16 @@ public final class StudioService: @unchecked Sendable {
 
   /// The model listed first (the page preselects it), when the folder has it: the CLI's default.
   public let preferredModel: String?
+  /// What each model's decoders run in once loaded.
+  public let decoderPrecision: DType
 
   /// `modelsFolder` holds model folders (each with config.json), or is one.
-  public init(modelsFolder: URL, limits: Limits = Limits(), preferredModel: String? = nil) {
+  public init(modelsFolder: URL, limits: Limits = Limits(), preferredModel: String? = nil,
+              decoderPrecision: DType = .float32) {
     self.modelsFolder = modelsFolder
     self.limits = limits
     self.preferredModel = preferredModel
+    self.decoderPrecision = decoderPrecision
   }
 
   // MARK: Models
@@ -64,6 +68,7 @@ public final class StudioService: @unchecked Sendable {
     if let model = lock.withLock({ loaded[name] }) { return model }
     let model = try GANModel.load(from: folder(of: name))
     try model.packForGeneration()
+    try model.setDecoderPrecision(decoderPrecision)
     // Build the kernels a stream's first chunk needs now, so that a listener's first audio comes fast.
     try model.warmUp()
     return lock.withLock {

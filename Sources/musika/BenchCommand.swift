@@ -110,6 +110,7 @@ extension MusikaCommand.Bench {
           + "\(f(speed.realTimeFactor))× real time · decoder convs ≈ \(f(gflops)) GFLOP/s (\(f(gflops / r.sgemmGFLOPS, 2)) of sgemm)"
           + " · first audio \(f(speed.firstAudioSeconds * 1000, 0)) ms")
       }
+      lines.append("  generate, stream and serve decode here in \(DecoderPrecision.auto.describe()) by default")
       lines.append("  first audio of a new stream on a just-loaded model: \(f(r.coldFirstAudioSeconds * 1000, 0)) ms "
         + "(the model warmed up at load in \(f(r.warmUpSeconds * 1000, 0)) ms)")
       if let m = r.memory {

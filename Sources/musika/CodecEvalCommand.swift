@@ -36,6 +36,11 @@ extension MusikaCommand.Codec {
                                valueName: "dir"), transform: { URL(fileURLWithPath: $0) })
     var writeAudio: URL?
 
+    @Option(help: ArgumentHelp("Precision of the decoders: fp32 (default), bf16, or auto (what generation picks on this CPU).",
+                               discussion: "Encoders stay fp32. Evaluating once with fp32 and once with bf16 measures what "
+                                 + "bf16 decoding costs on real music."))
+    var precision: DecoderPrecision = .fp32
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -47,6 +52,8 @@ extension MusikaCommand.Codec {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let model = try codec.load()
+      try model.setDecoderPrecision(precision.dtype())
+      if precision != .fp32 { report("decoders: \(precision.describe())") }
       if let audio {
         let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }
         guard !rows.isEmpty else { throw ValidationError("no file in \(audio.path) could be evaluated") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Musika
 import MusikaServer
 import Torch
 
@@ -25,6 +26,9 @@ extension MusikaCommand {
     @Option(help: "Clips rendering at once; more get 429.") var maxRenders: Int = 2
     @Option(help: "Streams open at once; more get 429.") var maxStreams: Int = 4
     @Option(help: "Seconds after which a stream nobody pulls from is closed.") var streamIdleSeconds: Double = 30
+
+    @Option(help: "Precision of the decoders: auto (bf16 on CPUs with AVX-512 BF16 or AMX, else fp32), fp32 or bf16.")
+    var precision: DecoderPrecision = .auto
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -60,7 +64,8 @@ extension MusikaCommand {
       options.limits.maxStreams = maxStreams
       options.limits.streamIdleSeconds = streamIdleSeconds
       options.preferredModel = BundledModels.defaultModel  // the page preselects what `generate` plays by default
-      report("Musika Studio on http://\(host):\(port)/ serving \(options.modelsFolder.path)")
+      options.decoderPrecision = precision.dtype()  // the same choice as `generate`: a clip equals its CLI render
+      report("Musika Studio on http://\(host):\(port)/ serving \(options.modelsFolder.path); decoders: \(precision.describe())")
       try await buildApplication(options).runService()
     }
   }

@@ -70,7 +70,7 @@ struct GenerateCommandTests {
                   ["--precision", "bf16", "-o", folder.appendingPathComponent("bf16.wav").path],
                   ["--start", "1.5", "--encoding", "float32", "-o", folder.appendingPathComponent("seek.wav").path],
                   ["--encoding", "float32", "--seconds", "3.5", "-o", folder.appendingPathComponent("long.wav").path],
-                  ["--encoding", "float32", "-o", folder.appendingPathComponent("plain32.wav").path],
+                  ["--encoding", "float32", "--precision", "fp32", "-o", folder.appendingPathComponent("plain32.wav").path],
                   ["--density", "1", "-o", folder.appendingPathComponent("constant.wav").path]] {
       let result = try runMusika(["generate", "--model", model, "--seconds", "2", "--threads", "1"] + extra)
       #expect(result.status == 0, "\(extra): \(result.stderr)")

@@ -101,8 +101,7 @@ public final class GANModel: @unchecked Sendable {
   /// Runs the codec's decoders (99 % of the work) in `dtype`: bf16 doubles their speed on CPUs with
   /// AVX-512 BF16 or AMX; the generator and the inverse STFT stay in float32.
   public func setDecoderPrecision(_ dtype: DType) throws {
-    try codec.latentDecoder.to(dtype: dtype)
-    try codec.decoder.to(dtype: dtype)
+    try codec.setDecoderPrecision(dtype)
   }
 
   /// Readies the model for generation only: the same audio with less memory (at full size ~110 MB).
