@@ -107,8 +107,8 @@ public final class SpectralCodec: Module {
   public static let vectorsPerSpan = 64
 
   /// Runs the decoders (DEC2, DEC: 99 % of generation's work) in `dtype`; `StreamingDecoder` casts
-  /// their inputs and outputs, so everything around them stays float32. bf16 doubles their speed on
-  /// CPUs with AVX-512 BF16 or AMX (`CPUFeatures.hasFastBFloat16`) and is ~11× slower elsewhere.
+  /// their inputs and outputs, so everything around them stays float32. bf16 doubled their speed on
+  /// the development machine; it is slower without AMX (`CPUFeatures.hasFastBFloat16`).
   public func setDecoderPrecision(_ dtype: DType) throws {
     try latentDecoder.to(dtype: dtype)
     try decoder.to(dtype: dtype)

@@ -98,8 +98,8 @@ public final class GANModel: @unchecked Sendable {
                         generator: generator, codec: codec)
   }
 
-  /// Runs the codec's decoders (99 % of the work) in `dtype`: bf16 doubles their speed on CPUs with
-  /// AVX-512 BF16 or AMX; the generator and the inverse STFT stay in float32.
+  /// Runs the codec's decoders (99 % of the work) in `dtype` (`SpectralCodec.setDecoderPrecision`);
+  /// the generator and the inverse STFT stay in float32.
   public func setDecoderPrecision(_ dtype: DType) throws {
     try codec.setDecoderPrecision(dtype)
   }
