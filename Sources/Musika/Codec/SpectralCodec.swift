@@ -114,6 +114,10 @@ public final class SpectralCodec: Module {
     try decoder.to(dtype: dtype)
   }
 
+  /// The types DEC2 and DEC compute in (their weights'), which their inputs are cast to.
+  var latentDecoderType: DType { latentDecoder.parameters.first?.dtype ?? .float32 }
+  var decoderType: DType { decoder.parameters.first?.dtype ?? .float32 }
+
   /// latents (2·vectorChannels, vectors) → audio (2, samples), samples = sampleCount(vectors:), in
   /// spans of `StreamingDecoder`. The same seed gives the same samples, bit for bit.
   public func decode(_ latents: Tensor, seed: UInt64, vectorsPerSpan: Int = SpectralCodec.vectorsPerSpan) throws -> Tensor {
@@ -169,13 +173,12 @@ public final class SpectralCodec: Module {
   public func decodeLikeTheOriginal(_ latents: Tensor, seed: UInt64) throws -> Tensor {
     let total = try checkLatents(latents)
     // In the decoders' own precision (`setDecoderPrecision`), synthesised in float32, as `StreamingDecoder` does.
-    let dtype = latentDecoder.parameters.first?.dtype ?? .float32
-    let vectors = latents.reshape(2, config.vectorChannels, total).to(dtype: dtype)
+    let vectors = latents.reshape(2, config.vectorChannels, total).to(dtype: latentDecoderType)
     return withNoGrad {
       let frames = Tensor.cat(spans(total, 4).enumerated().map { index, span in
         latentDecoder(vectors.narrow(dim: 2, start: span.lowerBound, length: span.count),
                       noise: NoiseSource(seed: Seed.derive(seed, ["dec2", .int(index)])))
-      }, dim: 2).to(dtype: decoder.parameters.first?.dtype ?? .float32)
+      }, dim: 2).to(dtype: decoderType)
       let windows = spans(frames.size(2), 64).enumerated().map { index, span in
         decoder(frames.narrow(dim: 2, start: span.lowerBound, length: span.count),
                 noise: NoiseSource(seed: Seed.derive(seed, ["dec", .int(index)])))

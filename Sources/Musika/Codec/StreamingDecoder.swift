@@ -52,7 +52,7 @@ public final class StreamingDecoder {
     guard z.rank == 2, z.size(0) == 2 * codec.config.vectorChannels, z.size(1) == end - start else {
       throw MusikaError.invalidInput("expected latents of shape (\(2 * codec.config.vectorChannels), \(end - start)), got \(z.shape)")
     }
-    let decoderType = codec.latentDecoder.parameters.first?.dtype ?? .float32
+    let decoderType = codec.latentDecoderType
     return withNoGrad {
       let vectors = z.clamp(min: -1, max: 1).reshape(2, codec.config.vectorChannels, end - start).to(dtype: decoderType)
       let all = codec.latentDecoder(vectors, noise: NoiseSource(seed: noiseSeed))  // (2, latentChannels, (end − start)·16)
@@ -70,7 +70,7 @@ public final class StreamingDecoder {
     let start = max(0, span.lowerBound - frameContext)
     let end = available.map { min($0, span.upperBound + frameContext) } ?? span.upperBound + frameContext
     let x = try frames(start..<end)
-    let decoderType = codec.decoder.parameters.first?.dtype ?? .float32
+    let decoderType = codec.decoderType
     return withNoGrad {
       let (magnitude, phase) = codec.decoder(x.to(dtype: decoderType), noise: NoiseSource(seed: noiseSeed))
       let keep = { (t: Tensor) in
