@@ -35,8 +35,7 @@ extension MusikaCommand.Bench {
     @Flag(help: "Skip the bf16 measurement.")
     var noBF16 = false
 
-    @Option(help: "Device: cpu, cuda, cuda:N, or auto (CUDA when the linked libtorch has it).")
-    var device: String = "cpu"
+    @OptionGroup var device: DeviceOption
 
     @Flag(help: "Also list each decoder layer's fp32 speed.")
     var layers = false
@@ -44,19 +43,10 @@ extension MusikaCommand.Bench {
     func validate() throws {
       guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch)).") }
       guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
-      _ = try parsedDevice()
-    }
-
-    func parsedDevice() throws -> Device {
-      do {
-        return try Device(parsing: device)
-      } catch let error as TorchError {
-        throw ValidationError("--device: \(error.message)")
-      }
     }
 
     func run() throws {
-      let options = EngineBenchmark.Options(threads: runtime.threads, device: try parsedDevice(),
+      let options = EngineBenchmark.Options(threads: runtime.threads, device: try device.usable(),
                                             batch: batch, seconds: seconds, includeBF16: !noBF16)
       let report = try EngineBenchmark(options: options).run { message in
         FileHandle.standardError.write(Data("  measuring \(message)\n".utf8))

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Torch
 
-/// Options every compute command shares. There is no `--device` here: the model commands run on the
-/// CPU (their modules are not moved to CUDA), so only `bench engine`, which does, offers one.
+/// Options every compute command shares. There is no `--device` here: generation, encoding and codec
+/// training run on the CPU; `bench engine` and `train` (the GAN) take a `DeviceOption`.
 struct RuntimeOptions: ParsableArguments {
   @Option(help: "Threads for tensor work (default: the number of active cores).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount

@@ -114,6 +114,7 @@ extension MusikaCommand {
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
 
     @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var device: DeviceOption
 
     func validate() throws {
       if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
@@ -123,6 +124,7 @@ extension MusikaCommand {
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
+      let device = try self.device.usable()
       let saved = try GANTrainer.savedConfiguration(output: output)
       // A resumed run keeps its own architecture; these options shape new runs only.
       var gan = saved?.model.gan ?? config.config
@@ -146,16 +148,19 @@ extension MusikaCommand {
             + "its conditions cannot change on resume (use a new --out).")
         }
         trainer = try GANTrainer.resume(output: output, corpus: corpus, codec: codec,
-                                        extend: { apply(to: &$0, resuming: true) }, log: report)
+                                        extend: { apply(to: &$0, resuming: true) }, device: device, log: report)
         report("resuming at step \(trainer.step) of \(trainer.options.steps)")
       } else {
         var options = GANTrainingOptions()
         apply(to: &options, resuming: false)
         let conditioning = try corpus.conditioning(tempo: condition.contains(.tempo), density: condition.contains(.density))
         trainer = try GANTrainer(gan: gan, conditioning: conditioning, codec: codec, options: options, corpus: corpus,
-                                 output: output)
+                                 output: output, device: device)
         report("GAN '\(gan.name)': generator \(trainer.generator.parameterCount) and critic "
           + "\(trainer.critic.parameterCount) parameters, \(conditioning.summary); \(options.steps) steps")
+      }
+      if device != .cpu {
+        report("training on \(device) (crops, coordinates and noise are drawn on the CPU, as on any device)")
       }
       let bar = ProgressLine()
       StopRequest.install { name in report("\(name): stopping after this step (send it again to stop at once)") }

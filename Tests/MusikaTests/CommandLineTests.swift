@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 import Testing
 
 /// Runs the built `musika` binary (it sits beside the test bundle) and captures what it prints.
@@ -65,7 +66,7 @@ struct CommandLineTests {
     #expect(device.stderr.contains("unknown device 'tpu'"))
 
     // The model commands run on the CPU only, so they do not offer a --device they would ignore.
-    for command in ["generate", "stream", "serve", "encode", "train", "codec train"] {
+    for command in ["generate", "stream", "serve", "encode", "codec train"] {
       let help = try runMusika(command.split(separator: " ").map(String.init) + ["--help"])
       #expect(help.status == 0)
       #expect(!help.stdout.contains("--device"), "\(command) --help offers --device")
@@ -73,6 +74,16 @@ struct CommandLineTests {
     let ignored = try runMusika(["generate", "--device", "cuda", "--seconds", "1", "-o", "unused.wav"])
     #expect(ignored.status == 64)
     #expect(ignored.stderr.contains("Unknown option '--device'"))
+
+    // `train` runs on a GPU when asked; an engine without CUDA refuses by name before loading any data.
+    let train = try runMusika(["train", "--data", "missing", "--out", "unused", "--device", "cuda"])
+    if !TorchRuntime.isCUDAAvailable {
+      #expect(train.status == 64)
+      #expect(train.stderr.contains("--device cuda: this engine's libtorch has no CUDA"), "\(train.stderr)")
+    }
+    let trainDevice = try runMusika(["train", "--data", "missing", "--out", "unused", "--device", "tpu"])
+    #expect(trainDevice.status == 64)
+    #expect(trainDevice.stderr.contains("unknown device 'tpu'"))
 
     let unknown = try runMusika(["frobnicate"])
     #expect(unknown.status == 64)

@@ -34,12 +34,12 @@ struct GANTrainerTests {
   }
 
   static func trainer(_ options: GANTrainingOptions, output: URL, conditioning: Conditioning? = nil,
-                      gan: GANConfig = MicroModels.gan) throws -> GANTrainer {
+                      gan: GANConfig = MicroModels.gan, device: Device = .cpu) throws -> GANTrainer {
     let corpus = corpus()
     let codec = try SpectralCodec(config: MicroModels.codec)
     codec.initialize(seed: 1)
     return try GANTrainer(gan: gan, conditioning: conditioning ?? corpus.conditioning(tempo: true, density: true),
-                          codec: codec, options: options, corpus: corpus, output: output)
+                          codec: codec, options: options, corpus: corpus, output: output, device: device)
   }
 
   static func temporaryFolder() -> URL {
@@ -63,6 +63,22 @@ struct GANTrainerTests {
     let last = losses.suffix(5).reduce(0, +) / 5
     #expect(last < 0.8 * first, "critic hinge loss went from \(first) to \(last)")
     #expect(trainer.r1Switch > -1, "the critic is unsure at first, so the R1 switch moves up")
+  }
+
+  @Test func aGPUTheEngineLacksIsAThrownErrorAndAGPUStepMatchesTheCPUs() throws {
+    let folder = Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    guard TorchRuntime.isCUDAAvailable else {
+      #expect(throws: TorchError.self) { try Self.trainer(Self.options(steps: 1), output: folder, device: .cuda(0)) }
+      return
+    }
+    // Where a GPU exists: the same crops, coordinates and noise, so the first step's losses agree
+    // with the CPU's up to the devices' arithmetic (cuDNN convolutions may use TF32: ~1e-3 per op).
+    let cpu = try Self.trainer(Self.options(steps: 1), output: folder).trainStep()
+    let gpu = try Self.trainer(Self.options(steps: 1), output: folder, device: .cuda(0)).trainStep()
+    for key in ["critic_real", "critic_fake", "generator", "r1"] {
+      #expect(abs(cpu[key]! - gpu[key]!) <= 2e-2 * max(1, abs(cpu[key]!)), "\(key): cpu \(cpu[key]!) gpu \(gpu[key]!)")
+    }
   }
 
   @Test func theCriticIsShownRealMusicWithTheWrongConditions() throws {

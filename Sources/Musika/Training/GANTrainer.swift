@@ -38,6 +38,11 @@ public final class GANTrainer: TrainingTask {
   public let critic: LatentCritic
   public let ema: ExponentialMovingAverage
   public let codec: SpectralCodec
+  /// Where generator, critic, EMA and optimiser states live and the steps run. Crops, coordinates,
+  /// clocks and noise are still drawn on the CPU (from the same seeds) and moved, so a run draws the
+  /// same data on any device; the arithmetic, and so the weights, differ in the last bits between
+  /// devices. Not saved: a checkpoint resumes on whichever device the next command names.
+  public let device: Device
   public private(set) var step = 0
   /// The adaptive R1 switch in [−1, 0] (starts at −1: full weight).
   public private(set) var r1Switch = -1.0
@@ -53,7 +58,7 @@ public final class GANTrainer: TrainingTask {
 
   /// A new run; `gan.conditionChannels` is set from `conditioning`.
   public init(gan: GANConfig, conditioning: Conditioning, codec: SpectralCodec, options: GANTrainingOptions,
-              corpus: LatentCorpus, output: URL, name: String? = nil) throws {
+              corpus: LatentCorpus, output: URL, name: String? = nil, device: Device = .cpu) throws {
     try options.validate()
     var gan = gan
     gan.conditionChannels = conditioning.channelCount
@@ -69,11 +74,17 @@ public final class GANTrainer: TrainingTask {
     self.output = output
     self.corpus = corpus
     self.codec = codec
+    self.device = device
     checkpoints = CheckpointStore(run: output, kind: "gan")
     generator = LatentGenerator(gan)
     critic = LatentCritic(gan)
     generator.initialize(seed: Seed.derive(options.seed, ["generator"]))
     critic.initialize(seed: Seed.derive(options.seed, ["critic"]))
+    // Before the EMA and the optimisers, which make their state beside the parameters.
+    if device != .cpu {
+      try generator.to(device: device)
+      try critic.to(device: device)
+    }
     r1Switch = -options.r1WeightAtStart
     ema = ExponentialMovingAverage(of: generator, decay: options.emaDecay)
     generatorOptimizer = Adam(generator, learningRate: options.learningRate, beta1: options.beta1,
@@ -86,14 +97,14 @@ public final class GANTrainer: TrainingTask {
   /// Continues the run saved in `output/checkpoints` (its newest intact checkpoint); `extend` may raise
   /// the step total.
   public static func resume(output: URL, corpus: LatentCorpus, codec: SpectralCodec,
-                            extend: (inout GANTrainingOptions) -> Void = { _ in },
+                            extend: (inout GANTrainingOptions) -> Void = { _ in }, device: Device = .cpu,
                             log: (String) -> Void = { _ in }) throws -> GANTrainer {
     let folder = try CheckpointStore(run: output, kind: "gan").folderToResume(log: log)
     let state = try readState(folder)
     var options = state.options
     extend(&options)
     let trainer = try GANTrainer(gan: state.model.gan, conditioning: state.model.conditioning, codec: codec,
-                                 options: options, corpus: corpus, output: output, name: state.model.name)
+                                 options: options, corpus: corpus, output: output, name: state.model.name, device: device)
     trainer.elapsedBefore = try trainer.restoreCheckpoint(from: folder)
     return trainer
   }
@@ -186,9 +197,12 @@ public final class GANTrainer: TrainingTask {
   /// Trains one step and returns its losses by name.
   public func trainStep() throws -> [String: Double] {
     let random = Generator(seed: options.seed, "data", .int(step))
-    let real = try corpus.batch(count: options.batchSize, length: config.criticVectors,
-                                conditioning: modelConfig.conditioning, generator: random)
-    let coordinates = try trainingCoordinates(count: options.batchSize, conditions: real.conditions, generator: random)
+    let batch = try corpus.batch(count: options.batchSize, length: config.criticVectors,
+                                 conditioning: modelConfig.conditioning, generator: random)
+    let coordinates = try trainingCoordinates(count: options.batchSize, conditions: batch.conditions, generator: random)
+      .to(device: device)
+    let real = device == .cpu ? batch : LatentCorpus.Batch(latents: batch.latents.to(device: device),
+                                                          conditions: batch.conditions.to(device: device))
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents.
@@ -249,7 +263,7 @@ public final class GANTrainer: TrainingTask {
   private func criticShifts(step: Int) -> (real: Tensor, fake: Tensor, mismatch: Tensor)? {
     guard options.criticShift else { return nil }
     let masks = Tensor.uniform([3, options.batchSize, 1, 1], generator: Generator(seed: options.seed, "critic shift", .int(step)),
-                               dtype: .float64).ge(0.5).to(dtype: .float32)
+                               dtype: .float64).ge(0.5).to(dtype: .float32).to(device: device)
     return (masks.select(dim: 0, index: 0), masks.select(dim: 0, index: 1), masks.select(dim: 0, index: 2))
   }
 
