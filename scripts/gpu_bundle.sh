@@ -7,7 +7,7 @@
 #   lib/                      the binary's own libraries (Swift runtime, libsndfile and codecs, soxr,
 #                             hdf5…), copied from this machine; glibc, libstdc++ and CUDA come from there
 #   musika-gpu                a launcher that finds the target's torch/lib through its python3
-# On the target: `tar xJf musika-gpu.tar.xz -C m && m/musika-gpu train … --device cuda`.
+# On the target: `mkdir m && tar xJf musika-gpu.tar.xz -C m && m/musika-gpu train … --device cuda`.
 #
 # Usage: scripts/gpu_bundle.sh TORCH_DIR OUT.tar.xz
 #   TORCH_DIR: e.g. `pip download torch==2.11.0 --no-deps --only-binary=:all: --python-version 3.12
