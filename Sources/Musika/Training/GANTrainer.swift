@@ -201,8 +201,7 @@ public final class GANTrainer: TrainingTask {
                                  conditioning: modelConfig.conditioning, generator: random)
     let coordinates = try trainingCoordinates(count: options.batchSize, conditions: batch.conditions, generator: random)
       .to(device: device)
-    let real = device == .cpu ? batch : LatentCorpus.Batch(latents: batch.latents.to(device: device),
-                                                          conditions: batch.conditions.to(device: device))
+    let real = batch.to(device: device)
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents.

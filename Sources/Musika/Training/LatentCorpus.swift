@@ -28,6 +28,11 @@ public final class LatentCorpus {
   public struct Batch {
     public let latents: Tensor
     public let conditions: Tensor
+
+    /// The batch on `device` (the same tensors where it already lives there).
+    public func to(device: Device) -> Batch {
+      Batch(latents: latents.to(device: device), conditions: conditions.to(device: device))
+    }
   }
 
   public let items: [Item]
