@@ -263,6 +263,11 @@ int ct_random_normal_(ct_tensor t, ct_generator g, double mean, double std) {
   return ((int (*)(ct_tensor t, ct_generator g, double mean, double std))ct_engine_symbol(&function, "ct_random_normal_"))(t, g, mean, std);
 }
 
+int ct_random_positional_normal(ct_tensor *out, uint64_t seed, int64_t batch, int64_t start, int64_t length, int64_t period) {
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, uint64_t seed, int64_t batch, int64_t start, int64_t length, int64_t period))ct_engine_symbol(&function, "ct_random_positional_normal"))(out, seed, batch, start, length, period);
+}
+
 int ct_random_uniform_(ct_tensor t, ct_generator g, double low, double high) {
   static ct_engine_slot function;
   return ((int (*)(ct_tensor t, ct_generator g, double low, double high))ct_engine_symbol(&function, "ct_random_uniform_"))(t, g, low, high);
@@ -286,6 +291,16 @@ int ct_op_binary_scalar(ct_tensor *out, int op, ct_tensor a, double s) {
 int ct_op_where(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b) {
   static ct_engine_slot function;
   return ((int (*)(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b))ct_engine_symbol(&function, "ct_op_where"))(out, condition, a, b);
+}
+
+int ct_op_add_scaled_silu_(ct_tensor t, ct_tensor strength, ct_tensor noise) {
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor t, ct_tensor strength, ct_tensor noise))ct_engine_symbol(&function, "ct_op_add_scaled_silu_"))(t, strength, noise);
+}
+
+int ct_op_add_(ct_tensor a, ct_tensor b) {
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor a, ct_tensor b))ct_engine_symbol(&function, "ct_op_add_"))(a, b);
 }
 
 int ct_op_clamp(ct_tensor *out, ct_tensor t, double low, double high, int has_low, int has_high) {

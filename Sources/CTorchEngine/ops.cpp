@@ -107,6 +107,22 @@ int ct_op_binary_scalar(ct_tensor *out, int op, ct_tensor a, double s) {
   CT_TENSOR_OP(out, binary_scalar(op, unwrap(a), s))
 }
 
+namespace {
+void require_inference(const char *op) {
+  if (at::GradMode::is_enabled())
+    throw std::logic_error(std::string(op) + " works in place and is for inference: call it with grad mode off");
+}
+}  // namespace
+
+int ct_op_add_scaled_silu_(ct_tensor t, ct_tensor strength, ct_tensor noise) {
+  CT_PROTECT(require_inference("add_scaled_silu_"); auto x = unwrap(t);
+             x.addcmul_(unwrap(strength), unwrap(noise)); at::silu_(x))
+}
+
+int ct_op_add_(ct_tensor a, ct_tensor b) {
+  CT_PROTECT(require_inference("add_"); auto x = unwrap(a); x.add_(unwrap(b)))
+}
+
 int ct_op_where(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b) {
   CT_TENSOR_OP(out, at::where(unwrap(condition), unwrap(a), unwrap(b)))
 }

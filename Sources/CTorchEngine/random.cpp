@@ -1,11 +1,23 @@
 // Seedable generator objects and the draws made from them. Nothing here touches libtorch's global RNG.
 #include <ATen/CPUGeneratorImpl.h>
+#include <cmath>
+#include <cstdint>
 
 #include "internal.h"
 
 using ctorch::unwrap;
 
 namespace {
+
+// SplitMix64's finaliser: a bijective mix whose outputs pass BigCrush as a counter-based generator.
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// A uniform double in (0, 1) from the top 53 bits.
+inline double unit(uint64_t bits) { return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53; }
 
 at::Generator &gen(ct_generator g) {
   if (g == nullptr) throw std::invalid_argument("a required generator argument was NULL");
@@ -90,6 +102,28 @@ int ct_random_int(ct_tensor *out, ct_generator g, int64_t low, int64_t high, con
 
 int ct_random_permutation(ct_tensor *out, ct_generator g, int64_t n, int device) {
   CT_TENSOR_OP(out, at::randperm(n, gen(g), at::TensorOptions().dtype(at::kLong)).to(ctorch::device(device)))
+}
+
+int ct_random_positional_normal(ct_tensor *out, uint64_t seed, int64_t batch, int64_t start, int64_t length,
+                                int64_t period) {
+  CT_TENSOR_OP(out, ([&] {
+    if (batch < 0 || length < 0) throw std::invalid_argument("positional noise needs batch, length ≥ 0");
+    at::Tensor result = at::empty({batch, 1, length}, at::kFloat);
+    float *data = result.data_ptr<float>();
+    const double two_pi = 6.283185307179586476925286766559;
+    for (int64_t b = 0; b < batch; b++) {
+      const uint64_t row = mix64(seed ^ mix64(0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(b + 1)));
+      for (int64_t i = 0; i < length; i++) {
+        int64_t p = start + i;
+        if (period > 0) p = ((p % period) + period) % period;
+        // Box–Muller on two independent 64-bit hashes of (row, p).
+        const uint64_t h1 = mix64(row + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(2 * p));
+        const uint64_t h2 = mix64(row + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(2 * p + 1));
+        data[b * length + i] = static_cast<float>(std::sqrt(-2.0 * std::log(unit(h1))) * std::cos(two_pi * unit(h2)));
+      }
+    }
+    return result;
+  }()))
 }
 
 int ct_random_normal_(ct_tensor t, ct_generator g, double mean, double std) {

@@ -75,9 +75,14 @@ extension MusikaCommand.Bench {
     @Option(help: "Minutes of the memory stream (0 skips it).") var streamMinutes: Double = 10
     @Flag(help: "Skip the bf16 measurement.") var noBF16 = false
     @Option(help: "Generator size: musika-44k or musika-44k-small.") var config: GANPreset = .musika44k
+    @Option(help: "Latent vectors per decoded chunk, a multiple of 16 (default: what `generate` renders with; live streams use 64).")
+    var chunkVectors = MusicStream.renderingChunkVectors
 
     func validate() throws {
       guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
+      guard chunkVectors >= 16, chunkVectors % 16 == 0 else {
+        throw ValidationError("--chunk-vectors must be a positive multiple of 16 (got \(chunkVectors)).")
+      }
       guard streamMinutes >= 0 else { throw ValidationError("--stream-minutes must be ≥ 0 (got \(streamMinutes)).") }
     }
 
@@ -87,11 +92,13 @@ extension MusikaCommand.Bench {
       options.streamMinutes = streamMinutes
       options.includeBF16 = !noBF16
       options.gan = config.config
+      options.chunkVectors = chunkVectors
       let r = try GenerationBenchmark(options: options).run { FileHandle.standardError.write(Data("  measuring \($0)\n".utf8)) }
       func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
       var lines = [
         "musika bench generate",
-        "  \(options.gan.name) generator \(r.generatorParameters) + codec \(r.codecParameters) parameters (random weights) · threads \(r.threads)",
+        "  \(options.gan.name) generator \(r.generatorParameters) + codec \(r.codecParameters) parameters (random weights) · threads \(r.threads)"
+          + " · chunks of \(options.chunkVectors) vectors",
         "  sgemm fp32 2048² (this run)   \(f(r.sgemmGFLOPS)) GFLOP/s",
       ]
       for speed in [r.fp32] + (r.bf16.map { [$0] } ?? []) {
@@ -99,6 +106,11 @@ extension MusikaCommand.Bench {
         lines.append("  \(speed.precision)  \(f(speed.audioSeconds)) s of audio in \(f(speed.computeSeconds, 2)) s = "
           + "\(f(speed.realTimeFactor))× real time · decoder convs ≈ \(f(gflops)) GFLOP/s (\(f(gflops / r.sgemmGFLOPS, 2)) of sgemm)"
           + " · first audio \(f(speed.firstAudioSeconds * 1000, 0)) ms")
+        let d = speed.decodeSeconds
+        let share = { (x: Double) in f(100 * x / speed.computeSeconds, 0) + " %" }
+        lines.append("        time: generator \(share(speed.generatorSeconds)) · DEC2 \(share(d.dec2)) · DEC \(share(d.dec))"
+          + " · phase + inverse STFT \(share(d.inverse))"
+          + " · other \(share(speed.computeSeconds - speed.generatorSeconds - d.dec2 - d.dec - d.inverse))")
       }
       lines.append("  generate, stream and serve decode here in \(DecoderPrecision.auto.describe()) by default")
       lines.append("  first audio of a new stream on a just-loaded model: \(f(r.coldFirstAudioSeconds * 1000, 0)) ms "

@@ -64,12 +64,14 @@ extension MusikaCommand {
         let began = clock.now
         let audio: Tensor
         if let loop {
-          let stream = try MusicStream(model: model, controls: controls, loopSeconds: loop)
+          let stream = try MusicStream(model: model, controls: controls, loopSeconds: loop,
+                                       chunkVectors: MusicStream.renderingChunkVectors)
           audio = try stream.renderLoop()
           report(String(format: "loop of %.2f s (%d generator windows)", stream.loopSeconds!,
                         stream.loopVectors! / model.config.gan.windowVectors))
         } else {
-          let stream = try MusicStream(model: model, controls: controls, start: start)
+          let stream = try MusicStream(model: model, controls: controls, start: start,
+                                       chunkVectors: MusicStream.renderingChunkVectors)
           if let morphTo, let over {
             var target = controls
             target.seed = morphTo

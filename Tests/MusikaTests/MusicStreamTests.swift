@@ -37,6 +37,21 @@ struct MusicStreamTests {
     #expect(a.abs().amax().item() > 1e-4, "the stream should not be silent")
   }
 
+  @Test func theChunkSizeChangesTheSpeedNotTheAudio() throws {
+    // The decoders' noise is tied to positions and their context covers their receptive fields, so
+    // a piece is the same whether it is decoded in chunks of 16, 64 or 128 vectors, also when looping.
+    let model = try MicroModels.model(MicroModels.tempo)
+    let controls = try Controls(seed: 6, tempo: 125).resolved(for: model.config)
+    let reference = try MusicStream(model: model, controls: controls, chunkVectors: 64).render(seconds: 20)
+    for size in [16, 128] {
+      let other = try MusicStream(model: model, controls: controls, chunkVectors: size).render(seconds: 20)
+      #expect((other - reference).abs().amax().item() < 1e-5, "chunks of \(size): \(difference(other, reference))")
+    }
+    let loop = try MusicStream(model: model, controls: controls, loopSeconds: 12, chunkVectors: 128).renderLoop()
+    let loop16 = try MusicStream(model: model, controls: controls, loopSeconds: 12, chunkVectors: 16).renderLoop()
+    #expect(loop.size(1) == loop16.size(1) && (loop - loop16).abs().amax().item() < 1e-5)
+  }
+
   @Test func aModelReadiedForGenerationPlaysTheSameSamples() throws {
     let plain = try MicroModels.model(MicroModels.tempo)
     let packed = try MicroModels.model(MicroModels.tempo)

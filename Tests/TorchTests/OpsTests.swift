@@ -80,6 +80,24 @@ struct OpsTests {
     #expect(values(x.clamp(max: 0)) == [-2, 0, 0])
   }
 
+  @Test func inPlaceInferenceOpsMatchTheirOutOfPlaceFormsAndRefuseGradMode() throws {
+    let x = Tensor([1, -2, 3, -4, 0.5, 6] as [Float], shape: [1, 2, 3])
+    let strength = Tensor([0.25] as [Float], shape: [1])
+    let noise = Tensor([2, -1, 4] as [Float], shape: [1, 1, 3])
+    let expected = (x + strength * noise).silu()
+    let y = x.clone()
+    try withNoGrad { try y.tryAddScaledSiLUInPlace(strength: strength, noise: noise) }
+    #expect(y.toArray(of: Float.self) == expected.toArray(of: Float.self))
+    let z = x.clone()
+    try withNoGrad { try z.tryAddInPlace(noise) }
+    #expect(z.toArray(of: Float.self) == (x + noise).toArray(of: Float.self))
+    // With grad mode on, overwriting a tensor could corrupt a backward pass: refused, x untouched.
+    #expect(TorchRuntime.isGradEnabled)
+    #expect(throws: TorchError.self) { try x.tryAddInPlace(noise) }
+    #expect(throws: TorchError.self) { try x.tryAddScaledSiLUInPlace(strength: strength, noise: noise) }
+    #expect(x.toArray(of: Float.self) == [1, -2, 3, -4, 0.5, 6])
+  }
+
   @Test func reductions() {
     let x = Tensor([1, 2, 3, 4, 5, 6] as [Double], shape: [2, 3])
     #expect(x.sum().item() == 21)

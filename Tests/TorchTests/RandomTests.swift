@@ -16,6 +16,30 @@ struct RandomTests {
     #expect(values(u1).allSatisfy { $0 >= -2 && $0 < 3 })
   }
 
+  @Test func positionalNoiseDependsOnPositionsNotOnTheSpanDrawn() throws {
+    // A long span and pieces of it, at the input's rate, a 4× finer rate and a 4× coarser one.
+    let whole = NoiseSource(seed: 5, placement: NoisePlacement(origin: 0, inputLength: 64))
+    let part = NoiseSource(seed: 5, placement: NoisePlacement(origin: 24, inputLength: 16))
+    for (wholeSteps, partSteps, offset) in [(64, 16, 24), (256, 64, 96), (16, 4, 6)] {
+      let a = whole.normal([2, 1, wholeSteps]).narrow(dim: 2, start: offset, length: partSteps)
+      let b = part.normal([2, 1, partSteps])
+      #expect(try a.contiguous().bytes() == b.bytes(), "\(wholeSteps) steps")
+    }
+    // Draw k and draw k + 1, channels, and seeds differ; values look N(0, 1).
+    let many = NoiseSource(seed: 9, placement: NoisePlacement(origin: 0, inputLength: 100_000)).normal([2, 1, 100_000])
+    #expect(abs(many.mean().item()) < 0.02 && abs(many.std().item() - 1) < 0.02)
+    let left = many.narrow(dim: 0, start: 0, length: 1), right = many.narrow(dim: 0, start: 1, length: 1)
+    #expect(abs(((left * right).mean()).item()) < 0.02)
+    #expect(try whole.normal([2, 1, 64]).bytes() != NoiseSource(seed: 5, placement: whole.placement).normal([2, 1, 64]).bytes())
+    // A period makes it repeat; a rate or origin off the grid falls back to an ordinary draw.
+    let looped = NoiseSource(seed: 3, placement: NoisePlacement(origin: 0, inputLength: 96, period: 32)).normal([1, 1, 96])
+    #expect(try looped.narrow(dim: 2, start: 0, length: 32).contiguous().bytes()
+      == looped.narrow(dim: 2, start: 64, length: 32).contiguous().bytes())
+    #expect(NoisePlacement(origin: 3, inputLength: 16).span(steps: 8) == nil)
+    #expect(NoisePlacement(origin: 4, inputLength: 16).span(steps: 8)?.start == 2)
+    #expect(NoisePlacement(origin: 4, inputLength: 16).span(steps: 12) == nil)
+  }
+
   @Test func differentSeedsDiffer() {
     let a = values(Tensor.randn([256], generator: Generator(seed: 1)))
     let b = values(Tensor.randn([256], generator: Generator(seed: 2)))

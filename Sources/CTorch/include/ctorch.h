@@ -126,6 +126,11 @@ int ct_random_int(ct_tensor *out, ct_generator g, int64_t low, int64_t high, con
 int ct_random_permutation(ct_tensor *out, ct_generator g, int64_t n, int device);
 /// In place, without recording autograd.
 int ct_random_normal_(ct_tensor t, ct_generator g, double mean, double std);
+/// N(0, 1) noise tied to positions, with no generator state: a (batch, 1, length) float32 tensor whose
+/// element (b, 0, i) is a function of (seed, b, p) alone, p = start + i (modulo period when period > 0).
+/// The same position gives the same value whatever span it is drawn in.
+int ct_random_positional_normal(ct_tensor *out, uint64_t seed, int64_t batch, int64_t start, int64_t length,
+                                int64_t period);
 int ct_random_uniform_(ct_tensor t, ct_generator g, double low, double high);
 
 // ---------------------------------------------------------------- math (ops.cpp)
@@ -147,6 +152,11 @@ int ct_op_binary(ct_tensor *out, int op, ct_tensor a, ct_tensor b);
 /// a (op) s, with s a scalar.
 int ct_op_binary_scalar(ct_tensor *out, int op, ct_tensor a, double s);
 int ct_op_where(ct_tensor *out, ct_tensor condition, ct_tensor a, ct_tensor b);
+/// In place, for inference (refused while grad mode is on): t = silu(t + strength · noise), strength and
+/// noise broadcasting to t. One pass over t instead of three allocations and passes.
+int ct_op_add_scaled_silu_(ct_tensor t, ct_tensor strength, ct_tensor noise);
+/// In place, for inference (refused while grad mode is on): a += b, b broadcasting to a.
+int ct_op_add_(ct_tensor a, ct_tensor b);
 /// Clamps to [low, high]; a bound is ignored when its has_ flag is 0.
 int ct_op_clamp(ct_tensor *out, ct_tensor t, double low, double high, int has_low, int has_high);
 int ct_op_leaky_relu(ct_tensor *out, ct_tensor t, double slope);

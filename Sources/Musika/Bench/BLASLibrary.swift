@@ -52,7 +52,19 @@ public struct BLASLibrary: Sendable {
     return BLASLibrary(kind: .unknown, path: nil)
   }
 
+  /// OpenBLAS's kernel family in this process (e.g. "SkylakeX"; "Prescott" means a CPU it did not
+  /// recognise, the engine loader names one from the CPU flags), nil for other libraries.
+  public var openBLASKernels: String? {
+    guard kind == .openBLAS, let path, path.hasPrefix("/"),
+          let library = dlopen(path, RTLD_LAZY | RTLD_NOLOAD) else { return nil }
+    defer { dlclose(library) }
+    guard let symbol = dlsym(library, "openblas_get_corename") else { return nil }
+    let corename = unsafeBitCast(symbol, to: (@convention(c) () -> UnsafePointer<CChar>?).self)
+    return corename().map { String(cString: $0) }
+  }
+
   public var description: String {
-    path.map { "\(kind.rawValue) (\($0))" } ?? kind.rawValue
+    let kernels = openBLASKernels.map { ", kernels \($0)" } ?? ""
+    return path.map { "\(kind.rawValue) (\($0)\(kernels))" } ?? kind.rawValue
   }
 }

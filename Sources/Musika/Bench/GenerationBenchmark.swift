@@ -16,6 +16,8 @@ public struct GenerationBenchmark {
     public var seconds: Double = 60
     public var streamMinutes: Double = 10
     public var includeBF16 = true
+    /// Latent vectors per decoded chunk of the measured streams (the audio is the same for any size).
+    public var chunkVectors = MusicStream.renderingChunkVectors
     public var gan: GANConfig = .musika44k
     public var codec: CodecConfig = .musika44k
 
@@ -27,6 +29,9 @@ public struct GenerationBenchmark {
     public let audioSeconds: Double
     public let computeSeconds: Double
     public let firstAudioSeconds: Double
+    /// Of `computeSeconds`: the generator's, DEC2's, DEC's and the inverse STFT's shares.
+    public let generatorSeconds: Double
+    public let decodeSeconds: DecodeStageSeconds
     public var realTimeFactor: Double { audioSeconds / computeSeconds }
   }
 
@@ -116,19 +121,21 @@ public struct GenerationBenchmark {
     var first = Double.infinity
     for _ in 0..<3 {
       let start = clock.now
-      _ = try MusicStream(model: model, controls: controls).read()
+      _ = try MusicStream(model: model, controls: controls, chunkVectors: options.chunkVectors).read()
       first = min(first, (clock.now - start).seconds)
     }
-    let stream = try MusicStream(model: model, controls: controls)
+    let stream = try MusicStream(model: model, controls: controls, chunkVectors: options.chunkVectors)
     let start = clock.now
     let audio = try stream.render(seconds: options.seconds)
     let elapsed = (clock.now - start).seconds
+    let stages = stream.stageSeconds
     return Speed(precision: precision, audioSeconds: Double(audio.size(1)) / Double(model.sampleRate),
-                 computeSeconds: elapsed, firstAudioSeconds: first)
+                 computeSeconds: elapsed, firstAudioSeconds: first, generatorSeconds: stages.generator,
+                 decodeSeconds: stages.decode)
   }
 
   private func stream(_ model: GANModel, _ controls: GenerationControls) throws -> Memory {
-    let stream = try MusicStream(model: model, controls: controls)
+    let stream = try MusicStream(model: model, controls: controls, chunkVectors: options.chunkVectors)
     let total = Int(options.streamMinutes * 60 * Double(model.sampleRate))
     var samples: [(Double, Double)] = []
     let clock = ContinuousClock()

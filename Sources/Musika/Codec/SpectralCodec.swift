@@ -124,9 +124,9 @@ public final class SpectralCodec: Module {
     let total = try checkLatents(latents)
     let decoder = StreamingDecoder(codec: self)
     var pieces: [Tensor] = []
-    for (index, span) in spans(total, vectorsPerSpan).enumerated() {
+    for span in spans(total, vectorsPerSpan) {
       pieces.append(try decoder.audio(vectors: span, available: total, latents: { latents.narrow(dim: 1, start: $0.lowerBound, length: $0.count) },
-                                      noiseSeeds: noiseSeeds(seed, index)))
+                                      noiseSeeds: noiseSeeds(seed)))
     }
     if let tail = decoder.finish() { pieces.append(tail) }
     return Tensor.cat(pieces, dim: 1)
@@ -140,10 +140,10 @@ public final class SpectralCodec: Module {
     let decoder = StreamingDecoder(codec: self)
     var magnitudes: [Tensor] = []
     var phases: [Tensor] = []
-    for (index, span) in spans(total, vectorsPerSpan).enumerated() {
+    for span in spans(total, vectorsPerSpan) {
       let (m, p) = try decoder.spectrogram(vectors: span, available: total,
                                            latents: { latents.narrow(dim: 1, start: $0.lowerBound, length: $0.count) },
-                                           noiseSeeds: noiseSeeds(seed, index))
+                                           noiseSeeds: noiseSeeds(seed))
       magnitudes.append(m)
       phases.append(p)
     }
@@ -157,10 +157,10 @@ public final class SpectralCodec: Module {
     let decoder = StreamingDecoder(codec: self)
     var magnitudes: [Tensor] = []
     var phases: [Tensor] = []
-    for (index, span) in spans(total, framesPerSpan).enumerated() {
+    for span in spans(total, framesPerSpan) {
       let (m, p) = try decoder.spectrogram(frames: span, available: total,
                                             frames: { frames.narrow(dim: 2, start: $0.lowerBound, length: $0.count) },
-                                            noiseSeed: Seed.derive(seed, ["dec", .int(index)]))
+                                            noiseSeed: noiseSeeds(seed).dec)
       magnitudes.append(m)
       phases.append(p)
     }
@@ -205,7 +205,9 @@ public final class SpectralCodec: Module {
     stride(from: 0, to: total, by: size).map { $0..<min($0 + size, total) }
   }
 
-  private func noiseSeeds(_ seed: UInt64, _ index: Int) -> (dec2: UInt64, dec: UInt64) {
-    (Seed.derive(seed, ["dec2", .int(index)]), Seed.derive(seed, ["dec", .int(index)]))
+  /// One seed per decoder for the whole piece: `StreamingDecoder` ties the noise to positions, so the
+  /// span size does not change the audio.
+  private func noiseSeeds(_ seed: UInt64) -> (dec2: UInt64, dec: UInt64) {
+    (Seed.derive(seed, ["dec2"]), Seed.derive(seed, ["dec"]))
   }
 }

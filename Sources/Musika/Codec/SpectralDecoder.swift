@@ -66,16 +66,24 @@ public final class SpectralDecoder: Module {
   /// The heads' outputs before clipping: training uses these, so the gradient does not vanish
   /// where the decoder overshoots ±1.
   public func unclipped(_ x: Tensor, noise: NoiseSource) -> (magnitude: Tensor, phase: Tensor) {
+    // A skip's sum may overwrite the operand that nothing reads afterwards when decoding (no
+    // gradient to keep): five fewer full-size tensors per pass.
+    let inPlace = !TorchRuntime.isGradEnabled
+    func sum(_ spent: Tensor, _ kept: Tensor) -> Tensor {
+      guard inPlace else { return spent + kept }
+      spent.addInPlace(kept)
+      return spent
+    }
     let a0 = g0(x, noise: noise)
     let a1 = g1(a0, noise: noise)
     let a2 = g2(a1, noise: noise)
     let a3 = g3(a2, noise: noise)
     let b2 = g22(a3, noise: noise)
-    let b1 = g11(b2 + a2, noise: noise)
-    let b0 = g00(b1 + a1, noise: noise)
-    let magnitude = mag(b0 + a0)
+    let b1 = g11(sum(a2, b2), noise: noise)
+    let b0 = g00(sum(a1, b1), noise: noise)
+    let magnitude = mag(sum(a0, b0))
     let q1 = p1(b2, noise: noise)
-    let q0 = p2(q1 + b1, noise: noise)
-    return (magnitude, phase(q0 + b0))
+    let q0 = p2(sum(q1, b1), noise: noise)
+    return (magnitude, phase(sum(q0, b0)))
   }
 }

@@ -14,7 +14,9 @@ import Torch
 /// for the original's layers), rounded up to whole vectors and to DEC's stride alignment, so a span
 /// decoded this way equals the same span of the whole piece decoded at once (when the noise is the
 /// same), however the piece is cut: the original instead decodes 0.37 s windows side by side, and
-/// users hear a ~300 ms pulse.
+/// users hear a ~300 ms pulse. The noise is the same too: each pass's noise is tied to absolute
+/// positions (`NoisePlacement`), so for given seeds the audio does not depend on the span sizes
+/// (up to float rounding of the convolutions), and chunk size is a speed setting only.
 public final class StreamingDecoder {
   public let codec: SpectralCodec
   /// Latent vectors DEC2 needs beyond the frames it must produce, on each side.
@@ -25,9 +27,16 @@ public final class StreamingDecoder {
   /// The last frame's phase angles, (2, bins, 1) float64, for a codec whose phase is a running sum
   /// (`PhaseRepresentation.advance`); nil before the first span.
   private var phaseState: Tensor?
+  /// Seconds spent so far in each stage (for `musika bench generate`'s breakdown; reading the clock
+  /// once per stage per chunk costs nothing next to the decoders).
+  public private(set) var stageSeconds = DecodeStageSeconds()
 
-  public init(codec: SpectralCodec) {
+  /// Vectors after which the noise repeats (a loop's period), or nil.
+  public let noisePeriodVectors: Int?
+
+  public init(codec: SpectralCodec, noisePeriodVectors: Int? = nil) {
     self.codec = codec
+    self.noisePeriodVectors = noisePeriodVectors
     latentContext = Int(codec.latentDecoder.receptiveRadius.rounded(.up))
     let alignment = codec.decoder.alignment
     frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + alignment - 1) / alignment * alignment
@@ -53,9 +62,13 @@ public final class StreamingDecoder {
       throw MusikaError.invalidInput("expected latents of shape (\(2 * codec.config.vectorChannels), \(end - start)), got \(z.shape)")
     }
     let decoderType = codec.latentDecoderType
+    let started = ContinuousClock.now
+    defer { stageSeconds.dec2 += (ContinuousClock.now - started).seconds }
     return withNoGrad {
       let vectors = z.clamp(min: -1, max: 1).reshape(2, codec.config.vectorChannels, end - start).to(dtype: decoderType)
-      let all = codec.latentDecoder(vectors, noise: NoiseSource(seed: noiseSeed))  // (2, latentChannels, (end − start)·16)
+      let noise = NoiseSource(seed: noiseSeed, placement: NoisePlacement(origin: start, inputLength: end - start,
+                                                                           period: noisePeriodVectors))
+      let all = codec.latentDecoder(vectors, noise: noise)  // (2, latentChannels, (end − start)·16)
       return all.narrow(dim: 2, start: (span.lowerBound - start) * framesPerVector, length: span.count * framesPerVector)
         .to(dtype: .float32)
     }
@@ -71,8 +84,12 @@ public final class StreamingDecoder {
     let end = available.map { min($0, span.upperBound + frameContext) } ?? span.upperBound + frameContext
     let x = try frames(start..<end)
     let decoderType = codec.decoderType
+    let started = ContinuousClock.now
+    defer { stageSeconds.dec += (ContinuousClock.now - started).seconds }
     return withNoGrad {
-      let (magnitude, phase) = codec.decoder(x.to(dtype: decoderType), noise: NoiseSource(seed: noiseSeed))
+      let noise = NoiseSource(seed: noiseSeed, placement: NoisePlacement(
+        origin: start, inputLength: end - start, period: noisePeriodVectors.map { $0 * framesPerVector }))
+      let (magnitude, phase) = codec.decoder(x.to(dtype: decoderType), noise: noise)
       let keep = { (t: Tensor) in
         t.narrow(dim: 2, start: span.lowerBound - start, length: span.count).to(dtype: .float32)
       }
@@ -100,6 +117,8 @@ public final class StreamingDecoder {
                     noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
     let (magnitude, phase) = try spectrogram(vectors: span, available: available, latents: latents,
                                              noiseSeeds: noiseSeeds)
+    let started = ContinuousClock.now
+    defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
       let (angles, last) = codec.phaseAngles(phase, start: phaseState)
       phaseState = last
@@ -109,4 +128,13 @@ public final class StreamingDecoder {
 
   /// The inverse STFT's last tail, (2, nFFT − hop) samples, that ends a finite piece.
   public func finish() -> Tensor? { inverse.finish() }
+}
+
+/// Where a `StreamingDecoder`'s time went: seconds in DEC2, in DEC, and in phase reconstruction with
+/// the overlap-add inverse STFT (not the making of the latents DEC2 reads: a `MusicStream` counts its
+/// generator windows in `generatorSeconds`).
+public struct DecodeStageSeconds: Sendable {
+  public var dec2 = 0.0
+  public var dec = 0.0
+  public var inverse = 0.0
 }

@@ -15,8 +15,14 @@ public final class NoiseInjection: Module {
 
   /// x (batch, channels, time) → same shape.
   public func callAsFunction(_ x: Tensor, noise: NoiseSource) -> Tensor {
+    let (s, n) = term(for: x, noise: noise)
+    return x + s * n
+  }
+
+  /// The strength (1) and this pass's noise (batch, 1, time) for x (batch, channels, time), in x's
+  /// dtype and device: for callers that add s·n in place. Draws from `noise` as a call would.
+  public func term(for x: Tensor, noise: NoiseSource) -> (strength: Tensor, noise: Tensor) {
     let s = x.shape
-    let n = noise.normal([s[0], 1, s[2]], dtype: x.dtype, device: x.device)
-    return x + strength.to(dtype: x.dtype) * n
+    return (strength.to(dtype: x.dtype), noise.normal([s[0], 1, s[2]], dtype: x.dtype, device: x.device))
   }
 }

@@ -135,3 +135,29 @@ extension Tensor {
     try Tensor.make("matmul") { ct_op_matmul($0, handle, other.handle) }
   }
 }
+
+// MARK: In place, for inference
+
+extension Tensor {
+  /// self = silu(self + strength · noise), in place: one pass instead of three allocations and passes
+  /// (a decoder layer's noise injection and swish). Only with grad mode off (`withNoGrad`; otherwise
+  /// it throws), and only on a tensor nothing else reads (a layer's fresh output); strength and noise
+  /// broadcast to self.
+  public func tryAddScaledSiLUInPlace(strength: Tensor, noise: Tensor) throws {
+    try check("add_scaled_silu_", ct_op_add_scaled_silu_(handle, strength.handle, noise.handle))
+  }
+
+  /// self += other, in place, with grad mode off only (otherwise it throws), on a tensor nothing else
+  /// reads.
+  public func tryAddInPlace(_ other: Tensor) throws {
+    try check("add_", ct_op_add_(handle, other.handle))
+  }
+
+  /// `tryAddScaledSiLUInPlace` inside model code, where grad mode on is a bug: it traps.
+  public func addScaledSiLUInPlace(strength: Tensor, noise: Tensor) {
+    must { try tryAddScaledSiLUInPlace(strength: strength, noise: noise) }
+  }
+
+  /// `tryAddInPlace` inside model code, where grad mode on is a bug: it traps.
+  public func addInPlace(_ other: Tensor) { must { try tryAddInPlace(other) } }
+}

@@ -4,6 +4,17 @@ import CTorch
 /// and moved, so a seed gives the same values on every device.
 extension Tensor {
   /// Standard normal values (or N(mean, std²)).
+  /// N(0, 1) noise of shape (batch, 1, length) tied to positions start ..< start + length (taken modulo
+  /// `period` when given): each value depends on (seed, batch item, position) alone, so any span of a
+  /// longer sequence draws the same values there. float32.
+  public static func positionalNormal(seed: UInt64, batch: Int, start: Int, length: Int, period: Int? = nil) -> Tensor {
+    must {
+      try make("positional_normal") {
+        ct_random_positional_normal($0, seed, Int64(batch), Int64(start), Int64(length), Int64(period ?? 0))
+      }
+    }
+  }
+
   public static func randn(_ shape: [Int], generator: Generator, mean: Double = 0, std: Double = 1,
                            dtype: DType = .float32, device: Device = .cpu) -> Tensor {
     must {
