@@ -25,10 +25,10 @@ public final class MusicStream: @unchecked Sendable {
   /// Chunk size of a stream that plays as it is made: 5.9 s at 44.1 kHz, so that control changes are
   /// heard within about two chunks.
   public static let streamingChunkVectors = 64
-  /// Chunk size of a piece rendered whole (`musika generate`, studio clips): 128 vectors ran fastest
-  /// on a 2-core AVX-512 Xeon (full size, fp32: 64 → 39.7×, 80 → 40.8×, 128 → 41.3×, 160 → 40×, 192 → 33×
-  /// real time, mean of 3 `musika bench generate --chunk-vectors N` runs each): less decoder context per
-  /// second than 64, while the activations still fit the caches (they do not at 192).
+  /// Chunk size of a piece rendered whole (`musika generate`): 128 vectors ran fastest on a 2-core
+  /// AVX-512 Xeon (full size, fp32, `musika bench generate --seconds 120 --chunk-vectors N`, 4
+  /// alternating rounds: 64 → 36.4–39.8×, 96 → 36.1–39.7×, 128 → 41.1–41.8× real time; at 60 s,
+  /// 192 → 33×): less decoder context per second than 64, while the activations still fit the caches.
   public static let renderingChunkVectors = 128
   /// Vectors over which a live control change ramps in (1.5 s at 44.1 kHz).
   public static let rampVectors = 16
