@@ -117,7 +117,9 @@ public final class StudioService: @unchecked Sendable {
   /// generation is deterministic, so it shows the same audio, and no client's request evicts another's.
   public func spectrogram(_ request: ClipRequest) throws -> Data {
     let (model, controls) = try prepare(request)
-    let audio = try withLease { try MusicStream(model: model, controls: controls).render(seconds: request.seconds) }
+    let audio = try withLease {
+      try MusicStream(model: model, controls: controls, chunkVectors: MusicStream.renderingChunkVectors).render(seconds: request.seconds)
+    }
     var spectrum = try model.codec.frontEnd.analyze(audio.narrow(dim: 0, start: 0, length: 1)).select(dim: 0, index: 0)
     let (bins, frames) = (spectrum.size(0), spectrum.size(1))
     let factor = (frames + Self.spectrogramColumns - 1) / Self.spectrogramColumns

@@ -72,7 +72,7 @@ extension MusikaCommand {
         let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
-          let stream = try MusicStream(model: loaded, controls: controls)
+          let stream = try MusicStream(model: loaded, controls: controls, chunkVectors: MusicStream.renderingChunkVectors)
           let latents = try stream.latentSequence(0..<vectors)  // the stream keeps these windows for its audio
           generated.append(LatentPeriodicity.period2Ratio(latents))
           generatedPairings.append(LatentPeriodicity.pairingRatio(latents))

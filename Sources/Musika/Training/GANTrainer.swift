@@ -354,7 +354,7 @@ public final class GANTrainer: TrainingTask {
     var controls = GenerationControls(seed: options.seed, truncation: modelConfig.defaultTruncation)
     if let tempo = modelConfig.conditioning.tempo { controls.tempo = tempo.mean }
     if let density = modelConfig.conditioning.density { controls.density = .constant(density.mean) }
-    let stream = try MusicStream(model: model, controls: controls)
+    let stream = try MusicStream(model: model, controls: controls, chunkVectors: MusicStream.renderingChunkVectors)
     let audio = try stream.render(seconds: options.sampleSeconds)
     let name = String(format: "step-%07d", step)
     try AudioFile.write(audio, sampleRate: model.sampleRate, to: folder.appendingPathComponent(name + ".wav"))
