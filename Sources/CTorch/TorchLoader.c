@@ -49,8 +49,10 @@ static void executable_folder(char *out, size_t size) {
 // AVX-512 VM, sgemm 24 GFLOP/s per core instead of 111 with SkylakeX's. Name the kernel family from
 // the CPU's instruction-set flags instead, before libtorch loads OpenBLAS; a user's
 // OPENBLAS_CORETYPE wins. (SkylakeX and Haswell are the sgemm kernels OpenBLAS itself uses for every
-// newer AVX-512 and AVX2 core.)
-static void choose_openblas_kernels(void) {
+// newer AVX-512 and AVX2 core; a CPU it knows, e.g. Cooper Lake, would also get its bf16 sbgemm, which
+// libtorch does not call. Debian's OpenBLAS 0.3.21 does not accept "Cooperlake" here.) A constructor,
+// so that setenv runs before main, while the process has one thread.
+__attribute__((constructor)) static void choose_openblas_kernels(void) {
 #if defined(__linux__) && defined(__x86_64__)
   if (getenv("OPENBLAS_CORETYPE")) return;
   FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
@@ -78,7 +80,6 @@ static void choose_openblas_kernels(void) {
 }
 
 static void load_engine(void) {
-  choose_openblas_kernels();
   const char *override = getenv("MUSIKA_TORCH_ENGINE");
   if (override && *override) {
     snprintf(engine_path, sizeof engine_path, "%s", override);

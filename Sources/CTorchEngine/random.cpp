@@ -116,9 +116,10 @@ int ct_random_positional_normal(ct_tensor *out, uint64_t seed, int64_t batch, in
       for (int64_t i = 0; i < length; i++) {
         int64_t p = start + i;
         if (period > 0) p = ((p % period) + period) % period;
-        // Box–Muller on two independent 64-bit hashes of (row, p).
-        const uint64_t h1 = mix64(row + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(2 * p));
-        const uint64_t h2 = mix64(row + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(2 * p + 1));
+        // Box–Muller on two independent 64-bit hashes of (row, p), in unsigned (wrapping) arithmetic.
+        const uint64_t u = 2 * static_cast<uint64_t>(p);
+        const uint64_t h1 = mix64(row + 0x9E3779B97F4A7C15ULL * u);
+        const uint64_t h2 = mix64(row + 0x9E3779B97F4A7C15ULL * (u + 1));
         data[b * length + i] = static_cast<float>(std::sqrt(-2.0 * std::log(unit(h1))) * std::cos(two_pi * unit(h2)));
       }
     }

@@ -16,7 +16,8 @@ public struct GenerationBenchmark {
     public var seconds: Double = 60
     public var streamMinutes: Double = 10
     public var includeBF16 = true
-    /// Latent vectors per decoded chunk of the measured streams (the audio is the same for any size).
+    /// Latent vectors per decoded chunk of the measured streams (a speed setting: the audio is the same
+    /// for any size, up to float rounding).
     public var chunkVectors = MusicStream.renderingChunkVectors
     public var gan: GANConfig = .musika44k
     public var codec: CodecConfig = .musika44k

@@ -7,13 +7,14 @@ import Torch
 /// Pipeline, for chunk j (`firstChunkVectors` = 16 vectors = 1.49 s for the first, so audio starts
 /// soon; then `chunkVectors` each, 64 = 5.9 s by default at 44.1 kHz: longer chunks spend less on
 /// decoder context, shorter ones react sooner to control changes; renders of a whole piece use
-/// `renderingChunkVectors`. The chunk size does not change the audio, only the speed):
+/// `renderingChunkVectors`. The chunk size changes the speed, not the audio (up to float rounding; a
+/// live `change(_:)` takes effect at a chunk boundary, so there it matters)):
 ///
 ///   coordinates (seed, position) → generator windows (w vectors each, made once and cached)
 ///   → latents → `StreamingDecoder` (DEC2, DEC, overlap-add inverse STFT) → (2, samples) audio.
 ///
-/// Every random draw derives from the seed and a position (anchor k, generator window k, decoder
-/// chunk j), so the samples of any span are the same whether the stream started at 0 or was opened
+/// Every random draw derives from the seed and a position (anchor k, generator window k, the
+/// decoders' absolute frame), so the samples of any span are the same whether the stream started at 0 or was opened
 /// at `start`: streams are seekable. Control changes ramp in; see `change(_:)`.
 public final class MusicStream: @unchecked Sendable {
   public let model: GANModel
@@ -54,7 +55,8 @@ public final class MusicStream: @unchecked Sendable {
   ///   - start: seconds to skip; the samples equal the same span of a stream started at 0.
   ///   - loopSeconds: make the audio repeat seamlessly with this period, rounded to whole windows.
   ///   - chunkVectors: vectors per chunk after the first: `streamingChunkVectors` for audio that plays
-  ///     as it is made, `renderingChunkVectors` for a piece rendered whole. Same audio either way.
+  ///     as it is made, `renderingChunkVectors` for a piece rendered whole. Same audio either way (up
+  ///     to float rounding), except where a live `change(_:)` lands.
   public init(model: GANModel, controls: GenerationControls, start: Double = 0, loopSeconds: Double? = nil,
               chunkVectors: Int = MusicStream.streamingChunkVectors) throws {
     let controls = controls.completed(for: model.config)

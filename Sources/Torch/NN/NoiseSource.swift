@@ -20,8 +20,9 @@ public final class NoiseSource {
   }
 
   /// The next draw: N(0, 1) of `shape`. With a placement, a (batch, 1, T) draw is tied to the
-  /// positions of the layer it feeds (T steps over the pass's input span, at 2^k input steps per
-  /// step or 2^k steps per input step).
+  /// positions of the layer it feeds (T steps over the pass's input span, at a whole number of input
+  /// steps per step or of steps per input step). A layer off that grid (none of the decoders' layers
+  /// over aligned spans is) gets an ordinary draw seeded also by the origin, so spans still differ.
   public func normal(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu) -> Tensor {
     defer { draws += 1 }
     let drawSeed = Seed.derive(seed, [.number(draws)])
@@ -30,7 +31,8 @@ public final class NoiseSource {
                                           period: span.period)
       return noise.to(dtype: dtype).to(device: device)
     }
-    return Tensor.randn(shape, generator: Generator(seed: drawSeed), dtype: dtype, device: device)
+    let seed = placement.map { Seed.derive(drawSeed, [.int($0.origin)]) } ?? drawSeed
+    return Tensor.randn(shape, generator: Generator(seed: seed), dtype: dtype, device: device)
   }
 }
 
@@ -48,8 +50,8 @@ public struct NoisePlacement: Sendable, Equatable {
   }
 
   /// The absolute start and period of a layer with `steps` steps over this input, when its rate is a
-  /// whole power-of-two ratio of the input's and the origin (and period) fall on its grid; nil
-  /// otherwise (the draw is then an ordinary one).
+  /// whole-number ratio of the input's (2^k for the decoders) and the origin (and period) fall on its
+  /// grid; nil otherwise (the draw is then an ordinary one).
   func span(steps: Int) -> (start: Int, period: Int?)? {
     guard inputLength > 0, steps > 0 else { return nil }
     if steps >= inputLength {

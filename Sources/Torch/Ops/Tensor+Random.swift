@@ -1,9 +1,9 @@
 import CTorch
 
-/// Random draws. Each takes an explicit `Generator`; draws for another device are made on the CPU
-/// and moved, so a seed gives the same values on every device.
+/// Random draws. Each takes an explicit `Generator` (or, for `positionalNormal`, a seed and positions);
+/// draws for another device are made on the CPU and moved, so a seed gives the same values on every
+/// device.
 extension Tensor {
-  /// Standard normal values (or N(mean, std²)).
   /// N(0, 1) noise of shape (batch, 1, length) tied to positions start ..< start + length (taken modulo
   /// `period` when given): each value depends on (seed, batch item, position) alone, so any span of a
   /// longer sequence draws the same values there. float32.
@@ -15,6 +15,7 @@ extension Tensor {
     }
   }
 
+  /// Standard normal values (or N(mean, std²)).
   public static func randn(_ shape: [Int], generator: Generator, mean: Double = 0, std: Double = 1,
                            dtype: DType = .float32, device: Device = .cpu) -> Tensor {
     must {
