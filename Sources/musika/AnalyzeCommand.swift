@@ -19,8 +19,10 @@ extension MusikaCommand {
         vector of each generator-window boundary against elsewhere (dB; a dip is negative), and its \
         pulse at the latent-vector rate: the autocorrelation of the onset strength at a lag of one \
         vector (a generator that places one event per vector scores near 1; the tempo estimator then \
-        reads 2 vectors per beat). With --model, audio FILEs get that pulse too (e.g. real music \
-        decoded by `musika decode`, for reference).
+        reads 2 vectors per beat), and the jump of DEC2's output at latent-vector boundaries: the \
+        frame-to-frame change into each vector's first level-1 frame over the change elsewhere (1 when \
+        boundaries do not show). With --model, audio FILEs get that pulse too (e.g. real music decoded \
+        by `musika decode`, for reference), and latent FILEs the boundary jump through the model's codec.
         """
     )
 
@@ -46,6 +48,9 @@ extension MusikaCommand {
       labeler.estimator = try tempoRange.applied(to: labeler.estimator)
       var ratios: [Double] = []
       var pairings: [Double] = []
+      var jumps: [Double] = []
+      let loadedModel = try model.map { try GANModel.load(from: URL(fileURLWithPath: $0)) }
+      try loadedModel?.packForGeneration()
       for file in files where file.hasSuffix(".safetensors") {
         guard let latents = try Safetensors.read(URL(fileURLWithPath: file)).tensors["latents"] else {  // (channels, vectors)
           throw ValidationError("\(file): no 'latents' tensor; give a latent file written by `musika encode`")
@@ -54,20 +59,27 @@ extension MusikaCommand {
         ratios.append(ratio)
         let pairing = LatentPeriodicity.pairingRatio(latents)
         pairings.append(pairing)
-        print(String(format: "%@: %d vectors, period-2 power ratio %.3f, pairing ratio %.3f", file, latents.size(1), ratio, pairing))
+        var line = String(format: "%@: %d vectors, period-2 power ratio %.3f, pairing ratio %.3f", file, latents.size(1), ratio, pairing)
+        if let codec = loadedModel?.codec, latents.rank == 2, latents.size(0) == 2 * codec.config.vectorChannels,
+           latents.size(1) >= 4 {
+          let jump = try VectorBoundaryJump.ratio(latents: latents.to(dtype: .float32), codec: codec)
+          jumps.append(jump)
+          line += String(format: ", DEC2 jump at vector boundaries %.3f", jump)
+        }
+        print(line)
       }
       if ratios.count > 1 {
         print(String(format: "real latents (%d files): mean period-2 power ratio %.3f, mean pairing ratio %.3f", ratios.count,
-                     ratios.reduce(0, +) / Double(ratios.count), pairings.reduce(0, +) / Double(pairings.count)))
+                     ratios.reduce(0, +) / Double(ratios.count), pairings.reduce(0, +) / Double(pairings.count))
+              + (jumps.isEmpty ? "" : String(format: ", mean DEC2 jump at vector boundaries %.3f", jumps.reduce(0, +) / Double(jumps.count))))
       }
-      let loadedModel = try model.map { try GANModel.load(from: URL(fileURLWithPath: $0)) }
       if let model, let loaded = loadedModel {
-        try loaded.packForGeneration()
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
         var generated: [Double] = []
         var generatedPairings: [Double] = []
         var boundaryLevels: [Double] = []
         var pulses: [Double] = []
+        var generatedJumps: [Double] = []
         var edgeProfiles: [[Double]] = []
         let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
         for seed in 0..<max(1, seeds) {
@@ -76,6 +88,7 @@ extension MusikaCommand {
           let latents = try stream.latentSequence(0..<vectors)  // the stream keeps these windows for its audio
           generated.append(LatentPeriodicity.period2Ratio(latents))
           generatedPairings.append(LatentPeriodicity.pairingRatio(latents))
+          if vectors >= 4 { generatedJumps.append(try VectorBoundaryJump.ratio(latents: latents, codec: loaded.codec)) }
           edgeProfiles.append(WindowEdgePower.profile(latents, window: loaded.config.gan.windowVectors))
           let audio = try stream.render(seconds: seconds)
           boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
@@ -101,6 +114,11 @@ extension MusikaCommand {
         print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
                      model, loaded.secondsPerVector, pulses.reduce(0, +) / Double(pulses.count),
                      pulses.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        if !generatedJumps.isEmpty {
+          print(String(format: "%@ DEC2 jump at latent-vector boundaries (change into a vector's first frame vs elsewhere; real ≈ 1): %.3f (per seed %@)",
+                       model, generatedJumps.reduce(0, +) / Double(generatedJumps.count),
+                       generatedJumps.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        }
       }
       let vectorSeconds = loadedModel?.secondsPerVector
       for file in files where !file.hasSuffix(".safetensors") {

@@ -32,3 +32,21 @@ struct VectorPulseTests {
     }
   }
 }
+
+@Suite("DEC2's jump at latent-vector boundaries")
+struct VectorBoundaryJumpTests {
+  @Test func aStepAtEveryVectorBoundaryShowsAndASmoothWalkDoesNot() throws {
+    let perVector = 16, vectors = 32
+    let g = Generator(seed: 3)
+    // A random walk: the same change into every frame on average.
+    let walk = Tensor.randn([2, 8, perVector * vectors], generator: g).cumsum(dim: 2)
+    let smooth = try VectorBoundaryJump.ratio(frames: walk, framesPerVector: perVector)
+    #expect(abs(smooth - 1) < 0.15, "\(smooth)")
+    // The same walk plus a jump of 4 (vs steps of about 0.8) at every vector's first frame.
+    let steps = Tensor((0..<(perVector * vectors)).map { Float($0 / perVector) * 4 }, shape: [1, 1, perVector * vectors])
+    let stepped = try VectorBoundaryJump.ratio(frames: walk + steps, framesPerVector: perVector)
+    #expect(stepped > 3, "\(stepped)")
+    // Too short to have interior vectors: a clear error.
+    #expect(throws: MusikaError.self) { try VectorBoundaryJump.ratio(frames: walk.narrow(dim: 2, start: 0, length: 40), framesPerVector: perVector) }
+  }
+}
