@@ -106,6 +106,12 @@ extension MusikaCommand {
       Move each crop the critic judges by 0 or 1 latent vector at random, so that it sees generated \
       windows at both phases of its stride-2 grid (default: off).
       """) var criticShift: Bool?
+    @Option(help: """
+      Weight of a term that decodes generated latents with the codec's DEC2 and pushes the jump of its \
+      output at each latent-vector boundary down to the change elsewhere (heard as one onset per vector \
+      when it is high; see `musika analyze`). Default 0: off. Also applies when resuming: the run \
+      continues with the new weight. CPU only for now.
+      """) var boundaryWeight: Double?
     @Flag(help: """
       Tempo-conditioned runs: give the generator a beat clock (sine and cosine of the beat and bar \
       phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
@@ -194,6 +200,7 @@ extension MusikaCommand {
       if let checkpointEvery { options.checkpointEvery = checkpointEvery }
       if let milestoneEvery { options.milestoneEvery = milestoneEvery }
       if let sampleEvery { options.sampleEvery = sampleEvery }
+      if let boundaryWeight { options.boundaryWeight = boundaryWeight }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
       if let batch { options.batchSize = batch }
       if let lr { options.learningRate = lr }

@@ -126,6 +126,42 @@ struct GANTrainerTests {
     #expect(scores.contains { on[$0]! != off[$0]! }, "on \(on), off \(off)")
   }
 
+  /// The DEC2 boundary term: the jump of the frames at vector boundaries, a loss only above 1, a
+  /// gradient into the generator (its weights move differently), none into the codec; off by default
+  /// and for runs saved without it.
+  @Test func theBoundaryTermJudgesDEC2sFramesAndTrainsTheGeneratorOnly() throws {
+    let trainer = try Self.trainer(Self.options(steps: 1), output: Self.temporaryFolder())
+    let g = Generator(seed: 4)
+    let smooth = (Tensor.arange(0, 64, dtype: .float32).unsqueeze(0) * Tensor.uniform([128, 1], low: 0.01, high: 0.05, generator: g)).sin()
+    let noisy = Tensor.uniform([128, 64], low: -1, high: 1, generator: g)
+    let a = trainer.boundaryTerm(smooth.unsqueeze(0), noise: NoiseSource(seed: 1))
+    let b = trainer.boundaryTerm(noisy.unsqueeze(0), noise: NoiseSource(seed: 1))
+    #expect(a.ratio.isFinite && b.ratio.isFinite && a.ratio > 0)
+    // The figure `musika analyze` prints (an untrained codec's noise layers are silent, so the noise
+    // sources do not matter here).
+    for (latents, term) in [(smooth, a), (noisy, b)] {
+      let analysed = try VectorBoundaryJump.ratio(latents: latents, codec: trainer.codec)
+      #expect(abs(analysed - term.ratio) < 1e-4, "\(analysed) vs \(term.ratio)")
+      #expect(abs(term.loss.item() - max(0, term.ratio - 1)) < 1e-5)
+    }
+    #expect(trainer.codec.latentDecoder.parameters.allSatisfy { !$0.requiresGrad })
+
+    var options = Self.options(steps: 1)
+    let (plain, plainWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
+    options.boundaryWeight = 1
+    let (with, withWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
+    #expect(plain["boundary_jump"] == nil && with["boundary_jump"]!.isFinite && with["boundary_loss"]! >= 0)
+    #expect(plain["generator"] == with["generator"], "the adversarial term is unchanged")
+    let moved = withWeights.contains { name, value in (value - plainWeights[name]!).abs().amax().item() > 0 }
+    #expect(moved == (with["boundary_loss"]! > 0))
+    #expect(GANTrainingOptions().boundaryWeight == 0)
+    var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
+    saved.removeValue(forKey: "boundaryWeight")
+    #expect(try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved)).boundaryWeight == 0)
+    options.boundaryWeight = -1
+    #expect(throws: MusikaError.self) { try options.validate() }
+  }
+
   /// A run with a beat clock trains, and its clock turns at each crop's own tempo.
   @Test func aBeatClockRunTrainsAtEachCropsTempo() throws {
     var gan = MicroModels.gan

@@ -75,6 +75,10 @@ public final class GANTrainer: TrainingTask {
     self.corpus = corpus
     self.codec = codec
     self.device = device
+    if options.boundaryWeight > 0, device != .cpu {
+      throw MusikaError.invalidConfig("the DEC2 boundary term (--boundary-weight) runs on the CPU only for now; "
+        + "train with --device cpu or --boundary-weight 0")
+    }
     checkpoints = CheckpointStore(run: output, kind: "gan")
     generator = LatentGenerator(gan)
     critic = LatentCritic(gan)
@@ -92,6 +96,9 @@ public final class GANTrainer: TrainingTask {
     criticOptimizer = Adam(critic, learningRate: options.learningRate, beta1: options.beta1,
                            beta2: options.beta2, epsilon: options.epsilon)
     codec.eval()
+    // The codec is never trained here: DEC2's weights need no gradient when the boundary term runs
+    // through it.
+    for parameter in codec.latentDecoder.parameters { parameter.requiresGrad = false }
   }
 
   /// Continues the run saved in `output/checkpoints` (its newest intact checkpoint); `extend` may raise
@@ -236,13 +243,21 @@ public final class GANTrainer: TrainingTask {
 
     // Generator: −D(fake) with the critic as it was before this step's update.
     let generatorLoss = -judge(fake, real.conditions, shifts?.fake).mean()
+    var boundary: (loss: Tensor, ratio: Double)?
+    if options.boundaryWeight > 0 {
+      boundary = boundaryTerm(fake, noise: NoiseSource(seed: Seed.derive(options.seed, ["dec2 noise", .int(step)])))
+    }
     generator.zeroGrad()
-    generatorLoss.backward()
+    (boundary.map { generatorLoss + $0.loss * options.boundaryWeight } ?? generatorLoss).backward()
     critic.zeroGrad()
     criticLoss.backward()
     var metrics = ["critic": criticLoss.item(), "critic_hinge": hinge.item(), "critic_real": realTerm.item(),
                    "critic_fake": fakeTerm.item(), "r1": r1.item(), "r1_weight": r1Weight,
                    "generator": generatorLoss.item(), "real_score": realMean, "fake_score": fakeMean]
+    if let boundary {
+      metrics["boundary_jump"] = boundary.ratio
+      metrics["boundary_loss"] = boundary.loss.item()
+    }
     if let mismatchScores, let mismatchTerm {
       metrics["mismatch_score"] = mismatchScores.mean().item()
       metrics["critic_mismatch"] = mismatchTerm.item()
@@ -255,6 +270,27 @@ public final class GANTrainer: TrainingTask {
     try ema.update()
     step += 1
     return metrics
+  }
+
+  /// The boundary term of `options.boundaryWeight` for generated latents (B, latentChannels, n): DEC2
+  /// (frozen) turns them into level-1 frames (2B, channels, n·16); the mean change into each vector's
+  /// first frame over the mean change into the others (`VectorBoundaryJump`, first and last vector left
+  /// out) is the jump. Loss relu(jump − 1), with the change elsewhere held fixed, so that the generator
+  /// lowers the jumps instead of adding jitter inside vectors.
+  func boundaryTerm(_ latents: Tensor, noise: NoiseSource) -> (loss: Tensor, ratio: Double) {
+    let (batch, vectors) = (latents.size(0), latents.size(2))
+    let perVector = codec.config.framesPerVector
+    let frames = codec.latentDecoder(latents.clamp(min: -1, max: 1).reshape(2 * batch, codec.config.vectorChannels, vectors),
+                                     noise: noise)
+    let count = frames.size(2)
+    let change = (frames.narrow(dim: 2, start: 1, length: count - 1) - frames.narrow(dim: 2, start: 0, length: count - 1))
+      .abs().mean(dims: [0, 1])  // (count − 1): step i is the change into frame i + 1
+    let steps = (0..<(count - 1)).map { $0 + 1 }
+    let interior = steps.map { $0 >= perVector && $0 < count - perVector }
+    let atBoundary = Tensor(zip(steps, interior).map { $1 && $0 % perVector == 0 ? Float(1) : 0 })
+    let elsewhere = Tensor(zip(steps, interior).map { $1 && $0 % perVector != 0 ? Float(1) : 0 })
+    let jump = ((change * atBoundary).sum() / atBoundary.sum()) / ((change * elsewhere).sum() / elsewhere.sum()).detach()
+    return ((jump - 1).relu(), jump.item())
   }
 
   /// Per-crop masks (batch, 1, 1) of 0 or 1 for `options.criticShift`, drawn from their own stream
