@@ -112,6 +112,11 @@ extension MusikaCommand {
       when it is high; see `musika analyze`). Default 0: off. Also applies when resuming: the run \
       continues with the new weight. CPU only for now.
       """) var boundaryWeight: Double?
+    @Option(help: """
+      Weight of a term on the same DEC2 output that flattens the energy profile inside each latent \
+      vector (its 16 level-1 frames), which real music has flat and a generator can arch into one \
+      onset per vector. Default 0: off. Also applies when resuming. CPU only for now.
+      """) var profileWeight: Double?
     @Flag(help: """
       Tempo-conditioned runs: give the generator a beat clock (sine and cosine of the beat and bar \
       phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
@@ -201,6 +206,7 @@ extension MusikaCommand {
       if let milestoneEvery { options.milestoneEvery = milestoneEvery }
       if let sampleEvery { options.sampleEvery = sampleEvery }
       if let boundaryWeight { options.boundaryWeight = boundaryWeight }
+      if let profileWeight { options.profileWeight = profileWeight }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
       if let batch { options.batchSize = batch }
       if let lr { options.learningRate = lr }

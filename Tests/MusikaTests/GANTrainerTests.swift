@@ -145,6 +145,7 @@ struct GANTrainerTests {
       #expect(abs(term.loss.item() - max(0, term.ratio - 1)) < 1e-5)
     }
     #expect(trainer.codec.latentDecoder.parameters.allSatisfy { !$0.requiresGrad })
+    #expect(a.profile.item() >= 0 && abs(a.profile.item()) < a.profileDeviation * a.profileDeviation + 1e-9)
 
     var options = Self.options(steps: 1)
     let (plain, plainWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
@@ -157,7 +158,9 @@ struct GANTrainerTests {
     #expect(GANTrainingOptions().boundaryWeight == 0)
     var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
     saved.removeValue(forKey: "boundaryWeight")
-    #expect(try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved)).boundaryWeight == 0)
+    saved.removeValue(forKey: "profileWeight")
+    let old = try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved))
+    #expect(old.boundaryWeight == 0 && old.profileWeight == 0)
     options.boundaryWeight = -1
     #expect(throws: MusikaError.self) { try options.validate() }
   }

@@ -75,9 +75,9 @@ public final class GANTrainer: TrainingTask {
     self.corpus = corpus
     self.codec = codec
     self.device = device
-    if options.boundaryWeight > 0, device != .cpu {
-      throw MusikaError.invalidConfig("the DEC2 boundary term (--boundary-weight) runs on the CPU only for now; "
-        + "train with --device cpu or --boundary-weight 0")
+    if options.boundaryWeight > 0 || options.profileWeight > 0, device != .cpu {
+      throw MusikaError.invalidConfig("the DEC2 terms (--boundary-weight, --profile-weight) run on the CPU only for now; "
+        + "train with --device cpu or set them to 0")
     }
     checkpoints = CheckpointStore(run: output, kind: "gan")
     generator = LatentGenerator(gan)
@@ -243,8 +243,8 @@ public final class GANTrainer: TrainingTask {
 
     // Generator: −D(fake) with the critic as it was before this step's update.
     let generatorLoss = -judge(fake, real.conditions, shifts?.fake).mean()
-    var boundary: (loss: Tensor, ratio: Double)?
-    if options.boundaryWeight > 0 {
+    var boundary: (loss: Tensor, ratio: Double, profile: Tensor, profileDeviation: Double)?
+    if options.boundaryWeight > 0 || options.profileWeight > 0 {
       // A crop of each sample (the jump is local: DEC2 reaches 3.6 vectors), at a place that moves with
       // the step: DEC2 over whole pairs of windows made a tiny-GAN step 2.7× slower.
       let crop = min(Self.boundaryCropVectors, fake.size(2))
@@ -253,7 +253,8 @@ public final class GANTrainer: TrainingTask {
                               noise: NoiseSource(seed: Seed.derive(options.seed, ["dec2 noise", .int(step)])))
     }
     generator.zeroGrad()
-    (boundary.map { generatorLoss + $0.loss * options.boundaryWeight } ?? generatorLoss).backward()
+    (boundary.map { generatorLoss + $0.loss * options.boundaryWeight + $0.profile * options.profileWeight } ?? generatorLoss)
+      .backward()
     critic.zeroGrad()
     criticLoss.backward()
     var metrics = ["critic": criticLoss.item(), "critic_hinge": hinge.item(), "critic_real": realTerm.item(),
@@ -262,6 +263,7 @@ public final class GANTrainer: TrainingTask {
     if let boundary {
       metrics["boundary_jump"] = boundary.ratio
       metrics["boundary_loss"] = boundary.loss.item()
+      metrics["vector_profile"] = boundary.profileDeviation
     }
     if let mismatchScores, let mismatchTerm {
       metrics["mismatch_score"] = mismatchScores.mean().item()
@@ -285,7 +287,10 @@ public final class GANTrainer: TrainingTask {
   /// first frame over the mean change into the others (`VectorBoundaryJump`, first and last vector left
   /// out) is the jump. Loss relu(jump − 1), with the change elsewhere held fixed, so that the generator
   /// lowers the jumps instead of adding jitter inside vectors.
-  func boundaryTerm(_ latents: Tensor, noise: NoiseSource) -> (loss: Tensor, ratio: Double) {
+  /// Also the profile term of `options.profileWeight`: the mean energy of the frames at each of a
+  /// vector's positions over their average, its mean squared deviation from 1 (the loss) and its
+  /// largest absolute deviation (logged).
+  func boundaryTerm(_ latents: Tensor, noise: NoiseSource) -> (loss: Tensor, ratio: Double, profile: Tensor, profileDeviation: Double) {
     let (batch, vectors) = (latents.size(0), latents.size(2))
     let perVector = codec.config.framesPerVector
     let frames = codec.latentDecoder(latents.clamp(min: -1, max: 1).reshape(2 * batch, codec.config.vectorChannels, vectors),
@@ -298,7 +303,13 @@ public final class GANTrainer: TrainingTask {
     let atBoundary = Tensor(zip(steps, interior).map { $1 && $0 % perVector == 0 ? Float(1) : 0 })
     let elsewhere = Tensor(zip(steps, interior).map { $1 && $0 % perVector != 0 ? Float(1) : 0 })
     let jump = ((change * atBoundary).sum() / atBoundary.sum()) / ((change * elsewhere).sum() / elsewhere.sum()).detach()
-    return ((jump - 1).relu(), jump.item())
+    // Energy per frame, interior vectors only, folded by position in the vector: (perVector).
+    let inner = count / perVector - 2
+    let energy = frames.square().mean(dims: [0, 1]).narrow(dim: 0, start: perVector, length: inner * perVector)
+      .reshape(inner, perVector).mean(dims: [0])
+    let profile = energy / energy.mean()
+    let deviation = (profile - 1).square().mean()
+    return ((jump - 1).relu(), jump.item(), deviation, (profile - 1).abs().amax().item())
   }
 
   /// Per-crop masks (batch, 1, 1) of 0 or 1 for `options.criticShift`, drawn from their own stream
