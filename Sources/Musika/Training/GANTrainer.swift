@@ -295,19 +295,9 @@ public final class GANTrainer: TrainingTask {
     let perVector = codec.config.framesPerVector
     let frames = codec.latentDecoder(latents.clamp(min: -1, max: 1).reshape(2 * batch, codec.config.vectorChannels, vectors),
                                      noise: noise)
-    let count = frames.size(2)
-    let change = (frames.narrow(dim: 2, start: 1, length: count - 1) - frames.narrow(dim: 2, start: 0, length: count - 1))
-      .abs().mean(dims: [0, 1])  // (count − 1): step i is the change into frame i + 1
-    let steps = (0..<(count - 1)).map { $0 + 1 }
-    let interior = steps.map { $0 >= perVector && $0 < count - perVector }
-    let atBoundary = Tensor(zip(steps, interior).map { $1 && $0 % perVector == 0 ? Float(1) : 0 })
-    let elsewhere = Tensor(zip(steps, interior).map { $1 && $0 % perVector != 0 ? Float(1) : 0 })
-    let jump = ((change * atBoundary).sum() / atBoundary.sum()) / ((change * elsewhere).sum() / elsewhere.sum()).detach()
-    // Energy per frame, interior vectors only, folded by position in the vector: (perVector).
-    let inner = count / perVector - 2
-    let energy = frames.square().mean(dims: [0, 1]).narrow(dim: 0, start: perVector, length: inner * perVector)
-      .reshape(inner, perVector).mean(dims: [0])
-    let profile = energy / energy.mean()
+    let jump = VectorBoundaryJump.jump(VectorBoundaryJump.changeByPosition(frames, framesPerVector: perVector),
+                                       holdingElsewhere: true)
+    let profile = VectorBoundaryJump.energyByPosition(frames, framesPerVector: perVector)
     let deviation = (profile - 1).square().mean()
     return ((jump - 1).relu(), jump.item(), deviation, (profile - 1).abs().amax().item())
   }
