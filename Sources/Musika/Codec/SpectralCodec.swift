@@ -126,7 +126,7 @@ public final class SpectralCodec: Module {
     var pieces: [Tensor] = []
     for span in spans(total, vectorsPerSpan) {
       pieces.append(try decoder.audio(vectors: span, available: total, latents: { latents.narrow(dim: 1, start: $0.lowerBound, length: $0.count) },
-                                      noiseSeeds: noiseSeeds(seed)))
+                                      noiseSeeds: StreamingDecoder.noiseSeeds(piece: seed)))
     }
     if let tail = decoder.finish() { pieces.append(tail) }
     return Tensor.cat(pieces, dim: 1)
@@ -143,7 +143,7 @@ public final class SpectralCodec: Module {
     for span in spans(total, vectorsPerSpan) {
       let (m, p) = try decoder.spectrogram(vectors: span, available: total,
                                            latents: { latents.narrow(dim: 1, start: $0.lowerBound, length: $0.count) },
-                                           noiseSeeds: noiseSeeds(seed))
+                                           noiseSeeds: StreamingDecoder.noiseSeeds(piece: seed))
       magnitudes.append(m)
       phases.append(p)
     }
@@ -160,7 +160,7 @@ public final class SpectralCodec: Module {
     for span in spans(total, framesPerSpan) {
       let (m, p) = try decoder.spectrogram(frames: span, available: total,
                                             frames: { frames.narrow(dim: 2, start: $0.lowerBound, length: $0.count) },
-                                            noiseSeed: noiseSeeds(seed).dec)
+                                            noiseSeed: StreamingDecoder.noiseSeeds(piece: seed).dec)
       magnitudes.append(m)
       phases.append(p)
     }
@@ -203,11 +203,5 @@ public final class SpectralCodec: Module {
 
   private func spans(_ total: Int, _ size: Int) -> [Range<Int>] {
     stride(from: 0, to: total, by: size).map { $0..<min($0 + size, total) }
-  }
-
-  /// One seed per decoder for the whole piece: `StreamingDecoder` ties the noise to positions, so the
-  /// span size does not change the audio.
-  private func noiseSeeds(_ seed: UInt64) -> (dec2: UInt64, dec: UInt64) {
-    (Seed.derive(seed, ["dec2"]), Seed.derive(seed, ["dec"]))
   }
 }

@@ -141,6 +141,12 @@ public final class StreamingDecoder {
   /// `musika bench generate`, 2-core Xeon).
   static let inverseBlockFrames = 256
 
+  /// DEC2's and DEC's seeds for a whole piece (a stream, a decoded file): the noise is tied to positions,
+  /// so one pair serves every span, and the span size does not change the audio.
+  public static func noiseSeeds(piece seed: UInt64) -> (dec2: UInt64, dec: UInt64) {
+    (Seed.derive(seed, ["dec2"]), Seed.derive(seed, ["dec"]))
+  }
+
   /// The inverse STFT's last tail, (2, nFFT − hop) samples, that ends a finite piece.
   public func finish() -> Tensor? { inverse.finish() }
 }

@@ -263,7 +263,7 @@ public final class MusicStream: @unchecked Sendable {
     // serves the whole stream and the chunk size does not change the audio.
     return try decoder.audio(vectors: first..<(first + count), available: nil,
                              latents: { try latents($0.lowerBound, $0.upperBound) },
-                             noiseSeeds: (Seed.derive(noiseSeed, ["dec2"]), Seed.derive(noiseSeed, ["dec"])))
+                             noiseSeeds: StreamingDecoder.noiseSeeds(piece: noiseSeed))
   }
 }
 
