@@ -117,6 +117,12 @@ extension MusikaCommand {
       vector (its 16 level-1 frames), which real music has flat and a generator can arch into one \
       onset per vector. Default 0: off. Also applies when resuming. CPU only for now.
       """) var profileWeight: Double?
+    @Option(help: """
+      Density-conditioned runs: `crop` (default) trains on each crop's mean density, held along it, as \
+      generation asks for one density; `vector` on the per-vector labels, whose steps around every \
+      onset the generator learns to follow, then lacks in a stream (one onset per latent vector). Also \
+      applies when resuming; runs saved before this option resume with `vector`.
+      """) var conditionsPer: ConditionSpan?
     @Flag(help: """
       Tempo-conditioned runs: give the generator a beat clock (sine and cosine of the beat and bar \
       phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
@@ -164,7 +170,8 @@ extension MusikaCommand {
       } else {
         var options = GANTrainingOptions()
         apply(to: &options, resuming: false)
-        let conditioning = try corpus.conditioning(tempo: condition.contains(.tempo), density: condition.contains(.density))
+        let conditioning = try corpus.conditioning(tempo: condition.contains(.tempo), density: condition.contains(.density),
+                                                   cropVectors: options.conditionsPerCrop ? gan.criticVectors : nil)
         trainer = try GANTrainer(gan: gan, conditioning: conditioning, codec: codec, options: options, corpus: corpus,
                                  output: output, device: device)
         report("GAN '\(gan.name)': generator \(trainer.generator.parameterCount) and critic "
@@ -207,6 +214,7 @@ extension MusikaCommand {
       if let sampleEvery { options.sampleEvery = sampleEvery }
       if let boundaryWeight { options.boundaryWeight = boundaryWeight }
       if let profileWeight { options.profileWeight = profileWeight }
+      if let conditionsPer { options.conditionsPerCrop = conditionsPer == .crop }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
       if let batch { options.batchSize = batch }
       if let lr { options.learningRate = lr }
@@ -217,4 +225,9 @@ extension MusikaCommand {
       if let criticShift { options.criticShift = criticShift }
     }
   }
+}
+
+/// What one density label stands for in training (`--conditions-per`).
+enum ConditionSpan: String, ExpressibleByArgument, CaseIterable {
+  case crop, vector
 }

@@ -165,6 +165,37 @@ struct GANTrainerTests {
     #expect(throws: MusikaError.self) { try options.validate() }
   }
 
+  /// With `conditionsPerCrop` (new runs), each crop's density channel is the crop's mean, held along
+  /// it; the same crops, latents and tempo as per-vector labels; runs saved without it keep those.
+  @Test func densityLabelsAreHeldAtEachCropsMean() throws {
+    let corpus = Self.corpus()
+    let conditioning = try corpus.conditioning(tempo: true, density: true)
+    let perVector = try corpus.batch(count: 5, length: 64, conditioning: conditioning, generator: Generator(seed: 4))
+    let perCrop = try corpus.batch(count: 5, length: 64, conditioning: conditioning, perCrop: true, generator: Generator(seed: 4))
+    #expect((perVector.latents - perCrop.latents).abs().amax().item() == 0)
+    let density = 1  // tempo first (`Conditioning.channels`)
+    let varying = perVector.conditions.narrow(dim: 1, start: density, length: 1)
+    let held = perCrop.conditions.narrow(dim: 1, start: density, length: 1)
+    #expect(varying.std(dims: [2]).amin().item() > 0.01, "the synthetic labels vary along a crop")
+    #expect(held.std(dims: [2]).amax().item() < 1e-6)
+    #expect((held.mean(dims: [2]) - varying.mean(dims: [2])).abs().amax().item() < 1e-5)
+    let others = (0..<perVector.conditions.size(1)).filter { $0 != density }
+    for c in others {
+      #expect((perVector.conditions.narrow(dim: 1, start: c, length: 1) - perCrop.conditions.narrow(dim: 1, start: c, length: 1))
+        .abs().amax().item() == 0)
+    }
+    // The scale of a run on crop means is that of the crops' means: narrower than the per-vector labels'.
+    let cropScale = try corpus.conditioning(tempo: false, density: true, cropVectors: 64).density!
+    let vectorScale = conditioning.density!
+    #expect(cropScale.deviation < vectorScale.deviation * 0.9 && cropScale.minimum > vectorScale.minimum)
+    #expect(abs(cropScale.mean - vectorScale.mean) < 0.2)
+    #expect(GANTrainingOptions().conditionsPerCrop)
+    var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
+    saved.removeValue(forKey: "conditionsPerCrop")
+    let old = try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved))
+    #expect(!old.conditionsPerCrop)
+  }
+
   /// A run with a beat clock trains, and its clock turns at each crop's own tempo.
   @Test func aBeatClockRunTrainsAtEachCropsTempo() throws {
     var gan = MicroModels.gan

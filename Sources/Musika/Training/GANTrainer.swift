@@ -205,7 +205,8 @@ public final class GANTrainer: TrainingTask {
   public func trainStep() throws -> [String: Double] {
     let random = Generator(seed: options.seed, "data", .int(step))
     let batch = try corpus.batch(count: options.batchSize, length: config.criticVectors,
-                                 conditioning: modelConfig.conditioning, generator: random)
+                                 conditioning: modelConfig.conditioning, perCrop: options.conditionsPerCrop,
+                                 generator: random)
     let coordinates = try trainingCoordinates(count: options.batchSize, conditions: batch.conditions, generator: random)
       .to(device: device)
     let real = batch.to(device: device)

@@ -61,6 +61,14 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// deviation 0.06 → 0.01–0.03) but not in streams (arch 0.90–1.07, pulse unchanged): the crops show
   /// less of the arch than streams do, for a reason not yet found. 0: off. May be set when resuming.
   public var profileWeight = 0.0
+  /// Density-conditioned runs: each crop's density label is its mean over the crop, one value held
+  /// along it, as a listener asks for one density. Labelled per vector (onsets within ±1 s), the label
+  /// steps up and down a second before and after every onset, and the piano run learned to place its
+  /// notes by those steps: given the same crops' labels it decoded flat inside every vector (within
+  /// ±3 %), given their mean held constant, as in a stream, it arched 0.84–1.14 with one onset per
+  /// vector. Tempo labels are one per file and do not change. Runs saved without it keep per-vector
+  /// labels; may be set when resuming.
+  public var conditionsPerCrop = true
 
   public init() {}
 
@@ -82,6 +90,7 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     o.criticShift = try c.decodeIfPresent(Bool.self, forKey: .criticShift) ?? false
     o.boundaryWeight = try c.decodeIfPresent(Double.self, forKey: .boundaryWeight) ?? 0
     o.profileWeight = try c.decodeIfPresent(Double.self, forKey: .profileWeight) ?? 0
+    o.conditionsPerCrop = try c.decodeIfPresent(Bool.self, forKey: .conditionsPerCrop) ?? false
     self = o
   }
 

@@ -86,7 +86,10 @@ public final class LatentCorpus {
 
   /// Condition statistics over the corpus for the labels a model asks for; an item without a
   /// requested label is an error that names it.
-  public func conditioning(tempo: Bool, density: Bool) throws -> Conditioning {
+  /// `cropVectors`: density statistics of the crops' means (every crop of that length, at a stride
+  /// of a sixteenth of it), for runs that train on them (`GANTrainingOptions.conditionsPerCrop`), so
+  /// that the range a model card and `musika generate` offer is the range it saw.
+  public func conditioning(tempo: Bool, density: Bool, cropVectors: Int? = nil) throws -> Conditioning {
     func missing(_ label: String) -> MusikaError {
       let names = items.filter { label == Conditioning.tempoLabel ? $0.tempo == nil : $0.density == nil }.prefix(3).map(\.name)
       return .invalidInput("no '\(label)' label for \(names.joined(separator: ", "))…; run `musika label` on the encoded folder "
@@ -100,14 +103,32 @@ public final class LatentCorpus {
     }
     if density {
       guard items.allSatisfy({ $0.density != nil }) else { throw missing(Conditioning.densityLabel) }
-      result.density = Conditioning.Scale(values: items.flatMap { $0.density! })
+      guard let length = cropVectors else {
+        result.density = Conditioning.Scale(values: items.flatMap { $0.density! })
+        return result
+      }
+      let stride = max(1, length / 16)
+      let means = items.flatMap { item -> [Double] in
+        let series = item.density!
+        guard series.count >= length else { return [] }
+        return Swift.stride(from: 0, through: series.count - length, by: stride).map { start in
+          series[start..<(start + length)].reduce(0, +) / Double(length)
+        }
+      }
+      guard !means.isEmpty else {
+        throw MusikaError.invalidInput("no file holds a crop of \(length) vectors to take density statistics from")
+      }
+      result.density = Conditioning.Scale(values: means)
     }
     return result
   }
 
   /// `count` random crops of `length` vectors. Each sample draws its own file (weighted by how many
   /// crops it holds), offset and left/right swap — the original decides the swap once per batch.
-  public func batch(count: Int, length: Int, conditioning: Conditioning, generator: Generator) throws -> Batch {
+  /// `perCrop`: each crop's density series replaced by its mean, held along the crop
+  /// (`GANTrainingOptions.conditionsPerCrop`).
+  public func batch(count: Int, length: Int, conditioning: Conditioning, perCrop: Bool = false,
+                    generator: Generator) throws -> Batch {
     let weights = items.map { Double(max($0.vectors - length + 1, 0)) }
     let total = weights.reduce(0, +)
     precondition(total > 0, "LatentCorpus: no item holds \(length) vectors")
@@ -128,9 +149,11 @@ public final class LatentCorpus {
         crop = Tensor.cat([parts[1], parts[0]], dim: 0)
       }
       latents.append(crop)
-      conditions.append(try conditioning.channels(tempo: item.tempo,
-                                                  density: item.density.map { Array($0[start..<(start + length)]) },
-                                                  count: length))
+      let density = item.density.map { series -> [Double] in
+        let crop = series[start..<(start + length)]
+        return perCrop ? Array(repeating: crop.reduce(0, +) / Double(length), count: length) : Array(crop)
+      }
+      conditions.append(try conditioning.channels(tempo: item.tempo, density: density, count: length))
     }
     return Batch(latents: Tensor.stack(latents, dim: 0), conditions: Tensor.stack(conditions, dim: 0))
   }
