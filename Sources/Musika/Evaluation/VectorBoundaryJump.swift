@@ -10,7 +10,8 @@ import Torch
 /// 1.03–1.05, the bundled piano model's 1.05–1.09, and that run's 1.15–1.35 (20 000–30 000 steps):
 /// consecutive generated vectors leave the manifold of real neighbours in a way DEC2 renders as a
 /// discontinuity at every vector, which the critic, seeing latents only, does not punish. (Training the
-/// jump away, `--boundary-weight`, left that pulse as it was: the jump is real but not its cause.)
+/// jump away, `--boundary-weight`, left that pulse as it was: the jump is real but not its cause. The
+/// cause was the per-vector density labels it trained on, see `GANTrainingOptions.conditionsPerCrop`.)
 public enum VectorBoundaryJump {
   /// frames (…, channels, frames), `framesPerVector` per latent vector, the first frame at a vector's
   /// start → the ratio. The first and last vector are left out (no neighbour on one side).

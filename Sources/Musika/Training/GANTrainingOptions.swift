@@ -50,7 +50,8 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// frame is pushed down to the change elsewhere (`VectorBoundaryJump`). The critic sees latents only
   /// and let a piano run place a discontinuity at every vector (jump 1.38 against 1.03 for real
   /// latents). With weight 1 the jump fell to 0.92–0.98 within 1 500 steps, though the audio's pulse at
-  /// the vector rate stayed (0.52–0.57): that pulse has another cause. 0: off (runs saved without it).
+  /// the vector rate stayed (0.52–0.57): that pulse had another cause (`conditionsPerCrop`). 0: off
+  /// (runs saved without it).
   /// May be set when resuming a run.
   public var boundaryWeight = 0.0
   /// Weight of a second term on the same DEC2 output: the mean energy of the level-1 frames at each
@@ -58,8 +59,10 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// piano latents are flat within ±3 %; the piano run arched 0.84–1.12 inside every vector, and DEC's
   /// positive spectral flux sat 2.4–4.2× above average at the vector's last two frames and its first:
   /// one onset per vector. First trial (weight 50, 2 500 steps): flat in the training crops (largest
-  /// deviation 0.06 → 0.01–0.03) but not in streams (arch 0.90–1.07, pulse unchanged): the crops show
-  /// less of the arch than streams do, for a reason not yet found. 0: off. May be set when resuming.
+  /// deviation 0.06 → 0.01–0.03) but not in streams (arch 0.90–1.07, pulse unchanged): the training
+  /// crops carried per-vector density labels, under which the generator decodes flat anyway; streams
+  /// hold one density, under which it arched (`conditionsPerCrop` removed the arch). 0: off. May be set
+  /// when resuming.
   public var profileWeight = 0.0
   /// Density-conditioned runs: each crop's density label is its mean over the crop, one value held
   /// along it, as a listener asks for one density. Labelled per vector (onsets within ±1 s), the label
