@@ -108,9 +108,16 @@ extension MusikaCommand {
                          + "(within 6 vectors of an end: %.2f to %.2f)", model, mean.first!, mean.last!,
                        ends.min()!, ends.max()!))
         }
-        print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
-                     model, Double(window) / Double(loaded.sampleRate), boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
-                     boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
+        let windowSeconds = Double(window) / Double(loaded.sampleRate)
+        if seconds >= 2 * windowSeconds {
+          print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
+                       model, windowSeconds, boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
+                       boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
+        } else {
+          // One window holds no boundary to compare (`WindowBoundaryLevel` would say 0 dB).
+          print(String(format: "%@ level at generator-window boundaries: not measured (needs --seconds ≥ %.1f, two windows)",
+                       model, 2 * windowSeconds))
+        }
         print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
                      model, loaded.secondsPerVector, pulses.reduce(0, +) / Double(pulses.count),
                      pulses.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
