@@ -91,7 +91,9 @@ extension MusikaCommand {
           if vectors >= 4 { generatedJumps.append(try VectorBoundaryJump.ratio(latents: latents, codec: loaded.codec)) }
           edgeProfiles.append(WindowEdgePower.profile(latents, window: loaded.config.gan.windowVectors))
           let audio = try stream.render(seconds: seconds)
-          boundaryLevels.append(WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector))
+          if let level = WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector) {
+            boundaryLevels.append(level)
+          }
           pulses.append(try VectorPulse.correlation(audio, sampleRate: loaded.sampleRate, vectorSeconds: loaded.secondsPerVector))
         }
         print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,
@@ -109,14 +111,13 @@ extension MusikaCommand {
                        ends.min()!, ends.max()!))
         }
         let windowSeconds = Double(window) / Double(loaded.sampleRate)
-        if seconds >= 2 * windowSeconds {
+        if boundaryLevels.isEmpty {
+          print(String(format: "%@ level at generator-window boundaries: not measured (needs --seconds ≥ %.1f, two windows)",
+                       model, 2 * windowSeconds))
+        } else {
           print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
                        model, windowSeconds, boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
                        boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
-        } else {
-          // One window holds no boundary to compare (`WindowBoundaryLevel` would say 0 dB).
-          print(String(format: "%@ level at generator-window boundaries: not measured (needs --seconds ≥ %.1f, two windows)",
-                       model, 2 * windowSeconds))
         }
         print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
                      model, loaded.secondsPerVector, pulses.reduce(0, +) / Double(pulses.count),

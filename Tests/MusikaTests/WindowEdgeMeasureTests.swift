@@ -21,13 +21,16 @@ struct WindowEdgeMeasureTests {
   }
 
   /// Audio 6 dB quieter within `radius` samples of each boundary reads about −6 dB; steady audio 0 dB.
-  @Test func boundaryLevelReadsADipAtEveryBoundary() {
+  /// Shorter than two periods: no boundary, no figure.
+  @Test func boundaryLevelReadsADipAtEveryBoundary() throws {
     let (period, radius, periods) = (1_000, 50, 8)
     let steady = Tensor.randn([2, period * periods], generator: Generator(seed: 2))
-    #expect(Swift.abs(WindowBoundaryLevel.decibels(steady, period: period, radius: radius)) < 0.5)
+    let steadyLevel = try #require(WindowBoundaryLevel.decibels(steady, period: period, radius: radius))
+    #expect(Swift.abs(steadyLevel) < 0.5)
+    #expect(WindowBoundaryLevel.decibels(steady.narrow(dim: 1, start: 0, length: 2 * period - 1), period: period, radius: radius) == nil)
     let gain = Tensor((0..<period).map { $0 < radius || $0 >= period - radius ? Float(0.5) : 1 }, shape: [1, 1, period])
     let dipped = (steady.reshape(2, periods, period) * gain).reshape(2, periods * period)
-    let level = WindowBoundaryLevel.decibels(dipped, period: period, radius: radius)
+    let level = try #require(WindowBoundaryLevel.decibels(dipped, period: period, radius: radius))
     #expect(level < -5 && level > -7, "\(level) dB")
   }
 }

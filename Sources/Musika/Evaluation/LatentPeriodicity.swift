@@ -51,10 +51,11 @@ public enum LatentPeriodicity {
 /// mean power elsewhere; negative is quieter at the boundaries.
 public enum WindowBoundaryLevel {
   /// audio (channels, samples); a boundary every `period` samples (the first at `period`); the audio
-  /// after its last whole period is left out. 0 when it holds no boundary.
-  public static func decibels(_ audio: Tensor, period: Int, radius: Int) -> Double {
+  /// after its last whole period is left out. nil when it holds no boundary (shorter than two periods)
+  /// or `radius` leaves nothing between boundaries.
+  public static func decibels(_ audio: Tensor, period: Int, radius: Int) -> Double? {
     let periods = audio.size(1) / period
-    guard periods >= 2, 2 * radius < period else { return 0 }
+    guard periods >= 2, 2 * radius < period else { return nil }
     return withNoGrad {
       // (periods, period): boundary k sits between row k − 1's last and row k's first `radius` samples.
       let power = audio.to(dtype: .float64).square().mean(dims: [0]).narrow(dim: 0, start: 0, length: periods * period)
@@ -64,7 +65,7 @@ public enum WindowBoundaryLevel {
       let nearSum = before.sum().item() + after.sum().item()
       let nearCount = Double(2 * radius * (periods - 1))
       let farMean = (power.sum().item() - nearSum) / (Double(periods * period) - nearCount)
-      guard farMean > 0 else { return 0 }
+      guard farMean > 0 else { return 0 }  // silence: no dip
       return 10 * log10(max(nearSum / nearCount, 1e-20) / farMean)
     }
   }

@@ -103,22 +103,20 @@ public final class LatentCorpus {
     }
     if density {
       guard items.allSatisfy({ $0.density != nil }) else { throw missing(Conditioning.densityLabel) }
-      guard let length = cropVectors else {
-        result.density = Conditioning.Scale(values: items.flatMap { $0.density! })
-        return result
-      }
-      let stride = max(1, length / 16)
-      let means = items.flatMap { item -> [Double] in
-        let series = item.density!
-        guard series.count >= length else { return [] }
-        return Swift.stride(from: 0, through: series.count - length, by: stride).map { start in
-          series[start..<(start + length)].reduce(0, +) / Double(length)
+      if let length = cropVectors {
+        let means = items.map { $0.density! }.flatMap { series -> [Double] in
+          guard series.count >= length else { return [] }
+          return stride(from: 0, through: series.count - length, by: max(1, length / 16)).map {
+            Self.meanDensity(series, start: $0, length: length)
+          }
         }
+        guard !means.isEmpty else {
+          throw MusikaError.invalidInput("no file holds a crop of \(length) vectors to take density statistics from")
+        }
+        result.density = Conditioning.Scale(values: means)
+      } else {
+        result.density = Conditioning.Scale(values: items.flatMap { $0.density! })
       }
-      guard !means.isEmpty else {
-        throw MusikaError.invalidInput("no file holds a crop of \(length) vectors to take density statistics from")
-      }
-      result.density = Conditioning.Scale(values: means)
     }
     return result
   }
@@ -149,12 +147,18 @@ public final class LatentCorpus {
         crop = Tensor.cat([parts[1], parts[0]], dim: 0)
       }
       latents.append(crop)
-      let density = item.density.map { series -> [Double] in
-        let crop = series[start..<(start + length)]
-        return perCrop ? Array(repeating: crop.reduce(0, +) / Double(length), count: length) : Array(crop)
+      let density = item.density.map { series in
+        perCrop ? Array(repeating: Self.meanDensity(series, start: start, length: length), count: length)
+          : Array(series[start..<(start + length)])
       }
       conditions.append(try conditioning.channels(tempo: item.tempo, density: density, count: length))
     }
     return Batch(latents: Tensor.stack(latents, dim: 0), conditions: Tensor.stack(conditions, dim: 0))
+  }
+
+  /// The mean of a density series over the crop start ..< start + length: a crop's label when
+  /// labels are held per crop.
+  private static func meanDensity(_ series: [Double], start: Int, length: Int) -> Double {
+    series[start..<(start + length)].reduce(0, +) / Double(length)
   }
 }
