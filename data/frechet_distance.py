@@ -16,6 +16,9 @@ One number means little alone, so it prints two reference points measured in the
                  same music lie apart; a model cannot be expected to beat it;
   real vs other  REAL against OTHER (music of another genre, given with --other): how far "wrong music"
                  lies.
+  train vs real  with --train DIR (the model's training music): its first --train-seconds of each file,
+                 drawn down to as many patches as GENERATED has (FD grows as samples shrink, so equal counts
+                 keep it fair): what a model that reproduced its training music exactly would score.
 A good model lands near the first and far below the second. Lower is closer.
 
 Set-up (once, about 600 MB): python3 -m venv venv-fad && venv-fad/bin/pip install "tensorflow-cpu==2.15.*"
@@ -120,12 +123,17 @@ def main():
     parser.add_argument("--other", help="folder of real music of another genre (a reference point)")
     parser.add_argument("--max-seconds", type=float, default=60,
                         help="embed at most this many seconds of each file (default 60; 0: all)")
+    parser.add_argument("--train", help="folder of the model's training music (a reference point, see above)")
+    parser.add_argument("--train-seconds", type=float, default=40,
+                        help="seconds embedded per training file with --train (default 40)")
     parser.add_argument("--cache", default=os.path.join(os.environ.get("MUSIKA_CACHE", os.path.expanduser("~/.cache/musika")), "musicnn"))
     args = parser.parse_args()
 
     folders = {"generated": audio_files(args.generated), "real": audio_files(args.real)}
     if args.other:
         folders["other"] = audio_files(args.other)
+    if args.train:
+        folders["train"] = audio_files(args.train)
     if len(folders["real"]) < 2:
         fail(f"{args.real}: the real-vs-real reference needs at least 2 files")
     extractor = load_extractor()
@@ -134,7 +142,8 @@ def main():
         embedded[name] = []
         for index, path in enumerate(files):
             print(f"  embedding {name} {index + 1}/{len(files)}: {os.path.basename(path)}", file=sys.stderr)
-            embedded[name].append(embed(path, extractor, args.cache, args.max_seconds))
+            seconds = args.train_seconds if name == "train" else args.max_seconds
+            embedded[name].append(embed(path, extractor, args.cache, seconds))
 
     real = gaussian(embedded["real"])
     generated = gaussian(embedded["generated"])
@@ -146,6 +155,12 @@ def main():
     if args.other:
         other = gaussian(embedded["other"])
         print(f"FD real vs other ({args.other}): {frechet(real, other):.2f}")
+    if args.train:
+        import numpy as np
+        patches = np.concatenate(embedded["train"], axis=0)
+        chosen = np.random.default_rng(0).permutation(len(patches))[:generated[2]]
+        train = gaussian([patches[np.sort(chosen)]])
+        print(f"FD train vs real ({args.train}, {train[2]} of {len(patches)} patches): {frechet(train, real):.2f}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,11 @@ extension MusikaCommand {
         reads 2 vectors per beat), and the jump of DEC2's output at latent-vector boundaries: the \
         frame-to-frame change into each vector's first level-1 frame over the change elsewhere (1 when \
         boundaries do not show). With --model, audio FILEs get that pulse too (e.g. real music decoded \
-        by `musika decode`, for reference), and latent FILEs the boundary jump through the model's codec.
+        by `musika decode`, for reference), the level at every window length from the start against \
+        elsewhere (real music has no boundaries there: how far the measure strays by chance), and latent \
+        FILEs the boundary jump through the model's codec. The window-boundary level rests on one \
+        boundary per seed per window length: 60 s gives one or two, so use --seconds 240 or more for a \
+        figure to compare with the 1 dB target.
         """
     )
 
@@ -115,8 +119,9 @@ extension MusikaCommand {
           print(String(format: "%@ level at generator-window boundaries: not measured (needs --seconds ≥ %.1f, two windows)",
                        model, 2 * windowSeconds))
         } else {
-          print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s) vs elsewhere: %+.2f dB (per seed %@)",
-                       model, windowSeconds, boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
+          let boundaries = max(0, Int(seconds * Double(loaded.sampleRate)) / window - 1)
+          print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s, %d per seed) vs elsewhere: %+.2f dB (per seed %@)",
+                       model, windowSeconds, boundaries, boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
                        boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
         }
         print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
@@ -129,6 +134,7 @@ extension MusikaCommand {
         }
       }
       let vectorSeconds = loadedModel?.secondsPerVector
+      var chanceLevels: [Double] = []
       for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
         let strength = try labeler.detector.strength(audio.samples)
@@ -144,9 +150,26 @@ extension MusikaCommand {
                    try VectorPulse.correlation(envelope: strength, framesPerSecond: labeler.detector.framesPerSecond,
                                                vectorSeconds: seconds))
           } ?? ""
-          print(String(format: "%@: %@, %d onsets (%.2f per second)%@", file, bpm, onsets.count,
-                       Double(onsets.count) / max(audio.duration, 1e-9), pulse))
+          // Real music at the generator's window length: no boundary there, so this is the measure's chance spread.
+          var level = ""
+          if let loaded = loadedModel {
+            let period = Int((Double(loaded.config.gan.windowVectors) * loaded.secondsPerVector
+              * Double(DatasetLabeler.analysisRate)).rounded())
+            let radius = Int((loaded.secondsPerVector * Double(DatasetLabeler.analysisRate)).rounded())
+            if let decibels = WindowBoundaryLevel.decibels(audio.samples, period: period, radius: radius) {
+              chanceLevels.append(decibels)
+              level = String(format: ", level at every window length vs elsewhere %+.2f dB", decibels)
+            }
+          }
+          print(String(format: "%@: %@, %d onsets (%.2f per second)%@%@", file, bpm, onsets.count,
+                       Double(onsets.count) / max(audio.duration, 1e-9), pulse, level))
         }
+      }
+      if chanceLevels.count > 1 {
+        let mean = chanceLevels.reduce(0, +) / Double(chanceLevels.count)
+        let spread = (chanceLevels.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(chanceLevels.count - 1)).squareRoot()
+        print(String(format: "audio files (%d): level at every window length vs elsewhere %+.2f dB mean, %.2f dB standard deviation "
+                       + "(no boundaries there: the chance spread of the window-boundary level)", chanceLevels.count, mean, spread))
       }
     }
   }

@@ -78,8 +78,8 @@ extension MusikaCommand {
       abstract: "Decode latent files back to audio.",
       discussion: """
         IN is a latent file written by `musika encode` (or by generation), OUT the audio file to write \
-        (.wav, .flac, .ogg or .mp3). If IN is a folder, every latent file in it is decoded into the \
-        folder OUT, as WAV. Decoding is stochastic only through the codec's noise layers, which \
+        (.wav, .flac, .ogg or .mp3). If IN is a folder, every latent file under it (sub-folders too, \
+        as `musika encode` writes them) is decoded into the folder OUT, as WAV, in the same sub-folders. Decoding is stochastic only through the codec's noise layers, which \
         --seed fixes: the same seed gives the same samples. Without --codec, the codec folder recorded \
         in the latent file by `musika encode` is used.
         """
@@ -110,13 +110,12 @@ extension MusikaCommand {
       }
       let model = try loadCodec(isFolder: isDirectory.boolValue)
       if isDirectory.boolValue {
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let files = try FileManager.default.contentsOfDirectory(atPath: input.path)
-          .filter { $0.hasSuffix(".safetensors") }.sorted()
+        let files = try latentFiles()
         for (i, name) in files.enumerated() {
           let target = output.appendingPathComponent((name as NSString).deletingPathExtension + ".wav")
+          try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
           try decode(input.appendingPathComponent(name), to: target, model: model)
-          report("[\(i + 1)/\(files.count)] \(name) → \(target.lastPathComponent)")
+          report("[\(i + 1)/\(files.count)] \(name) → \(target.path)")
         }
       } else {
         try decode(input, to: output, model: model)
@@ -127,14 +126,23 @@ extension MusikaCommand {
     /// --codec, or the codec folder that `musika encode` recorded in the (first) latent file.
     private func loadCodec(isFolder: Bool) throws -> SpectralCodec {
       if let codecPath { return try CodecOptions(codecPath: codecPath).load() }
-      let sample = isFolder
-        ? try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".safetensors") }.sorted()
-          .first.map { input.appendingPathComponent($0) }
-        : input
+      let sample = isFolder ? try latentFiles().first.map { input.appendingPathComponent($0) } : input
       guard let sample, let recorded = try DatasetEncoder.readLatents(sample).metadata["codec_folder"] else {
         throw ValidationError("\(input.path) does not name its codec; pass --codec FOLDER.")
       }
       return try CodecOptions(codecPath: recorded).load()
+    }
+
+    /// The latent files under the folder IN, as sorted paths relative to it: `musika encode` writes one
+    /// sub-folder per source folder, so a flat listing would find none.
+    private func latentFiles() throws -> [String] {
+      let walker = FileManager.default.enumerator(atPath: input.path)
+      let files = (walker?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".safetensors") }.sorted()
+      guard !files.isEmpty else {
+        throw ValidationError("\(input.path) holds no latent files (.safetensors), in it or in its sub-folders; "
+          + "pass a folder written by `musika encode`, or one latent file.")
+      }
+      return files
     }
 
     private func decode(_ file: URL, to target: URL, model: SpectralCodec) throws {

@@ -67,6 +67,13 @@ struct EncodeDecodeCommandTests {
     let all = try runMusika(["decode", latents.path, folderOut.path, "--codec", codecFolder.path])
     #expect(all.status == 0, "\(all.stderr)")
     #expect(FileManager.default.fileExists(atPath: folderOut.appendingPathComponent("a.wav").path))
+    // encode mirrors the audio's sub-folders; decode walks them too (it used to decode only the top level).
+    #expect(FileManager.default.fileExists(atPath: folderOut.appendingPathComponent("sub/b.wav").path))
+    #expect(all.stderr.contains("[2/2]"))
+    let emptyFolder = root.appendingPathComponent("empty")
+    try FileManager.default.createDirectory(at: emptyFolder, withIntermediateDirectories: true)
+    let none = try runMusika(["decode", emptyFolder.path, folderOut.path, "--codec", codecFolder.path])
+    #expect(none.status != 0 && none.stderr.contains("holds no latent files"))
 
     let wrong = try runMusika(["encode", audio.path, latents.path, "--codec", root.path])
     #expect(wrong.status == 64 && wrong.stderr.contains("not a codec folder"))

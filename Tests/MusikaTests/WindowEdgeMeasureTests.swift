@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 import Testing
 import Torch
@@ -32,5 +33,42 @@ struct WindowEdgeMeasureTests {
     let dipped = (steady.reshape(2, periods, period) * gain).reshape(2, periods * period)
     let level = try #require(WindowBoundaryLevel.decibels(dipped, period: period, radius: radius))
     #expect(level < -5 && level > -7, "\(level) dB")
+  }
+
+  /// `musika analyze --model M FILE…` gives real audio the same level measure at the model's window
+  /// length, where real music has no boundary: steady noise reads about 0 dB, noise dipped 6 dB around
+  /// every window length reads about −6 dB, and two files get the summary of the chance spread.
+  @Test func analyzeMeasuresAudioFilesAtTheWindowLength() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-window-level-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    let modelFolder = BundledModelTests.folder.appendingPathComponent("piano")
+    let model = try GANModel.load(from: modelFolder)
+    let rate = DatasetLabeler.analysisRate
+    let period = Int((Double(model.config.gan.windowVectors) * model.secondsPerVector * Double(rate)).rounded())
+    let radius = Int((model.secondsPerVector * Double(rate)).rounded())
+    let frames = 3 * period
+    let steady = Tensor.randn([2, frames], generator: Generator(seed: 3)) * 0.1
+    let gain = Tensor((0..<frames).map { i in
+      [period, 2 * period].contains { abs(i - $0) <= radius } ? Float(0.5) : 1
+    }, shape: [1, frames])
+    let files = [root.appendingPathComponent("steady.wav"), root.appendingPathComponent("dipped.wav")]
+    try AudioFile.write(steady, sampleRate: rate, to: files[0], encoding: .float32)
+    try AudioFile.write(steady * gain, sampleRate: rate, to: files[1], encoding: .float32)
+    let result = try runMusika(["analyze", "--model", modelFolder.path, "--seconds", "1", "--seeds", "1", "--threads", "1"]
+                               + files.map(\.path))
+    #expect(result.status == 0, "\(result.stderr)")
+    func level(_ name: String) throws -> Double {
+      let line = try #require(result.stdout.split(separator: "\n").first { $0.contains(name) }, "\(result.stdout)")
+      let text = try #require(line.components(separatedBy: "level at every window length vs elsewhere ").last?
+        .components(separatedBy: " dB").first)
+      return try #require(Double(text), "\(line)")
+    }
+    let steadyLevel = try level("steady.wav")
+    let dippedLevel = try level("dipped.wav")
+    #expect(Swift.abs(steadyLevel) < 0.3, "\(steadyLevel) dB")
+    #expect(dippedLevel < -5 && dippedLevel > -7, "\(dippedLevel) dB")
+    #expect(result.stdout.contains("audio files (2): level at every window length"))
+    #expect(result.stdout.contains("level at generator-window boundaries: not measured"))  // 1 s: no boundary
   }
 }
