@@ -135,6 +135,7 @@ extension MusikaCommand {
       }
       let vectorSeconds = loadedModel?.secondsPerVector
       var chanceLevels: [Double] = []
+      var filePulses: [Double] = []
       for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
         let strength = try labeler.detector.strength(audio.samples)
@@ -146,9 +147,10 @@ extension MusikaCommand {
         } else {
           let bpm = tempo.map { String(format: "%.1f BPM", $0) } ?? "no steady pulse"
           let pulse = try vectorSeconds.map { seconds in
-            String(format: ", pulse at the latent-vector rate %.3f",
-                   try VectorPulse.correlation(envelope: strength, framesPerSecond: labeler.detector.framesPerSecond,
-                                               vectorSeconds: seconds))
+            let value = try VectorPulse.correlation(envelope: strength, framesPerSecond: labeler.detector.framesPerSecond,
+                                                    vectorSeconds: seconds)
+            filePulses.append(value)
+            return String(format: ", pulse at the latent-vector rate %.3f", value)
           } ?? ""
           // Real music at the generator's window length: no boundary there, so this is the measure's chance spread.
           var level = ""
@@ -164,6 +166,10 @@ extension MusikaCommand {
           print(String(format: "%@: %@, %d onsets (%.2f per second)%@%@", file, bpm, onsets.count,
                        Double(onsets.count) / max(audio.duration, 1e-9), pulse, level))
         }
+      }
+      if filePulses.count > 1 {
+        print(String(format: "audio files (%d): pulse at the latent-vector rate %.3f mean (%.3f to %.3f)", filePulses.count,
+                     filePulses.reduce(0, +) / Double(filePulses.count), filePulses.min()!, filePulses.max()!))
       }
       if chanceLevels.count > 1 {
         let mean = chanceLevels.reduce(0, +) / Double(chanceLevels.count)

@@ -69,6 +69,7 @@ struct WindowEdgeMeasureTests {
     #expect(Swift.abs(steadyLevel) < 0.3, "\(steadyLevel) dB")
     #expect(dippedLevel < -5 && dippedLevel > -7, "\(dippedLevel) dB")
     #expect(result.stdout.contains("audio files (2): level at every window length"))
+    #expect(result.stdout.contains("audio files (2): pulse at the latent-vector rate"))
     #expect(result.stdout.contains("level at generator-window boundaries: not measured"))  // 1 s: no boundary
   }
 }
