@@ -11,9 +11,10 @@ import Torch
 struct BundledModelTests {
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("models")
-  /// The generators that ship, with the condition each was trained on.
-  static let generators: [(name: String, condition: String)] = [("techno", Conditioning.tempoLabel),
-                                                                 ("piano", Conditioning.densityLabel)]
+  /// The generators that ship, with the condition each was trained on (nil: unconditional).
+  static let generators: [(name: String, condition: String?)] = [("techno", Conditioning.tempoLabel),
+                                                                  ("piano", Conditioning.densityLabel),
+                                                                  ("orchestral", nil)]
   static let codecName = "codec"
 
   @Test func everyShippedFileIsUnder25MB() throws {
@@ -32,9 +33,12 @@ struct BundledModelTests {
     let folder = Self.folder.appendingPathComponent(name)
     let model = try GANModel.load(from: folder)
     #expect(model.config.trainedSteps > 0)
-    let condition = Self.generators.first { $0.name == name }!.condition
-    let scale = condition == Conditioning.tempoLabel ? model.config.conditioning.tempo : model.config.conditioning.density
-    #expect(scale != nil, "\(name) is not conditioned on \(condition)")
+    if let condition = Self.generators.first(where: { $0.name == name })!.condition {
+      let scale = condition == Conditioning.tempoLabel ? model.config.conditioning.tempo : model.config.conditioning.density
+      #expect(scale != nil, "\(name) is not conditioned on \(condition)")
+    } else {
+      #expect(!model.config.conditioning.isConditional, "\(name) should be unconditional")
+    }
     for weights in try Safetensors.read(folder.appendingPathComponent(GANModel.generatorFile)).tensors.values {
       #expect(weights.dtype == .bfloat16)
     }
