@@ -24,9 +24,9 @@ extension MusikaCommand {
         boundaries do not show). With --model, audio FILEs get that pulse too (e.g. real music decoded \
         by `musika decode`, for reference), the level at every window length from the start against \
         elsewhere (real music has no boundaries there: how far the measure strays by chance), and latent \
-        FILEs the boundary jump through the model's codec. The window-boundary level rests on one \
-        boundary per seed per window length: 60 s gives one or two, so use --seconds 240 or more for a \
-        figure to compare with the 1 dB target.
+        FILEs the boundary jump through the model's codec. The window-boundary level averages over the \
+        boundaries within --seconds (one per generator window, 23.8 s for our presets): 60 s hold one or \
+        two, so use --seconds 240 or more for a figure to compare with a 1 dB target.
         """
     )
 

@@ -79,9 +79,10 @@ extension MusikaCommand {
       discussion: """
         IN is a latent file written by `musika encode` (or by generation), OUT the audio file to write \
         (.wav, .flac, .ogg or .mp3). If IN is a folder, every latent file under it (sub-folders too, \
-        as `musika encode` writes them) is decoded into the folder OUT, as WAV, in the same sub-folders. Decoding is stochastic only through the codec's noise layers, which \
-        --seed fixes: the same seed gives the same samples. Without --codec, the codec folder recorded \
-        in the latent file by `musika encode` is used.
+        as `musika encode` writes them) is decoded into the folder OUT, as WAV, in the same \
+        sub-folders. Decoding is stochastic only through the codec's noise layers, which --seed fixes: \
+        the same seed gives the same samples. Without --codec, the codec folder recorded in the latent \
+        file by `musika encode` is used.
         """
     )
 
