@@ -74,8 +74,8 @@ extension MusikaCommand {
       }
       if ratios.count > 1 {
         print(String(format: "real latents (%d files): mean period-2 power ratio %.3f, mean pairing ratio %.3f", ratios.count,
-                     ratios.reduce(0, +) / Double(ratios.count), pairings.reduce(0, +) / Double(pairings.count))
-              + (jumps.isEmpty ? "" : String(format: ", mean DEC2 jump at vector boundaries %.3f", jumps.reduce(0, +) / Double(jumps.count))))
+                     mean(ratios), mean(pairings))
+              + (jumps.isEmpty ? "" : String(format: ", mean DEC2 jump at vector boundaries %.3f", mean(jumps))))
       }
       if let model, let loaded = loadedModel {
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
@@ -85,7 +85,8 @@ extension MusikaCommand {
         var pulses: [Double] = []
         var generatedJumps: [Double] = []
         var edgeProfiles: [[Double]] = []
-        let window = loaded.config.gan.windowVectors * loaded.codec.samplesPerVector
+        let (window, radius) = Self.windowSamples(loaded, sampleRate: loaded.sampleRate)
+        var boundariesPerSeed = 0
         for seed in 0..<max(1, seeds) {
           let controls = try Controls(seed: UInt64(seed)).resolved(for: loaded.config)
           let stream = try MusicStream(model: loaded, controls: controls, chunkVectors: MusicStream.renderingChunkVectors)
@@ -95,23 +96,24 @@ extension MusikaCommand {
           if vectors >= 4 { generatedJumps.append(try VectorBoundaryJump.ratio(latents: latents, codec: loaded.codec)) }
           edgeProfiles.append(WindowEdgePower.profile(latents, window: loaded.config.gan.windowVectors))
           let audio = try stream.render(seconds: seconds)
-          if let level = WindowBoundaryLevel.decibels(audio, period: window, radius: loaded.codec.samplesPerVector) {
+          if let level = WindowBoundaryLevel.decibels(audio, period: window, radius: radius) {
             boundaryLevels.append(level)
+            boundariesPerSeed = audio.size(1) / window - 1
           }
           pulses.append(try VectorPulse.correlation(audio, sampleRate: loaded.sampleRate, vectorSeconds: loaded.secondsPerVector))
         }
         print(String(format: "%@ generated (%d seeds × %d vectors): period-2 power ratio %.3f (per seed %@)", model,
-                     generated.count, vectors, generated.reduce(0, +) / Double(generated.count),
+                     generated.count, vectors, mean(generated),
                      generated.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         print(String(format: "%@ generated: pairing ratio %.3f (per seed %@)", model,
-                     generatedPairings.reduce(0, +) / Double(generatedPairings.count),
+                     mean(generatedPairings),
                      generatedPairings.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         let profile = edgeProfiles.filter { !$0.isEmpty }
         if !profile.isEmpty {
-          let mean = (0..<profile[0].count).map { i in profile.map { $0[i] }.reduce(0, +) / Double(profile.count) }
-          let ends = Array(mean.prefix(6)) + Array(mean.suffix(6))
+          let average = (0..<profile[0].count).map { i in mean(profile.map { $0[i] }) }
+          let ends = Array(average.prefix(6)) + Array(average.suffix(6))
           print(String(format: "%@ latent power at a window's first / last vector vs its interior: %.2f / %.2f "
-                         + "(within 6 vectors of an end: %.2f to %.2f)", model, mean.first!, mean.last!,
+                         + "(within 6 vectors of an end: %.2f to %.2f)", model, average.first!, average.last!,
                        ends.min()!, ends.max()!))
         }
         let windowSeconds = Double(window) / Double(loaded.sampleRate)
@@ -119,17 +121,16 @@ extension MusikaCommand {
           print(String(format: "%@ level at generator-window boundaries: not measured (needs --seconds ≥ %.1f, two windows)",
                        model, 2 * windowSeconds))
         } else {
-          let boundaries = max(0, Int(seconds * Double(loaded.sampleRate)) / window - 1)
           print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s, %d per seed) vs elsewhere: %+.2f dB (per seed %@)",
-                       model, windowSeconds, boundaries, boundaryLevels.reduce(0, +) / Double(boundaryLevels.count),
+                       model, windowSeconds, boundariesPerSeed, mean(boundaryLevels),
                        boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
         }
         print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
-                     model, loaded.secondsPerVector, pulses.reduce(0, +) / Double(pulses.count),
+                     model, loaded.secondsPerVector, mean(pulses),
                      pulses.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         if !generatedJumps.isEmpty {
           print(String(format: "%@ DEC2 jump at latent-vector boundaries (change into a vector's first frame vs elsewhere; real ≈ 1): %.3f (per seed %@)",
-                       model, generatedJumps.reduce(0, +) / Double(generatedJumps.count),
+                       model, mean(generatedJumps),
                        generatedJumps.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         }
       }
@@ -155,9 +156,7 @@ extension MusikaCommand {
           // Real music at the generator's window length: no boundary there, so this is the measure's chance spread.
           var level = ""
           if let loaded = loadedModel {
-            let period = Int((Double(loaded.config.gan.windowVectors) * loaded.secondsPerVector
-              * Double(DatasetLabeler.analysisRate)).rounded())
-            let radius = Int((loaded.secondsPerVector * Double(DatasetLabeler.analysisRate)).rounded())
+            let (period, radius) = Self.windowSamples(loaded, sampleRate: DatasetLabeler.analysisRate)
             if let decibels = WindowBoundaryLevel.decibels(audio.samples, period: period, radius: radius) {
               chanceLevels.append(decibels)
               level = String(format: ", level at every window length vs elsewhere %+.2f dB", decibels)
@@ -169,14 +168,23 @@ extension MusikaCommand {
       }
       if filePulses.count > 1 {
         print(String(format: "audio files (%d): pulse at the latent-vector rate %.3f mean (%.3f to %.3f)", filePulses.count,
-                     filePulses.reduce(0, +) / Double(filePulses.count), filePulses.min()!, filePulses.max()!))
+                     mean(filePulses), filePulses.min()!, filePulses.max()!))
       }
       if chanceLevels.count > 1 {
-        let mean = chanceLevels.reduce(0, +) / Double(chanceLevels.count)
-        let spread = (chanceLevels.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(chanceLevels.count - 1)).squareRoot()
+        let center = mean(chanceLevels)
+        let spread = (chanceLevels.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(chanceLevels.count - 1)).squareRoot()
         print(String(format: "audio files (%d): level at every window length vs elsewhere %+.2f dB mean, %.2f dB standard deviation "
-                       + "(no boundaries there: the chance spread of the window-boundary level)", chanceLevels.count, mean, spread))
+                       + "(no boundaries there: the chance spread of the window-boundary level)", chanceLevels.count, center, spread))
       }
+    }
+
+    /// A generator window and one latent vector, in samples at `sampleRate`: the period and radius of
+    /// `WindowBoundaryLevel` for generated audio (the model's rate) and for audio files (the analysis rate).
+    private static func windowSamples(_ model: GANModel, sampleRate: Int) -> (period: Int, radius: Int) {
+      let vector = model.secondsPerVector * Double(sampleRate)
+      return (Int((Double(model.config.gan.windowVectors) * vector).rounded()), Int(vector.rounded()))
     }
   }
 }
+
+private func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
