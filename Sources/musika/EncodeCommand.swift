@@ -134,11 +134,9 @@ extension MusikaCommand {
       return try CodecOptions(codecPath: recorded).load()
     }
 
-    /// The latent files under the folder IN, as sorted paths relative to it: `musika encode` writes one
-    /// sub-folder per source folder, so a flat listing would find none.
+    /// The latent files under the folder IN (sub-folders too), as sorted paths relative to it.
     private func latentFiles() throws -> [String] {
-      let walker = FileManager.default.enumerator(atPath: input.path)
-      let files = (walker?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".safetensors") }.sorted()
+      let files = try DatasetEncoder.latentFiles(in: input)
       guard !files.isEmpty else {
         throw ValidationError("\(input.path) holds no latent files (.safetensors), in it or in its sub-folders; "
           + "pass a folder written by `musika encode`, or one latent file.")

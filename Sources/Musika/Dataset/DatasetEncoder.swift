@@ -52,14 +52,24 @@ public struct DatasetEncoder {
 
   /// Audio files below `folder`, sorted, as paths relative to it.
   public static func audioFiles(in folder: URL) throws -> [String] {
+    try files(in: folder, extensions: audioExtensions, kind: "audio files")
+  }
+
+  /// Latent files (.safetensors) below `folder`, sorted, as paths relative to it: `encode` mirrors the
+  /// audio's sub-folders, so `decode` of a folder walks them too.
+  public static func latentFiles(in folder: URL) throws -> [String] {
+    try files(in: folder, extensions: ["safetensors"], kind: "latent files")
+  }
+
+  private static func files(in folder: URL, extensions: Set<String>, kind: String) throws -> [String] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw MusikaError.invalidInput("\(folder.path) is not a folder of audio files")
+      throw MusikaError.invalidInput("\(folder.path) is not a folder of \(kind)")
     }
     guard let walker = FileManager.default.enumerator(atPath: folder.path) else { return [] }
     var files: [String] = []
     while let relative = walker.nextObject() as? String {
-      if audioExtensions.contains((relative as NSString).pathExtension.lowercased()) { files.append(relative) }
+      if extensions.contains((relative as NSString).pathExtension.lowercased()) { files.append(relative) }
     }
     return files.sorted()
   }
