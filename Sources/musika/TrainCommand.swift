@@ -128,6 +128,12 @@ extension MusikaCommand {
       phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
       vectors (default: off; a resumed run keeps its own).
       """) var tempoClock = false
+    @Flag(help: """
+      With --tempo-clock: let the critic see the beat phase too, tracked in the real music (`musika \
+      label` writes it for files with a tempo) and the generator's clock for generated music, so that \
+      beats off the clock count as fake. Makes the generator follow its clock between latent vectors \
+      instead of on whole-vector periods (default: off; a resumed run keeps its own).
+      """) var criticBeat = false
     @Option(help: "Stop after this many steps in this run (the rest can be resumed).") var stopAfter: Int?
 
     @OptionGroup var runtime: RuntimeOptions
@@ -151,6 +157,10 @@ extension MusikaCommand {
         if tempoClock {
           guard condition.contains(.tempo) else { throw ValidationError("--tempo-clock needs --condition tempo.") }
           gan.clockChannels = TempoClock.channelCount
+        }
+        if criticBeat {
+          guard tempoClock else { throw ValidationError("--critic-beat needs --tempo-clock (and --condition tempo).") }
+          gan.criticClockChannels = TempoClock.beatChannelCount
         }
       }
       report("loading latents from \(data.path)…")

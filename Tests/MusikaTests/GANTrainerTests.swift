@@ -226,6 +226,50 @@ struct GANTrainerTests {
     #expect(finite, "\(metrics)")
   }
 
+  /// With `criticClockChannels` the critic sees the beat phase: real crops their tracked beats
+  /// (`musika label`), generated ones the generator's clock; music without beat labels is named.
+  @Test func aCriticBeatRunShowsTheCriticRealBeatsAndTheGeneratorsClock() throws {
+    var gan = MicroModels.gan
+    gan.clockChannels = TempoClock.channelCount
+    gan.criticClockChannels = TempoClock.beatChannelCount
+    try gan.validate()
+    let plain = Self.corpus()
+    // Beats every 1 / 0.3 vectors, from a different phase in each item.
+    let corpus = try LatentCorpus(items: plain.items.enumerated().map { k, item in
+      .init(name: item.name, latents: item.latents, tempo: item.tempo, density: item.density,
+            beats: (0..<item.vectors).map { Double($0) * 0.3 + 0.1 * Double(k) })
+    })
+    let codec = try SpectralCodec(config: MicroModels.codec)
+    codec.initialize(seed: 1)
+    let folder = Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let trainer = try GANTrainer(gan: gan, conditioning: corpus.conditioning(tempo: true, density: false), codec: codec,
+                                 options: Self.options(steps: 2), corpus: corpus, output: folder)
+    #expect(trainer.critic.first.weight.size(1) == gan.latentChannels + 1 + 2)
+    let length = 2 * gan.windowVectors
+    let batch = try corpus.batch(count: 3, length: length, conditioning: trainer.modelConfig.conditioning, beatPhase: true,
+                                 generator: Generator(seed: 9))
+    let phase = try #require(batch.beatPhase)
+    #expect(phase.shape == [3, 2, length])
+    let values = phase.to(dtype: .float64).contiguous().toArray(of: Double.self)
+    for i in 0..<3 {
+      func turn(_ t: Int) -> Double { atan2(values[(2 * i) * length + t], values[(2 * i + 1) * length + t]) / (2 * .pi) }
+      let step = (turn(11) - turn(10) + 2).truncatingRemainder(dividingBy: 1)
+      #expect(Swift.abs(step - 0.3) < 1e-5, "crop \(i): the phase turns \(step) per vector, labelled 0.3")
+    }
+    let metrics = try trainer.trainStep()
+    #expect(metrics.values.allSatisfy { $0.isFinite }, "\(metrics)")
+
+    // Music labelled before beats were tracked is refused by name; a critic clock needs a generator clock.
+    #expect(throws: MusikaError.self) {
+      try plain.batch(count: 2, length: length, conditioning: trainer.modelConfig.conditioning, beatPhase: true,
+                      generator: Generator(seed: 1))
+    }
+    var noClock = MicroModels.gan
+    noClock.criticClockChannels = TempoClock.beatChannelCount
+    #expect(throws: MusikaError.self) { try noClock.validate() }
+  }
+
   @Test func theR1WeightStartsWhereTheOptionsSay() throws {
     for start in [0.0, 0.25, 1.0] {
       var options = Self.options(steps: 1)

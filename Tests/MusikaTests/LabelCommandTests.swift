@@ -78,6 +78,15 @@ struct LabelCommandTests {
       #expect(density.count == entry.vectors)
       let middle = density[density.count / 2]
       #expect(abs(middle - bpm / 60) <= 0.5, "\(entry.source): \(middle) onsets/s mid-file, clicks at \(bpm / 60)/s")
+      // Beats elapsed at each vector's start: whole numbers where a click starts (every 60/bpm s from 0.2 s).
+      let beats = try #require(entry.labelSeries?["beats"])
+      #expect(beats.count == entry.vectors)
+      let vectorSeconds = entry.duration / Double(entry.vectors)
+      let offsets = beats.indices.dropFirst(4).dropLast(4).map { i -> Double in
+        let phase = beats[i] - (Double(i) * vectorSeconds - 0.2) * bpm / 60
+        return abs(phase - phase.rounded())
+      }
+      #expect(offsets.max()! < 0.06, "\(entry.source): beat phase off the clicks by up to \(offsets.max()!) beats")
     }
     // The labels are what conditioned training reads.
     let corpus = try LatentCorpus(folder: latents, minimumVectors: 1)
@@ -87,6 +96,17 @@ struct LabelCommandTests {
     let folded = try runMusika(["label", latents.path, "--overwrite", "--tempo-range", "100-200", "--threads", "1"])
     #expect(folded.status == 0, "\(folded.stderr)")
     #expect(try #require(try DatasetManifest.load(from: latents)).entries.allSatisfy { $0.labels["tempo"]! >= 100 })
+
+    // A dataset labelled before beats were tracked: a plain `label` adds them at the tempo it has.
+    var old = try #require(try DatasetManifest.load(from: latents))
+    let tempi = old.entries.map { $0.labels["tempo"] }
+    for i in old.entries.indices { old.entries[i].labelSeries?["beats"] = nil }
+    try old.save(to: latents)
+    let beatsAdded = try runMusika(["label", latents.path, "--threads", "1"])
+    #expect(beatsAdded.status == 0, "\(beatsAdded.stderr)")
+    let withBeats = try #require(try DatasetManifest.load(from: latents))
+    #expect(withBeats.entries.allSatisfy { $0.labelSeries?["beats"]?.count == $0.vectors })
+    #expect(withBeats.entries.map { $0.labels["tempo"] } == tempi)
 
     let again = try runMusika(["label", latents.path])
     #expect(again.stderr.contains("a.wav: already labelled"))

@@ -3,8 +3,10 @@ import Foundation
 import Torch
 
 /// Writes tempo and note-density labels into an encoded dataset's manifest (`musika label`), from
-/// the source audio: `labels["tempo"]` (BPM, one per file) and `labelSeries["density"]` (onsets per
-/// second around each latent vector, one per vector). GAN training reads them for `--condition`.
+/// the source audio: `labels["tempo"]` (BPM, one per file), `labelSeries["density"]` (onsets per
+/// second around each latent vector, one per vector) and, where a tempo was found,
+/// `labelSeries["beats"]` (beats elapsed at the start of each vector, from `BeatTracker` at that
+/// tempo). GAN training reads them for `--condition` and `--critic-beat`.
 ///
 /// The manifest is saved after every file, so an interrupted run keeps what it did and, run again,
 /// continues with the files still unlabelled.
@@ -21,15 +23,25 @@ public struct DatasetLabeler {
   public var densityHalfWindow = 1.0
   public var detector = OnsetDetector(sampleRate: analysisRate)
   public var estimator = TempoEstimator()
+  public var beatTracker = BeatTracker()
 
   public init() {}
 
   /// Labels of one recording: (channels, samples) at `analysisRate` → tempo (nil when no pulse is
-  /// found) and density at `vectors` points spaced `vectorSeconds` apart.
-  public func labels(_ audio: Tensor, vectors: Int, vectorSeconds: Double) throws -> (tempo: Double?, density: [Double]) {
-    let (tempo, onsets) = try analyze(audio)
+  /// found), density at `vectors` points spaced `vectorSeconds` apart, and the beats elapsed at the
+  /// start of each vector (nil without a tempo). `knownTempo`: the tempo already labelled, kept
+  /// instead of a new estimate (the beats follow it).
+  public func labels(_ audio: Tensor, vectors: Int, vectorSeconds: Double,
+                     knownTempo: Double? = nil) throws -> (tempo: Double?, density: [Double], beats: [Double]?) {
+    let strength = try detector.strength(audio)
+    let (estimate, onsets) = analyze(strength: strength)
+    let tempo = knownTempo ?? estimate
     let density = OnsetDetector.density(onsets: onsets, count: vectors, step: vectorSeconds, halfWindow: densityHalfWindow)
-    return (tempo, density)
+    let beats = tempo.map { bpm in
+      BeatTracker.beatsElapsed(beatTimes: beatTracker.beats(envelope: strength, framesPerSecond: detector.framesPerSecond, bpm: bpm),
+                               at: (0..<vectors).map { Double($0) * vectorSeconds }, bpm: bpm)
+    }
+    return (tempo, density, beats)
   }
 
   /// Tempo (nil when no steady pulse is found) and onset times in seconds of (channels, samples) at
@@ -45,7 +57,8 @@ public struct DatasetLabeler {
 
   /// Labels every entry of the dataset at `dataset` whose audio is under `audio` (default: the folder
   /// the manifest says was encoded). Entries that already carry both labels are skipped unless
-  /// `overwrite`. Returns the updated manifest.
+  /// `overwrite` (a file with a tempo but no beat series, labelled by an earlier release, gets its
+  /// beats at the tempo it has). Returns the updated manifest.
   @discardableResult
   public func label(dataset: URL, audio: URL? = nil, overwrite: Bool = false,
                     progress: (Int, Int, Event) -> Void = { _, _, _ in }) throws -> DatasetManifest {
@@ -60,7 +73,8 @@ public struct DatasetLabeler {
     let total = manifest.entries.count
     for index in manifest.entries.indices {
       let entry = manifest.entries[index]
-      if !overwrite, entry.labels[Conditioning.tempoLabel] != nil, entry.labelSeries?[Conditioning.densityLabel] != nil {
+      if !overwrite, entry.labels[Conditioning.tempoLabel] != nil, entry.labelSeries?[Conditioning.densityLabel] != nil,
+         entry.labelSeries?[Conditioning.beatsLabel] != nil {
         progress(index + 1, total, .skipped(source: entry.displayName))
         continue
       }
@@ -70,10 +84,13 @@ public struct DatasetLabeler {
                                          sampleRate: DatasetEncoder.readRate(Self.analysisRate, speed: entry.playbackSpeed))
         let samplesPerVector = manifest.samplesPerVector
           ?? Int((entry.duration * Double(manifest.sampleRate) / Double(max(entry.vectors, 1))).rounded())
-        let (tempo, density) = try labels(decoded.samples, vectors: entry.vectors,
-                                          vectorSeconds: Double(samplesPerVector) / Double(manifest.sampleRate))
+        let (tempo, density, beats) = try labels(decoded.samples, vectors: entry.vectors,
+                                                 vectorSeconds: Double(samplesPerVector) / Double(manifest.sampleRate),
+                                                 knownTempo: overwrite ? nil : entry.labels[Conditioning.tempoLabel])
         manifest.entries[index].labels[Conditioning.tempoLabel] = tempo
-        manifest.entries[index].labelSeries = (entry.labelSeries ?? [:]).merging([Conditioning.densityLabel: density]) { $1 }
+        var series = (entry.labelSeries ?? [:]).merging([Conditioning.densityLabel: density]) { $1 }
+        series[Conditioning.beatsLabel] = beats
+        manifest.entries[index].labelSeries = series
         let mean = density.reduce(0, +) / Double(max(density.count, 1))
         progress(index + 1, total, .labelled(source: entry.displayName, tempo: tempo, meanDensity: mean))
       } catch {

@@ -37,6 +37,9 @@ public struct Conditioning: Codable, Sendable, Equatable {
 
   public static let tempoLabel = "tempo"
   public static let densityLabel = "density"
+  /// Not a condition: the beats elapsed at each vector of real music (`musika label`), from which
+  /// the critic's beat clock is drawn (`GANConfig.criticClockChannels`).
+  public static let beatsLabel = "beats"
 
   public var tempo: Scale?
   public var density: Scale?

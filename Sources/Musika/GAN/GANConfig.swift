@@ -21,6 +21,11 @@ public struct GANConfig: Codable, Sendable, Equatable {
   /// Tempo-conditioned generators may read a beat clock (`TempoClock`): 4 more input channels after
   /// the conditions. nil or 0 (older configs, the original's presets): none.
   public var clockChannels: Int?
+  /// With a beat clock, the critic may see the sine and cosine of the beat phase too (2 channels
+  /// after its conditions): for real crops from the beats tracked in the music (`musika label`), for
+  /// generated ones from the generator's clock, so that it can tell beats that sit where the clock
+  /// says from beats that do not. nil or 0: it sees none. Not used when generating.
+  public var criticClockChannels: Int?
   /// What the generator's convolutions see beyond a window's ends; nil (older configs, the original's
   /// presets) is zeros.
   public var edges: Edges?
@@ -70,6 +75,9 @@ public struct GANConfig: Codable, Sendable, Equatable {
   /// Generator input channels: coordinates, conditions, then the beat clock if any.
   public var inputChannels: Int { coordinateChannels + conditionChannels + clockChannelCount }
   public var clockChannelCount: Int { clockChannels ?? 0 }
+  public var criticClockChannelCount: Int { criticClockChannels ?? 0 }
+  /// Critic input channels: latents, conditions, then the beat phase if any.
+  public var criticInputChannels: Int { latentChannels + conditionChannels + criticClockChannelCount }
   /// The critic sees two generator windows side by side, so it judges their seam.
   public var criticVectors: Int { 2 * windowVectors }
 
@@ -104,6 +112,9 @@ public struct GANConfig: Codable, Sendable, Equatable {
     }
     guard clockChannelCount == 0 || clockChannelCount == TempoClock.channelCount else {
       throw fail("clockChannels must be 0 or \(TempoClock.channelCount)")
+    }
+    guard criticClockChannelCount == 0 || (criticClockChannelCount == TempoClock.beatChannelCount && clockChannelCount > 0) else {
+      throw fail("criticClockChannels must be 0, or \(TempoClock.beatChannelCount) with a beat clock (clockChannels)")
     }
   }
 }

@@ -25,7 +25,8 @@ final class CriticBlock: Module {
 }
 
 /// The critic (reference §5.3): scores two generator windows side by side (plus any conditioning
-/// channels), so the seam between independently generated windows is trained adversarially.
+/// channels, and the beat phase with `GANConfig.criticClockChannels`), so the seam between
+/// independently generated windows is trained adversarially.
 ///
 ///   conv k4 s2 → 3b · blocks → 4b, 5b, 6b, 7b (and 7b with a 1×1 first kernel in the full model)
 ///   · conv k3 → 7b · flatten (4 × 7b) · Dense → 1. LeakyReLU 0.2, no normalisation.
@@ -39,7 +40,7 @@ public final class LatentCritic: Module {
   public init(_ config: GANConfig) {
     self.config = config
     let b = config.baseChannels
-    first = Conv1d(config.latentChannels + config.conditionChannels, 3 * b, kernel: 4,
+    first = Conv1d(config.criticInputChannels, 3 * b, kernel: 4,
                    .init(stride: 2, padding: .same, initializer: .heUniform))
     var blocks = [
       CriticBlock(3 * b, 4 * b, firstKernel: 4), CriticBlock(4 * b, 5 * b, firstKernel: 4),
@@ -51,7 +52,7 @@ public final class LatentCritic: Module {
     score = Linear(4 * 7 * b, 1, initializer: .heUniform)
   }
 
-  /// latents (batch, latentChannels + conditionChannels, criticVectors) → scores (batch).
+  /// latents (batch, criticInputChannels, criticVectors) → scores (batch).
   public func callAsFunction(_ x: Tensor) -> Tensor {
     var h = first(x).leakyRelu(0.2)
     for block in blocks { h = block(h) }

@@ -16,6 +16,9 @@ import Torch
 /// vector), so a tempo change bends the clock without a jump.
 public enum TempoClock {
   public static let channelCount = 4
+  /// The beat phase's sine and cosine alone (the first two channels): what the critic may see
+  /// (`GANConfig.criticClockChannels`); a bar's downbeat is not tracked in real music.
+  public static let beatChannelCount = 2
 
   /// Beats per latent vector at `bpm`.
   public static func beatsPerVector(bpm: Double, secondsPerVector: Double) -> Double {
@@ -29,5 +32,11 @@ public enum TempoClock {
     let beat = (beats - beats.floor()) * (2 * Double.pi)
     let bar = (bars - bars.floor()) * (2 * Double.pi)
     return Tensor.stack([beat.sin(), beat.cos(), bar.sin(), bar.cos()], dim: beats.rank - 1).to(dtype: .float32)
+  }
+
+  /// The beat phase's channels alone: (…, count) float64 → (…, 2, count) float32, sin and cos of 2π·beat.
+  public static func beatChannels(beats: Tensor) -> Tensor {
+    let beat = (beats - beats.floor()) * (2 * Double.pi)
+    return Tensor.stack([beat.sin(), beat.cos()], dim: beats.rank - 1).to(dtype: .float32)
   }
 }

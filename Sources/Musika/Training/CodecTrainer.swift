@@ -19,9 +19,7 @@ import Torch
 /// Every random choice of step k (excerpts, noise) derives from (seed, k), so a checkpoint needs only
 /// weights, optimiser states and k to resume exactly where an uninterrupted run would be.
 public final class CodecTrainer: TrainingTask {
-  static let stateFile = "trainer.json"
   static let discriminatorFile = "discriminator.safetensors"
-  static let optimizerFile = "optimizer.safetensors"
 
   struct State: Codable {
     var formatVersion = 1
@@ -82,7 +80,7 @@ public final class CodecTrainer: TrainingTask {
   public static func resume(output: URL, corpus: AudioCorpus, extend: (inout CodecTrainingOptions) -> Void = { _ in },
                             log: (String) -> Void = { _ in }) throws -> CodecTrainer {
     let folder = try CheckpointStore(run: output, kind: "codec").folderToResume(log: log)
-    var options = try readState(folder).options
+    var options = try TrainerStateFiles.readState(State.self, in: folder).options
     extend(&options)
     let config = try readConfig(folder)
     let trainer = try CodecTrainer(config: config, options: options, corpus: corpus, output: output)
@@ -123,28 +121,15 @@ public final class CodecTrainer: TrainingTask {
     codec.train()
   }
 
-  private static func readState(_ folder: URL) throws -> State {
-    let url = folder.appendingPathComponent(stateFile)
-    do {
-      return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
-    } catch {
-      throw MusikaError.invalidInput("\(url.path) is missing or damaged (\(error)); delete the run folder to start over")
-    }
-  }
-
   /// Loads weights, critic, optimiser states, learning rates and the step from a checkpoint folder
   /// into this trainer, in place (resume and divergence roll-back); returns the training time it had.
   public func restoreCheckpoint(from folder: URL) throws -> Double {
-    let state = try Self.readState(folder)
+    let state = try TrainerStateFiles.readState(State.self, in: folder)
     try withNoGrad {
       try codec.load(Safetensors.read(folder.appendingPathComponent(SpectralCodec.weightsFile)).tensors)
       try discriminator.load(Safetensors.read(folder.appendingPathComponent(Self.discriminatorFile)).tensors)
     }
-    let optimizers = try Safetensors.read(folder.appendingPathComponent(Self.optimizerFile)).tensors
-    for (prefix, optimizer) in namedOptimizers {
-      let part = optimizers.filter { $0.key.hasPrefix(prefix + ".") }
-      try optimizer.loadState(Dictionary(uniqueKeysWithValues: part.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
-    }
+    try TrainerStateFiles.loadOptimizers(namedOptimizers, from: folder)
     level1Optimizer.learningRate = state.learningRate
     level2Optimizer.learningRate = state.learningRate
     discriminatorOptimizer.learningRate = state.discriminatorLearningRate
@@ -312,14 +297,9 @@ public final class CodecTrainer: TrainingTask {
   public func writeCheckpoint(into folder: URL, elapsed: Double) throws {
     let state = State(step: step, options: options, learningRate: level1Optimizer.learningRate,
                       discriminatorLearningRate: discriminatorOptimizer.learningRate, elapsedSeconds: elapsed)
-    var optimizerState: [String: Tensor] = [:]
-    for (prefix, optimizer) in namedOptimizers {
-      for (key, value) in optimizer.stateDict() { optimizerState["\(prefix).\(key)"] = value }
-    }
     try codec.writeFiles(into: folder)
     try Safetensors.write(discriminator.stateDict(), to: folder.appendingPathComponent(Self.discriminatorFile))
-    try Safetensors.write(optimizerState, to: folder.appendingPathComponent(Self.optimizerFile))
-    try JSONEncoder.pretty.encode(state).write(to: folder.appendingPathComponent(Self.stateFile))
+    try TrainerStateFiles.write(state, optimizers: namedOptimizers, into: folder)
   }
 
   /// Saves a checkpoint now (outside the loop), as `latest`.

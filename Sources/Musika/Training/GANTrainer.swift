@@ -25,11 +25,9 @@ public final class GANTrainer: TrainingTask {
     var elapsedSeconds: Double
   }
 
-  static let stateFile = "trainer.json"
   static let generatorFile = "generator.safetensors"
   static let criticFile = "critic.safetensors"
   static let emaFile = "generator-ema.safetensors"
-  static let optimizerFile = "optimizer.safetensors"
 
   public private(set) var options: GANTrainingOptions
   public let modelConfig: GANModelConfig
@@ -107,7 +105,7 @@ public final class GANTrainer: TrainingTask {
                             extend: (inout GANTrainingOptions) -> Void = { _ in }, device: Device = .cpu,
                             log: (String) -> Void = { _ in }) throws -> GANTrainer {
     let folder = try CheckpointStore(run: output, kind: "gan").folderToResume(log: log)
-    let state = try readState(folder)
+    let state = try TrainerStateFiles.readState(State.self, in: folder)
     var options = state.options
     extend(&options)
     let trainer = try GANTrainer(gan: state.model.gan, conditioning: state.model.conditioning, codec: codec,
@@ -120,34 +118,21 @@ public final class GANTrainer: TrainingTask {
   public static func savedConfiguration(output: URL) throws -> (model: GANModelConfig, options: GANTrainingOptions)? {
     let store = CheckpointStore(run: output, kind: "gan")
     guard store.exists else { return nil }
-    let state = try readState(store.folderToResume())
+    let state = try TrainerStateFiles.readState(State.self, in: store.folderToResume())
     return (state.model, state.options)
   }
 
   public var modelFolder: URL { output.appendingPathComponent("model") }
 
-  private static func readState(_ folder: URL) throws -> State {
-    let url = folder.appendingPathComponent(stateFile)
-    do {
-      return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
-    } catch {
-      throw MusikaError.invalidInput("\(url.path) is missing or damaged (\(error)); delete the run folder to start over")
-    }
-  }
-
   /// Loads a checkpoint folder into this trainer, in place; returns the training time it had.
   public func restoreCheckpoint(from folder: URL) throws -> Double {
-    let state = try Self.readState(folder)
+    let state = try TrainerStateFiles.readState(State.self, in: folder)
     try withNoGrad {
       try generator.load(Safetensors.read(folder.appendingPathComponent(Self.generatorFile)).tensors)
       try critic.load(Safetensors.read(folder.appendingPathComponent(Self.criticFile)).tensors)
     }
     try ema.loadState(Safetensors.read(folder.appendingPathComponent(Self.emaFile)).tensors)
-    let optimizers = try Safetensors.read(folder.appendingPathComponent(Self.optimizerFile)).tensors
-    for (prefix, optimizer) in namedOptimizers {
-      let part = optimizers.filter { $0.key.hasPrefix(prefix + ".") }
-      try optimizer.loadState(Dictionary(uniqueKeysWithValues: part.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
-    }
+    try TrainerStateFiles.loadOptimizers(namedOptimizers, from: folder)
     generatorOptimizer.learningRate = state.learningRate
     criticOptimizer.learningRate = state.learningRate
     r1Switch = state.r1Switch
@@ -206,21 +191,26 @@ public final class GANTrainer: TrainingTask {
     let random = Generator(seed: options.seed, "data", .int(step))
     let batch = try corpus.batch(count: options.batchSize, length: config.criticVectors,
                                  conditioning: modelConfig.conditioning, perCrop: options.conditionsPerCrop,
-                                 generator: random)
+                                 beatPhase: config.criticClockChannelCount > 0, generator: random)
     let coordinates = try trainingCoordinates(count: options.batchSize, conditions: batch.conditions, generator: random)
       .to(device: device)
     let real = batch.to(device: device)
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
-    // Critic: hinge on real and (detached) fake, R1 on the real latents.
+    // Critic: hinge on real and (detached) fake, R1 on the real latents. With a critic beat clock the
+    // conditions carry the beat phase too: tracked for real crops, the generator's own for generated ones.
     let shifts = criticShifts(step: step)
     func judge(_ latents: Tensor, _ conditions: Tensor, _ shift: Tensor?) -> Tensor {
       let input = Tensor.cat([latents, conditions], dim: 1)
       return critic(shift.map { Self.shiftedByOne(input, where: $0) } ?? input)
     }
+    let realConditions = real.beatPhase.map { Tensor.cat([real.conditions, $0], dim: 1) } ?? real.conditions
+    let fakeConditions = real.beatPhase == nil ? real.conditions
+      : Tensor.cat([real.conditions, coordinates.narrow(dim: 1, start: config.coordinateChannels + config.conditionChannels,
+                                                         length: TempoClock.beatChannelCount)], dim: 1)
     let realLatents = real.latents.detach().requiringGrad()
-    let realScores = judge(realLatents, real.conditions, shifts?.real)
-    let fakeScores = judge(fake.detach(), real.conditions, shifts?.fake)
+    let realScores = judge(realLatents, realConditions, shifts?.real)
+    let fakeScores = judge(fake.detach(), fakeConditions, shifts?.fake)
     let realMean = realScores.mean().item()
     let fakeMean = fakeScores.mean().item()
     let certainty = min(max(realMean - fakeMean, 0), 2) / 2
@@ -233,8 +223,8 @@ public final class GANTrainer: TrainingTask {
     // Real latents with the next crop's conditions: real music, but not music of that tempo/density.
     var mismatchScores: Tensor?
     if options.mismatchWeight > 0, real.conditions.size(1) > 0, options.batchSize > 1 {
-      let shifted = Tensor.cat([real.conditions.narrow(dim: 0, start: 1, length: options.batchSize - 1),
-                                real.conditions.narrow(dim: 0, start: 0, length: 1)], dim: 0)
+      let shifted = Tensor.cat([realConditions.narrow(dim: 0, start: 1, length: options.batchSize - 1),
+                                realConditions.narrow(dim: 0, start: 0, length: 1)], dim: 0)
       mismatchScores = judge(real.latents, shifted, shifts?.mismatch)
     }
     let mismatchTerm = mismatchScores.map { (1 + $0).relu().mean() }
@@ -243,7 +233,7 @@ public final class GANTrainer: TrainingTask {
     let criticLoss = hinge + r1 * r1Weight
 
     // Generator: −D(fake) with the critic as it was before this step's update.
-    let generatorLoss = -judge(fake, real.conditions, shifts?.fake).mean()
+    let generatorLoss = -judge(fake, fakeConditions, shifts?.fake).mean()
     var boundary: (loss: Tensor, ratio: Double, profile: Tensor, profileDeviation: Double)?
     if options.boundaryWeight > 0 || options.profileWeight > 0 {
       // A crop of each sample (the jump is local: DEC2 reaches 3.6 vectors), at a place that moves with
@@ -355,15 +345,10 @@ public final class GANTrainer: TrainingTask {
     modelConfig.trainedSteps = step
     let state = State(step: step, options: options, model: modelConfig, learningRate: generatorOptimizer.learningRate,
                       r1Switch: r1Switch, elapsedSeconds: elapsed)
-    var optimizerState: [String: Tensor] = [:]
-    for (prefix, optimizer) in namedOptimizers {
-      for (key, value) in optimizer.stateDict() { optimizerState["\(prefix).\(key)"] = value }
-    }
     try Safetensors.write(generator.stateDict(), to: folder.appendingPathComponent(Self.generatorFile))
     try Safetensors.write(critic.stateDict(), to: folder.appendingPathComponent(Self.criticFile))
     try Safetensors.write(ema.stateDict(), to: folder.appendingPathComponent(Self.emaFile))
-    try Safetensors.write(optimizerState, to: folder.appendingPathComponent(Self.optimizerFile))
-    try JSONEncoder.pretty.encode(state).write(to: folder.appendingPathComponent(Self.stateFile))
+    try TrainerStateFiles.write(state, optimizers: namedOptimizers, into: folder)
   }
 
   /// Saves a checkpoint now (outside the loop), as `latest`, and refreshes `output/model`.

@@ -12,26 +12,32 @@ public final class LatentCorpus {
     public let tempo: Double?
     /// Note density per vector (onsets per second), when labelled.
     public let density: [Double]?
+    /// Beats elapsed at the start of each vector (`BeatTracker`), when labelled.
+    public let beats: [Double]?
 
-    public init(name: String, latents: Tensor, tempo: Double? = nil, density: [Double]? = nil) {
+    public init(name: String, latents: Tensor, tempo: Double? = nil, density: [Double]? = nil, beats: [Double]? = nil) {
       self.name = name
       self.latents = latents
       self.tempo = tempo
       self.density = density
+      self.beats = beats
     }
 
     public var vectors: Int { latents.size(1) }
   }
 
   /// A training batch: latents (batch, latentChannels, length) and condition channels
-  /// (batch, conditionChannels, length), standardised.
+  /// (batch, conditionChannels, length), standardised; with `beatPhase`, the beat phase of each crop
+  /// (batch, 2, length): sine and cosine of its tracked beats (`TempoClock.beatChannels`).
   public struct Batch {
     public let latents: Tensor
     public let conditions: Tensor
+    public var beatPhase: Tensor? = nil
 
     /// The batch on `device` (the same tensors where it already lives there).
     public func to(device: Device) -> Batch {
-      Batch(latents: latents.to(device: device), conditions: conditions.to(device: device))
+      Batch(latents: latents.to(device: device), conditions: conditions.to(device: device),
+            beatPhase: beatPhase?.to(device: device))
     }
   }
 
@@ -72,7 +78,13 @@ public final class LatentCorpus {
         throw MusikaError.invalidInput("\(entry.latents): \(density.count) density labels for \(latents.size(1)) vectors; "
           + "run `musika label` again")
       }
-      items.append(Item(name: entry.displayName, latents: latents, tempo: entry.labels[Conditioning.tempoLabel], density: density))
+      let beats = entry.labelSeries?[Conditioning.beatsLabel]
+      if let beats, beats.count != latents.size(1) {
+        throw MusikaError.invalidInput("\(entry.latents): \(beats.count) beat labels for \(latents.size(1)) vectors; "
+          + "run `musika label` again")
+      }
+      items.append(Item(name: entry.displayName, latents: latents, tempo: entry.labels[Conditioning.tempoLabel],
+                        density: density, beats: beats))
     }
     guard !items.isEmpty else {
       let seconds = Double(minimumVectors * (manifest.samplesPerVector ?? 4096)) / Double(manifest.sampleRate)
@@ -124,15 +136,17 @@ public final class LatentCorpus {
   /// `count` random crops of `length` vectors. Each sample draws its own file (weighted by how many
   /// crops it holds), offset and left/right swap — the original decides the swap once per batch.
   /// `perCrop`: each crop's density series replaced by its mean, held along the crop
-  /// (`GANTrainingOptions.conditionsPerCrop`).
+  /// (`GANTrainingOptions.conditionsPerCrop`). `beatPhase`: the batch carries each crop's beat
+  /// phase; an item without beat labels is an error that names it.
   public func batch(count: Int, length: Int, conditioning: Conditioning, perCrop: Bool = false,
-                    generator: Generator) throws -> Batch {
+                    beatPhase: Bool = false, generator: Generator) throws -> Batch {
     let weights = items.map { Double(max($0.vectors - length + 1, 0)) }
     let total = weights.reduce(0, +)
     precondition(total > 0, "LatentCorpus: no item holds \(length) vectors")
     let draws = Tensor.uniform([count, 3], generator: generator, dtype: .float64).toArray(of: Double.self)
     var latents: [Tensor] = []
     var conditions: [Tensor] = []
+    var phases: [Tensor] = []
     let half = latentChannels / 2
     for i in 0..<count {
       var target = draws[3 * i] * total
@@ -152,8 +166,16 @@ public final class LatentCorpus {
           : Array(series[start..<(start + length)])
       }
       conditions.append(try conditioning.channels(tempo: item.tempo, density: density, count: length))
+      if beatPhase {
+        guard let beats = item.beats else {
+          throw MusikaError.invalidInput("no '\(Conditioning.beatsLabel)' label for \(item.name); run `musika label` on the "
+            + "encoded folder (it tracks the beats of files with a tempo) or train without --critic-beat")
+        }
+        phases.append(TempoClock.beatChannels(beats: Tensor(Array(beats[start..<(start + length)]), shape: [length])))
+      }
     }
-    return Batch(latents: Tensor.stack(latents, dim: 0), conditions: Tensor.stack(conditions, dim: 0))
+    return Batch(latents: Tensor.stack(latents, dim: 0), conditions: Tensor.stack(conditions, dim: 0),
+                 beatPhase: beatPhase ? Tensor.stack(phases, dim: 0) : nil)
   }
 
   /// The mean of a density series over the crop start ..< start + length: a crop's label when
