@@ -10,9 +10,12 @@ extension MusikaCommand {
       discussion: """
         For each file of DATA (a folder written by `musika encode`), reads its source audio and writes \
         into DATA/manifest.json its tempo in BPM (onset-strength autocorrelation; octave errors resolved \
-        towards the beat, folded by octaves into --tempo-range, 55–200 BPM by default) and its note density per latent vector (spectral-flux \
-        onsets per second within ±1 s). `musika train --condition tempo density` then uses them. Files \
-        already labelled are skipped unless --overwrite; an interrupted run continues where it stopped.
+        towards the beat, folded by octaves into --tempo-range, 55–200 BPM by default), its note density per latent vector (spectral-flux \
+        onsets per second within ±1 s) and, for files with a tempo, the beats elapsed at each latent vector \
+        (beats tracked at that tempo). `musika train --condition tempo density` then uses them, and \
+        `--critic-beat` the beats. Files already labelled are skipped unless --overwrite (files labelled \
+        before beats were tracked get their beats at the tempo they have); an interrupted run continues \
+        where it stopped.
         """
     )
 

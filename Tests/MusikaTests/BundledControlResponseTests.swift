@@ -23,9 +23,11 @@ struct BundledControlResponseTests {
     return (tempo, Double(onsets.count) / Double(seconds))
   }
 
-  /// techno at 120 vs 160 BPM, seed by seed: the faster clip measures faster. Measured (20 000
-  /// steps): 113, 115, 175, 106 vs 161, 159, 162, 161 BPM, mean gap 33; the previous bundled model,
-  /// which ignored its tempo, gave 104, 161, 161, 162 vs 161, 161, 162, 162 (1 of 4 faster, gap 14).
+  /// techno at 120 vs 160 BPM, seed by seed (eight seeds: a single seed can land an octave off, so
+  /// four would make the bound a matter of which four). Measured (20 000 steps, new codec): 118, 119,
+  /// 191, 118, 161, 118, 117, 119 vs 161, 161, 161, 161, 161, 161, 161, 163 BPM: 6 of 8 faster, mean
+  /// gap 29; a model that ignored its tempo (the bundled one before the beat clock) gave 1 of 4
+  /// faster, gap 14, from seeds that happened to sit on different whole-vector tempi.
   @Test func technoFollowsItsTempo() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("techno"))
     var labeler = DatasetLabeler()
@@ -33,15 +35,16 @@ struct BundledControlResponseTests {
     labeler.estimator.foldLow = 100
     labeler.estimator.foldHigh = 200
     var slow: [Double] = [], fast: [Double] = []
-    for seed in Self.seeds {
+    let seeds: [UInt64] = Array(0..<8)
+    for seed in seeds {
       slow.append(try Self.analyze(model, Controls(seed: seed, tempo: 120), labeler: labeler).tempo ?? 0)
       fast.append(try Self.analyze(model, Controls(seed: seed, tempo: 160), labeler: labeler).tempo ?? 0)
     }
     let faster = zip(slow, fast).filter { $1 > $0 * 1.1 }.count
-    let gap = zip(slow, fast).map { $1 - $0 }.reduce(0, +) / Double(Self.seeds.count)
+    let gap = zip(slow, fast).map { $1 - $0 }.reduce(0, +) / Double(seeds.count)
     print("techno: measured BPM at 120 \(slow.map { Int($0.rounded()) }), at 160 \(fast.map { Int($0.rounded()) }), mean gap \(gap)")
-    #expect(faster >= 3, "only \(faster) of \(Self.seeds.count) seeds measure ≥ 10 % faster at 160 than at 120 BPM")
-    #expect(gap >= 25, "asked 160 vs 120 BPM measure only \(gap) BPM apart on average")
+    #expect(faster >= 5, "only \(faster) of \(seeds.count) seeds measure ≥ 10 % faster at 160 than at 120 BPM")
+    #expect(gap >= 20, "asked 160 vs 120 BPM measure only \(gap) BPM apart on average")
   }
 
   /// piano at density 1 vs 5 onsets per second, seed by seed: the denser clip has more onsets.
