@@ -7,7 +7,8 @@ SET_DIR is a folder made by fetch_debian_music.py or render_piano.py (audio file
 A file is held out when the SHA-1 of its path under audio/ (e.g. `warzone2100-music/x.ogg`) falls in
 the first `fraction` of the hash range. The rule depends on the name alone, so a file that two sets
 share (electronic ⊂ mix) lands on the same side in both, and a re-run or a rebuilt set splits the same
-way. SET_DIR/train/ and SET_DIR/heldout/ get hard links (no copies; symlinks where hard links fail),
+way. A piece that render_piano.py --tempi rendered several times (NAME.tempoK.wav) is hashed by NAME.wav,
+so all its renders fall on one side. SET_DIR/train/ and SET_DIR/heldout/ get hard links (no copies; symlinks where hard links fail),
 keeping the package folders; SET_DIR/split.json lists both sides. Train codecs and GANs on train/,
 evaluate on heldout/.
 """
@@ -15,13 +16,16 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 
 AUDIO = (".ogg", ".opus", ".mp3", ".flac", ".wav")
 
 
 def held_out(relative_path, fraction):
-    digest = hashlib.sha1(relative_path.encode("utf-8")).digest()
+    # render_piano.py --tempi names a piece's renders NAME.tempoK.wav: one piece, one side.
+    piece = re.sub(r"\.tempo\d+(\.[^./]+)$", r"\1", relative_path)
+    digest = hashlib.sha1(piece.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
@@ -57,7 +61,7 @@ def main():
         for relative in names:
             link(os.path.join(audio, relative), os.path.join(args.set_dir, side, relative))
     with open(os.path.join(args.set_dir, "split.json.partial"), "w") as f:
-        json.dump({"fraction": args.fraction, "rule": "sha1(path under audio/)[:8] / 2^64 < fraction", **sides}, f, indent=1)
+        json.dump({"fraction": args.fraction, "rule": "sha1(path under audio/, .tempoK dropped)[:8] / 2^64 < fraction", **sides}, f, indent=1)
     os.replace(os.path.join(args.set_dir, "split.json.partial"), os.path.join(args.set_dir, "split.json"))
     print(f"{len(sides['train'])} files in {os.path.join(args.set_dir, 'train')}, "
           f"{len(sides['heldout'])} held out in {os.path.join(args.set_dir, 'heldout')}")

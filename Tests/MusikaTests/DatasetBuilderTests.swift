@@ -51,6 +51,45 @@ struct PianoDatasetTests {
   }
 }
 
+extension PianoDatasetTests {
+  /// `--tempi 2`: one piece, two renders whose tempi lie in the two halves of 60–140 BPM and whose onsets
+  /// are the same notes scaled by the tempo ratio; split_heldout.py keeps both renders on one side.
+  @Test(.enabled(if: DatasetTools.inCI || DatasetTools.available,
+                 "needs pip install music21 and apt-get install fluidsynth fluid-soundfont-gm (see data/render_piano.py)"))
+  func rendersOnePieceAtTwoTempiAndKeepsThemOnOneSideOfTheSplit() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-piano-tempi-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let render = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/render_piano.py").path,
+                                   folder.path, "--pieces", "1", "--seed", "3", "--tempi", "2", "--composers", "bach"])
+    #expect(render.status == 0, "\(render.output)")
+    let manifest = try #require(try JSONSerialization.jsonObject(
+      with: Data(contentsOf: folder.appendingPathComponent("manifest.json"))) as? [String: Any])
+    let entries = try #require(manifest["entries"] as? [[String: Any]])
+    try #require(entries.count == 2, "\(entries.map { $0["audio"] ?? "?" })")
+    #expect(entries[0]["source"] as? String == entries[1]["source"] as? String)
+    let tempi = entries.map { $0["tempo"] as? Double ?? 0 }
+    #expect((60...100).contains(tempi[0]) && (100...140).contains(tempi[1]), "\(tempi)")
+    let onsets = entries.map { $0["onsets"] as? [Double] ?? [] }
+    #expect(onsets[0].count == onsets[1].count && !onsets[0].isEmpty)
+    // Seconds × BPM / 60 is the score position in beats: the same for both renders, up to the rounding of
+    // onsets (0.1 ms) and tempi (0.001 BPM) in the manifest: well under 0.002 beats.
+    for (slow, fast) in zip(onsets[0], onsets[1]) {
+      #expect(abs(slow * tempi[0] - fast * tempi[1]) / 60 < 0.002, "\(slow) s at \(tempi[0]) vs \(fast) s at \(tempi[1])")
+    }
+    for entry in entries {
+      #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry["audio"] as? String ?? "-").path))
+    }
+    // With half the files held out, two renders hashed independently would split apart half the time.
+    let split = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/split_heldout.py").path,
+                                  folder.path, "--fraction", "0.5"])
+    #expect(split.status == 0, "\(split.output)")
+    let sides = try #require(try JSONSerialization.jsonObject(
+      with: Data(contentsOf: folder.appendingPathComponent("split.json"))) as? [String: Any])
+    let train = sides["train"] as? [String] ?? [], heldout = sides["heldout"] as? [String] ?? []
+    #expect((train.count == 2 && heldout.isEmpty) || (heldout.count == 2 && train.isEmpty), "train \(train), held out \(heldout)")
+  }
+}
+
 @Suite("Debian music dataset builder")
 struct DebianMusicDatasetTests {
   static var archiveKnowsThePackage: Bool { DatasetTools.shell(["apt-cache", "show", "warzone2100-music"]).status == 0 }
