@@ -23,6 +23,11 @@ enum DatasetTools {
   /// instead of skipping them silently.
   static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
+  /// `python3 data/SCRIPT ARGUMENTS…` from the repository.
+  static func script(_ name: String, _ arguments: [String]) -> (status: Int32, output: String) {
+    shell(["python3", repository.appendingPathComponent("data").appendingPathComponent(name).path] + arguments)
+  }
+
   /// music21 (pip), fluidsynth and a General MIDI soundfont (apt) are installed.
   static var available: Bool {
     shell(["python3", "-c", "import music21"]).status == 0 && shell(["fluidsynth", "--version"]).status == 0
@@ -37,12 +42,10 @@ struct PianoDatasetTests {
   func rendersOnePieceWhoseOnsetsTheLabellerFinds() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-piano-\(UUID())")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let render = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/render_piano.py").path,
-                                   folder.path, "--pieces", "1", "--seed", "3"])
+    let render = DatasetTools.script("render_piano.py", [folder.path, "--pieces", "1", "--seed", "3"])
     #expect(render.status == 0, "\(render.output)")
     let musika = Bundle.main.bundleURL.appendingPathComponent("musika").path
-    let check = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/evaluate_labels.py").path,
-                                  folder.path, "--musika", musika])
+    let check = DatasetTools.script("evaluate_labels.py", [folder.path, "--musika", musika])
     #expect(check.status == 0, "\(check.output)")
     let summary = try #require(check.output.split(separator: "\n").last(where: { $0.contains("mean onset F-measure") }))
     let f = Double(summary.split(separator: " ")[5]) ?? 0
@@ -59,8 +62,8 @@ extension PianoDatasetTests {
   func rendersOnePieceAtTwoTempiAndKeepsThemOnOneSideOfTheSplit() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-piano-tempi-\(UUID())")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let render = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/render_piano.py").path,
-                                   folder.path, "--pieces", "1", "--seed", "3", "--tempi", "2", "--composers", "bach"])
+    let render = DatasetTools.script("render_piano.py", [folder.path, "--pieces", "1", "--seed", "3", "--tempi", "2",
+                                                          "--composers", "bach"])
     #expect(render.status == 0, "\(render.output)")
     let manifest = try #require(try JSONSerialization.jsonObject(
       with: Data(contentsOf: folder.appendingPathComponent("manifest.json"))) as? [String: Any])
@@ -80,8 +83,7 @@ extension PianoDatasetTests {
       #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(entry["audio"] as? String ?? "-").path))
     }
     // With half the files held out, two renders hashed independently would split apart half the time.
-    let split = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/split_heldout.py").path,
-                                  folder.path, "--fraction", "0.5"])
+    let split = DatasetTools.script("split_heldout.py", [folder.path, "--fraction", "0.5"])
     #expect(split.status == 0, "\(split.output)")
     let sides = try #require(try JSONSerialization.jsonObject(
       with: Data(contentsOf: folder.appendingPathComponent("split.json"))) as? [String: Any])
@@ -98,8 +100,7 @@ struct DebianMusicDatasetTests {
   func fetchesOneTrackWithItsProvenanceAndLicence() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-debian-\(UUID())")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let run = DatasetTools.shell(["python3", DatasetTools.repository.appendingPathComponent("data/fetch_debian_music.py").path,
-                                "electronic", folder.path, "--limit", "1"])
+    let run = DatasetTools.script("fetch_debian_music.py", ["electronic", folder.path, "--limit", "1"])
     #expect(run.status == 0, "\(run.output)")
     let manifest = try #require(try JSONSerialization.jsonObject(
       with: Data(contentsOf: folder.appendingPathComponent("manifest.json"))) as? [String: Any])

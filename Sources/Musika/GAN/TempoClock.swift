@@ -28,15 +28,17 @@ public enum TempoClock {
   /// Beats elapsed at each vector, (…, count) float64 → (…, 4, count) float32: sin, cos of 2π·beat
   /// and of 2π·beat/4. The fractions are taken in float64, so hours of beats keep their phase.
   public static func channels(beats: Tensor) -> Tensor {
-    let bars = beats / 4
-    let beat = (beats - beats.floor()) * (2 * Double.pi)
-    let bar = (bars - bars.floor()) * (2 * Double.pi)
-    return Tensor.stack([beat.sin(), beat.cos(), bar.sin(), bar.cos()], dim: beats.rank - 1).to(dtype: .float32)
+    Tensor.stack(phase(beats) + phase(beats / 4), dim: beats.rank - 1).to(dtype: .float32)
   }
 
   /// The beat phase's channels alone: (…, count) float64 → (…, 2, count) float32, sin and cos of 2π·beat.
   public static func beatChannels(beats: Tensor) -> Tensor {
-    let beat = (beats - beats.floor()) * (2 * Double.pi)
-    return Tensor.stack([beat.sin(), beat.cos()], dim: beats.rank - 1).to(dtype: .float32)
+    Tensor.stack(phase(beats), dim: beats.rank - 1).to(dtype: .float32)
+  }
+
+  /// Sine and cosine of 2π times the fractional part of `cycles` (float64).
+  private static func phase(_ cycles: Tensor) -> [Tensor] {
+    let angle = (cycles - cycles.floor()) * (2 * Double.pi)
+    return [angle.sin(), angle.cos()]
   }
 }

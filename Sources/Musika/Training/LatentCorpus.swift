@@ -146,7 +146,7 @@ public final class LatentCorpus {
     let draws = Tensor.uniform([count, 3], generator: generator, dtype: .float64).toArray(of: Double.self)
     var latents: [Tensor] = []
     var conditions: [Tensor] = []
-    var phases: [Tensor] = []
+    var beatRows: [Double] = []  // (count · length), turned into phase channels in one op below
     let half = latentChannels / 2
     for i in 0..<count {
       var target = draws[3 * i] * total
@@ -171,11 +171,11 @@ public final class LatentCorpus {
           throw MusikaError.invalidInput("no '\(Conditioning.beatsLabel)' label for \(item.name); run `musika label` on the "
             + "encoded folder (it tracks the beats of files with a tempo) or train without --critic-beat")
         }
-        phases.append(TempoClock.beatChannels(beats: Tensor(Array(beats[start..<(start + length)]), shape: [length])))
+        beatRows += beats[start..<(start + length)]
       }
     }
     return Batch(latents: Tensor.stack(latents, dim: 0), conditions: Tensor.stack(conditions, dim: 0),
-                 beatPhase: beatPhase ? Tensor.stack(phases, dim: 0) : nil)
+                 beatPhase: beatPhase ? TempoClock.beatChannels(beats: Tensor(beatRows, shape: [count, length])) : nil)
   }
 
   /// The mean of a density series over the crop start ..< start + length: a crop's label when
