@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures how well a conditioned model follows its controls (the figures its model card reports).
 
-    python3 data/evaluate_conditioning.py MODEL_DIR [--seeds 4] [--seconds 20] [--tempo-range 55-200] [--musika PATH]
+    python3 data/evaluate_conditioning.py MODEL_DIR [--seeds 4] [--first-seed 0] [--seconds 20] [--tempo-range 55-200] [--musika PATH]
 
 Tempo models: clips at asked tempi 120, 125, …, 160 BPM (or the model's trained range) × seeds; the
 share whose tempo, as `musika analyze` estimates it, is within 4 % of the asked one (and allowing
@@ -47,6 +47,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model")
     parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds FIRST … FIRST+SEEDS−1 (default 0): a second, disjoint set of seeds confirms a "
+                             "checkpoint that was picked on the first, without the pick's luck")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--tempo-range", default="55-200", help="octave window of `musika analyze` (LOW-HIGH BPM)")
     parser.add_argument("--density-range", help="asked densities LOW-HIGH onsets/s (default: the model's mean ± 1.2 "
@@ -74,7 +77,7 @@ def main():
             chance = 0.0  # how often a clip would count as a hit for an asked tempo other than its own
             found_all = []
             for bpm in asked:
-                for seed in range(args.seeds):
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
                     found = measure(seed, ["--tempo", str(bpm), *base_density])["tempo"]
                     found_all.append(found)
                     total += 1
@@ -98,7 +101,7 @@ def main():
             asked = [round(lo + (hi - lo) * q, 2) for q in (0, 0.25, 0.5, 0.75, 1)]
             xs, ys = [], []
             for value in asked:
-                for seed in range(args.seeds):
+                for seed in range(args.first_seed, args.first_seed + args.seeds):
                     result = measure(seed, ["--density", str(value), *base_tempo])
                     xs.append(value)
                     ys.append(len(result["onsets"]) / result["duration"])
