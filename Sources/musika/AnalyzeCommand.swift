@@ -16,7 +16,9 @@ extension MusikaCommand {
         latent vectors relative to the mean of all frequencies (white noise ≈ 1). --model DIR prints the \
         same for latents that model generates (--seconds long, seeds 0 to --seeds − 1), to compare a \
         generator with the real latents it learned from, and the level of its audio within one latent \
-        vector of each generator-window boundary against elsewhere (dB; a dip is negative), and its \
+        vector of each generator-window boundary against elsewhere (dB; a dip is negative), the squared \
+        latent step across each window seam over the step between neighbours inside windows (≈ 1 when \
+        windows join as smoothly as they flow), and its \
         pulse at the latent-vector rate: the autocorrelation of the onset strength at a lag of one \
         vector (a generator that places one event per vector scores near 1; the tempo estimator then \
         reads 2 vectors per beat), and the jump of DEC2's output at latent-vector boundaries: the \
@@ -85,6 +87,7 @@ extension MusikaCommand {
         var pulses: [Double] = []
         var generatedJumps: [Double] = []
         var edgeProfiles: [[Double]] = []
+        var seamSteps: [Double] = []
         let (window, radius) = Self.windowSamples(loaded, sampleRate: loaded.sampleRate)
         var boundariesPerSeed = 0
         for seed in 0..<max(1, seeds) {
@@ -95,6 +98,7 @@ extension MusikaCommand {
           generatedPairings.append(LatentPeriodicity.pairingRatio(latents))
           if vectors >= 4 { generatedJumps.append(try VectorBoundaryJump.ratio(latents: latents, codec: loaded.codec)) }
           edgeProfiles.append(WindowEdgePower.profile(latents, window: loaded.config.gan.windowVectors))
+          if let step = WindowEdgePower.seamStep(latents, window: loaded.config.gan.windowVectors) { seamSteps.append(step) }
           let audio = try stream.render(seconds: seconds)
           if let level = WindowBoundaryLevel.decibels(audio, period: window, radius: radius) {
             boundaryLevels.append(level)
@@ -115,6 +119,10 @@ extension MusikaCommand {
           print(String(format: "%@ latent power at a window's first / last vector vs its interior: %.2f / %.2f "
                          + "(within 6 vectors of an end: %.2f to %.2f)", model, average.first!, average.last!,
                        ends.min()!, ends.max()!))
+        }
+        if !seamSteps.isEmpty {
+          print(String(format: "%@ latent step across a window seam vs inside windows (squared; smooth ≈ 1): %.2f (per seed %@)",
+                       model, mean(seamSteps), seamSteps.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
         }
         let windowSeconds = Double(window) / Double(loaded.sampleRate)
         if boundaryLevels.isEmpty {

@@ -118,6 +118,11 @@ extension MusikaCommand {
       onset per vector. Default 0: off. Also applies when resuming. CPU only for now.
       """) var profileWeight: Double?
     @Option(help: """
+      Weight of a term that pushes the latent step across the seam between two generated windows down \
+      to the step between neighbours inside them (a jump there is heard at every window boundary; see \
+      `musika analyze`'s seam figure). Default 0: off. Also applies when resuming.
+      """) var seamWeight: Double?
+    @Option(help: """
       Density-conditioned runs: `crop` (default) trains on each crop's mean density, held along it, as \
       generation asks for one density; `vector` on the per-vector labels, whose steps around every \
       onset the generator learns to follow, then lacks in a stream (one onset per latent vector). Also \
@@ -224,6 +229,7 @@ extension MusikaCommand {
       if let sampleEvery { options.sampleEvery = sampleEvery }
       if let boundaryWeight { options.boundaryWeight = boundaryWeight }
       if let profileWeight { options.profileWeight = profileWeight }
+      if let seamWeight { options.seamWeight = seamWeight }
       if let conditionsPer { options.conditionsPerCrop = conditionsPer == .crop }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
       if let batch { options.batchSize = batch }

@@ -165,6 +165,35 @@ struct GANTrainerTests {
     #expect(throws: MusikaError.self) { try options.validate() }
   }
 
+  /// The seam term: the latent step across a pair's seam over the step inside its windows, the figure
+  /// `musika analyze` prints for a stream; a loss only above 1; a gradient into the generator; off by
+  /// default and for runs saved without it.
+  @Test func theSeamTermMeasuresTheJumpBetweenAPairsWindows() throws {
+    let (window, channels) = (16, 8)
+    let walk = Tensor.randn([2, channels, 2 * window], generator: Generator(seed: 5)).cumsum(dim: 2)
+    let jump = Tensor((0..<(2 * window)).map { $0 == window ? Float(10) : 0 }, shape: [1, 1, 2 * window])
+    let smooth = GANTrainer.seamTerm(walk, window: window)
+    let jumpy = GANTrainer.seamTerm(walk + jump.cumsum(dim: 2), window: window)
+    #expect(smooth.ratio < 3 && jumpy.ratio > 10 * smooth.ratio, "\(smooth.ratio), \(jumpy.ratio)")
+    #expect(Swift.abs(jumpy.loss.item() - (jumpy.ratio - 1)) < 1e-4)
+    let one = try #require(WindowEdgePower.seamStep(walk.narrow(dim: 0, start: 0, length: 1).squeeze(0), window: window))
+    #expect(Swift.abs(one - GANTrainer.seamTerm(walk.narrow(dim: 0, start: 0, length: 1), window: window).ratio) < 1e-4)
+
+    var options = Self.options(steps: 1)
+    let (plain, plainWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
+    options.seamWeight = 1
+    let (with, withWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
+    #expect(plain["seam_step"] == nil && with["seam_step"]!.isFinite)
+    #expect(plain["generator"] == with["generator"], "the adversarial term is unchanged")
+    let moved = withWeights.contains { name, value in (value - plainWeights[name]!).abs().amax().item() > 0 }
+    #expect(moved == (with["seam_step"]! > 1))
+    var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
+    saved.removeValue(forKey: "seamWeight")
+    #expect(try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved)).seamWeight == 0)
+    options.seamWeight = -1
+    #expect(throws: MusikaError.self) { try options.validate() }
+  }
+
   /// With `conditionsPerCrop` (new runs), each crop's density channel is the crop's mean, held along
   /// it; the same crops, latents and tempo as per-vector labels; runs saved without it keep those.
   @Test func densityLabelsAreHeldAtEachCropsMean() throws {

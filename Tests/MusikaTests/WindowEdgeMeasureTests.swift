@@ -21,6 +21,21 @@ struct WindowEdgeMeasureTests {
     #expect(WindowEdgePower.profile(Tensor.zeros([channels, window - 1]), window: window).isEmpty)
   }
 
+  /// A random walk reads ≈ 1 at its window seams; the same walk with a jump of 3 steps' size at every
+  /// seam reads ≈ 9 (squared); one window holds no seam.
+  @Test func seamStepFindsAJumpAtEveryWindowSeam() throws {
+    let (channels, window, windows) = (64, 32, 40)
+    let steps = Tensor.randn([channels, windows * window], generator: Generator(seed: 3))
+    let walk = steps.cumsum(dim: 1)
+    let smooth = try #require(WindowEdgePower.seamStep(walk, window: window))
+    #expect(Swift.abs(smooth - 1) < 0.35, "\(smooth)")
+    let jump = Tensor((0..<(windows * window)).map { $0 % window == 0 && $0 > 0 ? Float(2) : 0 }, shape: [1, windows * window])
+    let jumpy = (steps + steps * jump).cumsum(dim: 1)  // the seams' steps 3× the size
+    let ratio = try #require(WindowEdgePower.seamStep(jumpy, window: window))
+    #expect(ratio > 6 && ratio < 12, "\(ratio)")
+    #expect(WindowEdgePower.seamStep(walk.narrow(dim: 1, start: 0, length: window), window: window) == nil)
+  }
+
   /// Audio 6 dB quieter within `radius` samples of each boundary reads about −6 dB; steady audio 0 dB.
   /// Shorter than two periods: no boundary, no figure.
   @Test func boundaryLevelReadsADipAtEveryBoundary() throws {

@@ -22,4 +22,25 @@ public enum WindowEdgePower {
       return power.map { $0 / interior }
     }
   }
+
+  /// The squared step between the last vector of one window and the first of the next, over the
+  /// mean squared step between neighbours inside windows: ≈ 1 when the windows join as smoothly as
+  /// their interiors flow, above 1 when each seam is a jump (which the decoders play as a click or a
+  /// swell at every boundary while the latent power at the ends stays level). latents (channels,
+  /// vectors), windows of `window` vectors from vector 0; nil without a seam.
+  public static func seamStep(_ latents: Tensor, window: Int) -> Double? {
+    let vectors = latents.size(1)
+    guard window >= 2, vectors > window else { return nil }
+    return withNoGrad {
+      // (vectors − 1): squared step from vector t to t + 1, summed over channels
+      let steps = (latents.narrow(dim: 1, start: 1, length: vectors - 1) - latents.narrow(dim: 1, start: 0, length: vectors - 1))
+        .to(dtype: .float64).square().sum(dims: [0]).toArray(of: Double.self)
+      var seam = 0.0, seams = 0, inside = 0.0, insides = 0
+      for (t, step) in steps.enumerated() {
+        if (t + 1) % window == 0 { seam += step; seams += 1 } else { inside += step; insides += 1 }
+      }
+      guard seams > 0, insides > 0, inside > 0 else { return nil }
+      return (seam / Double(seams)) / (inside / Double(insides))
+    }
+  }
 }

@@ -243,9 +243,11 @@ public final class GANTrainer: TrainingTask {
       boundary = boundaryTerm(fake.narrow(dim: 2, start: start, length: crop),
                               noise: NoiseSource(seed: Seed.derive(options.seed, ["dec2 noise", .int(step)])))
     }
+    let seam = options.seamWeight > 0 ? Self.seamTerm(fake, window: config.windowVectors) : nil
     generator.zeroGrad()
-    (boundary.map { generatorLoss + $0.loss * options.boundaryWeight + $0.profile * options.profileWeight } ?? generatorLoss)
-      .backward()
+    var total = boundary.map { generatorLoss + $0.loss * options.boundaryWeight + $0.profile * options.profileWeight } ?? generatorLoss
+    if let seam { total = total + seam.loss * options.seamWeight }
+    total.backward()
     critic.zeroGrad()
     criticLoss.backward()
     var metrics = ["critic": criticLoss.item(), "critic_hinge": hinge.item(), "critic_real": realTerm.item(),
@@ -256,6 +258,7 @@ public final class GANTrainer: TrainingTask {
       metrics["boundary_loss"] = boundary.loss.item()
       metrics["vector_profile"] = boundary.profileDeviation
     }
+    if let seam { metrics["seam_step"] = seam.ratio }
     if let mismatchScores, let mismatchTerm {
       metrics["mismatch_score"] = mismatchScores.mean().item()
       metrics["critic_mismatch"] = mismatchTerm.item()
@@ -291,6 +294,23 @@ public final class GANTrainer: TrainingTask {
     let profile = VectorBoundaryJump.energyByPosition(frames, framesPerVector: perVector)
     let deviation = (profile - 1).square().mean()
     return ((jump - 1).relu(), jump.item(), deviation, (profile - 1).abs().amax().item())
+  }
+
+  /// The seam term of `options.seamWeight` for generated pairs (B, latentChannels, 2·window): the mean
+  /// squared step from each pair's vector window − 1 to window (the seam between its two windows) over
+  /// the mean squared step between neighbours inside the windows, held fixed so that the generator
+  /// closes the seam instead of roughening the interiors (`WindowEdgePower.seamStep` on one stream).
+  /// Loss relu(ratio − 1).
+  static func seamTerm(_ pairs: Tensor, window: Int) -> (loss: Tensor, ratio: Double) {
+    let length = pairs.size(2)
+    // (B, 2·window − 1): squared step from vector t to t + 1, summed over channels
+    let steps = (pairs.narrow(dim: 2, start: 1, length: length - 1) - pairs.narrow(dim: 2, start: 0, length: length - 1))
+      .square().sum(dims: [1])
+    let seam = steps.narrow(dim: 1, start: window - 1, length: 1).mean()
+    let inside = ((steps.sum() - steps.narrow(dim: 1, start: window - 1, length: 1).sum())
+      / Double(steps.size(0) * (length - 2))).detach()
+    let ratio = seam / inside
+    return ((ratio - 1).relu(), ratio.item())
   }
 
   /// Per-crop masks (batch, 1, 1) of 0 or 1 for `options.criticShift`, drawn from their own stream
