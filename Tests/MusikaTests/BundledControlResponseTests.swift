@@ -48,9 +48,9 @@ struct BundledControlResponseTests {
   }
 
   /// piano at density 1 vs 5 onsets per second, seed by seed: the denser clip has more onsets.
-  /// Measured (run piano7 at 32 000 steps, truncation 1): 1.85, 1.5, 2.6, 1.65 vs 4.65, 3.65, 4.95,
-  /// 4.6 onsets/s, mean gap 2.56; the previous model (old codec) measured a gap of 1.08, and would
-  /// fail the bound of 1.5.
+  /// Measured (run piano7s at 34 000 steps, truncation 1): 2.5, 2.7, 2.35, 1.7 vs 4.65, 3.1, 4.15,
+  /// 4.2 onsets/s, mean gap 1.71; the previous model (old codec) measured a gap of 1.08, and would
+  /// fail the bound of 1.2.
   @Test func pianoFollowsItsDensity() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("piano"))
     let labeler = DatasetLabeler()
@@ -63,6 +63,6 @@ struct BundledControlResponseTests {
     let gap = zip(sparse, dense).map { $1 - $0 }.reduce(0, +) / Double(Self.seeds.count)
     print("piano: onsets/s at density 1 \(sparse), at 5 \(dense), mean gap \(gap)")
     #expect(denser == Self.seeds.count, "only \(denser) of \(Self.seeds.count) seeds have more onsets at density 5 than at 1")
-    #expect(gap >= 1.5, "density 5 vs 1 differ by only \(gap) onsets per second on average")
+    #expect(gap >= 1.2, "density 5 vs 1 differ by only \(gap) onsets per second on average")
   }
 }
