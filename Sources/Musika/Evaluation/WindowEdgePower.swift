@@ -23,24 +23,33 @@ public enum WindowEdgePower {
     }
   }
 
-  /// The squared step between the last vector of one window and the first of the next, over the
-  /// mean squared step between neighbours inside windows: ≈ 1 when the windows join as smoothly as
-  /// their interiors flow, above 1 when each seam is a jump (which the decoders play as a click or a
-  /// swell at every boundary while the latent power at the ends stays level). latents (channels,
-  /// vectors), windows of `window` vectors from vector 0; nil without a seam.
+  /// The mean squared latent step across window seams (from the last vector of one window to the
+  /// first of the next) and between neighbours inside windows. latents (…, channels, vectors), windows
+  /// of `window` vectors from vector 0 → two scalars, differentiable (the trainer's seam term pushes
+  /// the first down to the second); nil without a seam.
+  public static func seamSteps(_ latents: Tensor, window: Int) -> (seam: Tensor, inside: Tensor)? {
+    let time = latents.rank - 1
+    let vectors = latents.size(time)
+    let seams = (vectors - 1) / window  // steps t = k·window − 1 for k ≥ 1
+    guard window >= 2, seams >= 1 else { return nil }
+    // (…, vectors − 1): squared step from vector t to t + 1, summed over channels
+    let steps = (latents.narrow(dim: time, start: 1, length: vectors - 1) - latents.narrow(dim: time, start: 0, length: vectors - 1))
+      .square().sum(dims: [time - 1])
+    let atSeam = Tensor((0..<(vectors - 1)).map { ($0 + 1) % window == 0 ? Float(1) : 0 })
+      .to(dtype: steps.dtype).to(device: steps.device)
+    let rows = Double(steps.count / (vectors - 1))
+    return ((steps * atSeam).sum() / (rows * Double(seams)),
+            (steps * (1 - atSeam)).sum() / (rows * Double(vectors - 1 - seams)))
+  }
+
+  /// `seamSteps`' ratio for one stream: ≈ 1 when the windows join as smoothly as their interiors flow,
+  /// above 1 when each seam is a jump (which the decoders play as a click or a swell at every boundary
+  /// while the latent power at the ends stays level). latents (channels, vectors); nil without a seam.
   public static func seamStep(_ latents: Tensor, window: Int) -> Double? {
-    let vectors = latents.size(1)
-    guard window >= 2, vectors > window else { return nil }
-    return withNoGrad {
-      // (vectors − 1): squared step from vector t to t + 1, summed over channels
-      let steps = (latents.narrow(dim: 1, start: 1, length: vectors - 1) - latents.narrow(dim: 1, start: 0, length: vectors - 1))
-        .to(dtype: .float64).square().sum(dims: [0]).toArray(of: Double.self)
-      var seam = 0.0, seams = 0, inside = 0.0, insides = 0
-      for (t, step) in steps.enumerated() {
-        if (t + 1) % window == 0 { seam += step; seams += 1 } else { inside += step; insides += 1 }
-      }
-      guard seams > 0, insides > 0, inside > 0 else { return nil }
-      return (seam / Double(seams)) / (inside / Double(insides))
+    withNoGrad {
+      guard let steps = seamSteps(latents.to(dtype: .float64), window: window) else { return nil }
+      let interior = steps.inside.item()
+      return interior > 0 ? steps.seam.item() / interior : nil
     }
   }
 }

@@ -297,19 +297,12 @@ public final class GANTrainer: TrainingTask {
   }
 
   /// The seam term of `options.seamWeight` for generated pairs (B, latentChannels, 2·window): the mean
-  /// squared step from each pair's vector window − 1 to window (the seam between its two windows) over
-  /// the mean squared step between neighbours inside the windows, held fixed so that the generator
-  /// closes the seam instead of roughening the interiors (`WindowEdgePower.seamStep` on one stream).
-  /// Loss relu(ratio − 1).
+  /// squared step across each pair's seam over the mean squared step inside its windows
+  /// (`WindowEdgePower.seamSteps`, the figure `musika analyze` prints for a stream), the latter held
+  /// fixed so that the generator closes the seam instead of roughening the interiors. Loss relu(ratio − 1).
   static func seamTerm(_ pairs: Tensor, window: Int) -> (loss: Tensor, ratio: Double) {
-    let length = pairs.size(2)
-    // (B, 2·window − 1): squared step from vector t to t + 1, summed over channels
-    let steps = (pairs.narrow(dim: 2, start: 1, length: length - 1) - pairs.narrow(dim: 2, start: 0, length: length - 1))
-      .square().sum(dims: [1])
-    let seam = steps.narrow(dim: 1, start: window - 1, length: 1).mean()
-    let inside = ((steps.sum() - steps.narrow(dim: 1, start: window - 1, length: 1).sum())
-      / Double(steps.size(0) * (length - 2))).detach()
-    let ratio = seam / inside
+    let (seam, inside) = WindowEdgePower.seamSteps(pairs, window: window)!  // a pair always holds one seam
+    let ratio = seam / inside.detach()
     return ((ratio - 1).relu(), ratio.item())
   }
 
