@@ -51,6 +51,11 @@ inline at::IntArrayRef ints(const int64_t *data, int64_t n) {
   return at::IntArrayRef(data, static_cast<size_t>(n));
 }
 
+/// x ← silu(x + strength·noise) in one pass (noise_silu.cpp) for a contiguous float32 or bfloat16
+/// x (B, C, T), noise (B, 1, T) of x's dtype and a one-element strength; false (x untouched) for any
+/// other layout, which the caller then computes with libtorch's ops.
+bool add_scaled_silu_fused(at::Tensor &x, const at::Tensor &strength, const at::Tensor &noise);
+
 inline std::vector<at::Tensor> tensors(const ct_tensor *ts, int64_t n) {
   if (n < 0 || (n > 0 && ts == nullptr)) throw std::invalid_argument("invalid tensor array");
   std::vector<at::Tensor> v;

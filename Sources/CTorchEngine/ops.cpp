@@ -116,7 +116,10 @@ void require_inference(const char *op) {
 
 int ct_op_add_scaled_silu_(ct_tensor t, ct_tensor strength, ct_tensor noise) {
   CT_PROTECT(require_inference("add_scaled_silu_"); auto x = unwrap(t);
-             x.addcmul_(unwrap(strength), unwrap(noise)); at::silu_(x))
+             if (!ctorch::add_scaled_silu_fused(x, unwrap(strength), unwrap(noise))) {
+               x.addcmul_(unwrap(strength), unwrap(noise));
+               at::silu_(x);
+             })
 }
 
 int ct_op_add_(ct_tensor a, ct_tensor b) {

@@ -26,9 +26,10 @@ struct GenerationOptions: ParsableArguments {
   var densityCurve: String?
 
   @Option(help: ArgumentHelp("Precision of the decoders: auto, fp32 or bf16.",
-                             discussion: "auto (the default) is bf16 on CPUs with AMX, where it is about twice as fast and the "
-                               + "audio stays within the bound the README quotes, and fp32 elsewhere, where bf16 "
-                               + "measured slower (AVX-512 BF16 without AMX) or is emulated (AVX2)."))
+                             discussion: "auto (the default) is bf16 on CPUs with AMX or AMD CPUs with AVX-512 BF16 "
+                               + "(Zen 4 and later), where it is 1.7–2× as fast and the audio stays within the bound "
+                               + "the README quotes, and fp32 elsewhere, where bf16 measured slower (Intel's AVX-512 "
+                               + "BF16 without AMX) or is emulated (AVX2)."))
   var precision: DecoderPrecision = .auto
 
   func validate() throws {

@@ -27,7 +27,7 @@ extension MusikaCommand {
     @Option(help: "Streams open at once; more get 429.") var maxStreams: Int = 4
     @Option(help: "Seconds after which a stream nobody pulls from is closed.") var streamIdleSeconds: Double = 30
 
-    @Option(help: "Precision of the decoders: auto (bf16 on CPUs with AMX, else fp32), fp32 or bf16.")
+    @Option(help: "Precision of the decoders: auto (bf16 on CPUs with AMX or AMD AVX-512 BF16, else fp32), fp32 or bf16.")
     var precision: DecoderPrecision = .auto
 
     @OptionGroup var runtime: RuntimeOptions

@@ -6,13 +6,17 @@ import Torch
 
 @Suite("Decoder precision")
 struct DecoderPrecisionTests {
-  /// `auto` follows the CPU: bf16 only with AMX (AVX-512 BF16 alone measured slower than fp32).
+  /// `auto` follows the CPU: bf16 with AMX or AMD's AVX-512 BF16 (Intel's AVX-512 BF16 alone
+  /// measured slower than fp32).
   @Test func autoPicksBF16OnlyWhereTheCPUHasIt() {
     let sapphireRapids = CPUFeatures(flags: ["avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"])
     let epyc = CPUFeatures(flags: ["avx2", "fma"])
     #expect(DecoderPrecision.auto.dtype(on: sapphireRapids) == .bfloat16)
     #expect(DecoderPrecision.auto.dtype(on: epyc) == .float32)
     #expect(DecoderPrecision.auto.dtype(on: CPUFeatures(flags: ["avx512f", "avx512_bf16"])) == .float32)
+    let zen4 = CPUFeatures(flags: ["avx2", "avx512f", "avx512_bf16"], vendor: "AuthenticAMD")
+    #expect(DecoderPrecision.auto.dtype(on: zen4) == .bfloat16)
+    #expect(DecoderPrecision.auto.describe(on: zen4) == "bf16 (auto: AVX-512 BF16 on an AMD CPU; --precision fp32 for full precision)")
     for cpu in [sapphireRapids, epyc] {
       #expect(DecoderPrecision.fp32.dtype(on: cpu) == .float32)
       #expect(DecoderPrecision.bf16.dtype(on: cpu) == .bfloat16)

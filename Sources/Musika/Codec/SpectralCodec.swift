@@ -108,7 +108,7 @@ public final class SpectralCodec: Module {
 
   /// Runs the decoders (DEC2, DEC: 99 % of generation's work) in `dtype`; `StreamingDecoder` casts
   /// their inputs and outputs, so everything around them stays float32. bf16 doubled their speed on
-  /// the development machine; it is slower without AMX (`CPUFeatures.hasFastBFloat16`).
+  /// CPUs with AMX or AMD's AVX-512 BF16; it is slower elsewhere (`CPUFeatures.hasFastBFloat16`).
   public func setDecoderPrecision(_ dtype: DType) throws {
     try latentDecoder.to(dtype: dtype)
     try decoder.to(dtype: dtype)

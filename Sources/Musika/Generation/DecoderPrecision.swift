@@ -1,10 +1,11 @@
 import Torch
 
 /// The precision the codec's decoders run in, as users choose it (`--precision`). `auto` picks bf16
-/// where this CPU has AMX (`CPUFeatures.hasFastBFloat16`; the decoded audio stays within the bound
-/// the README quotes) and fp32 everywhere else, where bf16 measured slower (AVX-512 BF16 without
-/// AMX: 0.73× fp32's conv rate; AVX2: emulated, ~11× slower). The same machine always makes the same
-/// choice, so the same seed and options still give the same audio, bit for bit.
+/// where this CPU has AMX, or AVX-512 BF16 on AMD (`CPUFeatures.hasFastBFloat16`; the decoded audio
+/// stays within the bound the README quotes) and fp32 everywhere else, where bf16 measured slower
+/// (Intel's AVX-512 BF16 without AMX: 0.73× fp32's conv rate; AVX2: emulated, ~11× slower). The same
+/// machine always makes the same choice, so the same seed and options still give the same audio,
+/// bit for bit.
 public enum DecoderPrecision: String, CaseIterable, Sendable {
   case auto, fp32, bf16
 
@@ -21,7 +22,7 @@ public enum DecoderPrecision: String, CaseIterable, Sendable {
   public func describe(on features: CPUFeatures = .current) -> String {
     let chosen = dtype(on: features) == .bfloat16 ? "bf16" : "fp32"
     guard self == .auto else { return chosen }
-    return chosen + (features.hasFastBFloat16 ? " (auto: this CPU has AMX; --precision fp32 for full precision)"
-                                              : " (auto: no AMX here, where bf16 measured slower)")
+    return chosen + (features.hasFastBFloat16 ? " (auto: \(features.bfloat16Reason); --precision fp32 for full precision)"
+                                              : " (auto: \(features.bfloat16Reason))")
   }
 }
