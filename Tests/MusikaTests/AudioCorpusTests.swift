@@ -40,6 +40,26 @@ struct AudioCorpusTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".f16") }.count == 4)
   }
 
+  /// Loading on several workers gives the corpus one worker gives: the same items in the files'
+  /// order, the same samples, the same failures (a file that is not audio, one too short).
+  @Test func parallelLoadingKeepsTheFilesOrder() throws {
+    let folder = try Self.makeFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for i in 0..<5 {
+      let tone = Tensor.randn([2, 4000 + 500 * i], generator: Generator(seed: UInt64(i))) * 0.1
+      try AudioFile.write(tone, sampleRate: 8000, to: folder.appendingPathComponent("extra-\(i).wav"))
+    }
+    try AudioFile.write(Tensor.zeros([2, 50]), sampleRate: 8000, to: folder.appendingPathComponent("tiny.wav"))
+    try Data("not audio".utf8).write(to: folder.appendingPathComponent("broken.wav"))
+    let one = try AudioCorpus(folder: folder, sampleRate: 16_000, minimumSamples: 200, cache: nil, workers: 1)
+    let three = try AudioCorpus(folder: folder, sampleRate: 16_000, minimumSamples: 200, cache: nil, workers: 3)
+    #expect(one.items.map(\.source) == three.items.map(\.source))
+    #expect(one.items.count == 7)
+    for (a, b) in zip(one.items, three.items) { #expect(identical(a.samples, b.samples), "\(a.source)") }
+    #expect(one.failures.map(\.source) == three.failures.map(\.source))
+    #expect(Set(one.failures.map(\.source)) == ["tiny.wav", "broken.wav"])
+  }
+
   /// Excerpts are drawn in proportion to each file's length: the 9 s file gives about 90 % of them.
   @Test func drawsExcerptsByDuration() throws {
     let folder = try Self.makeFolder()

@@ -33,31 +33,40 @@ public final class AudioCorpus {
   }
 
   /// Loads every audio file under `folders` that holds at least `minimumSamples` samples. With more than
-  /// one folder, sources are named `FOLDER/relative/path`.
+  /// one folder, sources are named `FOLDER/relative/path`. Files not yet cached are decoded and
+  /// resampled `workers` at a time (one per core by default: a first load of 33 hours of music took
+  /// ~10 minutes on one core of two); the items keep the files' order whatever finishes first.
   public init(folders: [URL], sampleRate: Int, minimumSamples: Int, cache: URL? = AudioCorpus.defaultCacheFolder,
-              log: (String) -> Void = { _ in }) throws {
+              workers: Int = ProcessInfo.processInfo.activeProcessorCount, log: @escaping (String) -> Void = { _ in }) throws {
+    var jobs: [(url: URL, source: String, folder: URL)] = []
+    for folder in folders {
+      for relative in try DatasetEncoder.audioFiles(in: folder) {
+        let source = folders.count > 1 ? folder.lastPathComponent + "/" + relative : relative
+        jobs.append((folder.appendingPathComponent(relative), source, folder))
+      }
+    }
+    let loads = ParallelLoads(count: jobs.count, log: log)
+    let urls = jobs.map(\.url)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(workers, jobs.count))) { _ in
+      while let index = loads.claim() {
+        loads.finish(index, Result { try Self.load(urls[index], sampleRate: sampleRate, cache: cache) },
+                     progress: { done in "loaded \(done) of \(urls.count) files" })
+      }
+    }
     var items: [Item] = []
     var failures: [(String, String)] = []
-    let clock = ContinuousClock()
-    var lastReport = clock.now
-    for folder in folders {
-      let files = try DatasetEncoder.audioFiles(in: folder)
-      for (index, relative) in files.enumerated() {
-        let source = folders.count > 1 ? folder.lastPathComponent + "/" + relative : relative
-        do {
-          let samples = try Self.load(folder.appendingPathComponent(relative), sampleRate: sampleRate, cache: cache)
-          guard samples.size(1) >= minimumSamples else {
-            failures.append((source, "\(samples.size(1)) samples, shorter than one training excerpt (\(minimumSamples))"))
-            continue
-          }
-          items.append(Item(source: source, samples: samples))
-        } catch {
-          failures.append((source, "\(error)"))
+    for (job, result) in zip(jobs, loads.results) {
+      switch result {
+      case .success(let samples):
+        guard samples.size(1) >= minimumSamples else {
+          failures.append((job.source, "\(samples.size(1)) samples, shorter than one training excerpt (\(minimumSamples))"))
+          continue
         }
-        if (clock.now - lastReport).seconds > 10 {
-          log("loaded \(index + 1) of \(files.count) files in \(folder.path)")
-          lastReport = clock.now
-        }
+        items.append(Item(source: job.source, samples: samples))
+      case .failure(let error):
+        failures.append((job.source, "\(error)"))
+      case nil:
+        preconditionFailure("AudioCorpus: file \(job.source) was never loaded")
       }
     }
     for (source, reason) in failures { log("skipping \(source): \(reason)") }
@@ -73,8 +82,10 @@ public final class AudioCorpus {
   }
 
   public convenience init(folder: URL, sampleRate: Int, minimumSamples: Int, cache: URL? = AudioCorpus.defaultCacheFolder,
-                          log: (String) -> Void = { _ in }) throws {
-    try self.init(folders: [folder], sampleRate: sampleRate, minimumSamples: minimumSamples, cache: cache, log: log)
+                          workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                          log: @escaping (String) -> Void = { _ in }) throws {
+    try self.init(folders: [folder], sampleRate: sampleRate, minimumSamples: minimumSamples, cache: cache,
+                  workers: workers, log: log)
   }
 
   public var totalSeconds: Double { Double(cumulativeSamples.last ?? 0) / Double(sampleRate) }
@@ -145,5 +156,43 @@ public final class AudioCorpus {
     for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
     return String(format: "%016llx", hash) + "-" + url.deletingPathExtension().lastPathComponent.prefix(40)
       .map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+  }
+}
+
+/// The shared state of a parallel load: the next file to claim, each file's result in file order,
+/// and progress lines at most every 10 s (workers report through the lock, so `log` runs on one
+/// thread at a time).
+private final class ParallelLoads: @unchecked Sendable {
+  private let lock = NSLock()
+  private var next = 0
+  private var done = 0
+  private(set) var results: [Result<Tensor, any Error>?]
+  private let log: (String) -> Void
+  private let clock = ContinuousClock()
+  private var lastReport: ContinuousClock.Instant
+
+  init(count: Int, log: @escaping (String) -> Void) {
+    results = Array(repeating: nil, count: count)
+    self.log = log
+    lastReport = clock.now
+  }
+
+  func claim() -> Int? {
+    lock.withLock {
+      guard next < results.count else { return nil }
+      defer { next += 1 }
+      return next
+    }
+  }
+
+  func finish(_ index: Int, _ result: Result<Tensor, any Error>, progress: (Int) -> String) {
+    lock.withLock {
+      results[index] = result
+      done += 1
+      if (clock.now - lastReport).seconds > 10 {
+        log(progress(done))
+        lastReport = clock.now
+      }
+    }
   }
 }
