@@ -11,6 +11,7 @@
 // seed still gives the same audio on it, bit for bit.
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 

@@ -38,19 +38,18 @@ public final class AudioCorpus {
   /// ~10 minutes on one core of two); the items keep the files' order whatever finishes first.
   public init(folders: [URL], sampleRate: Int, minimumSamples: Int, cache: URL? = AudioCorpus.defaultCacheFolder,
               workers: Int = ProcessInfo.processInfo.activeProcessorCount, log: @escaping (String) -> Void = { _ in }) throws {
-    var jobs: [(url: URL, source: String, folder: URL)] = []
+    var jobs: [(url: URL, source: String)] = []
     for folder in folders {
       for relative in try DatasetEncoder.audioFiles(in: folder) {
         let source = folders.count > 1 ? folder.lastPathComponent + "/" + relative : relative
-        jobs.append((folder.appendingPathComponent(relative), source, folder))
+        jobs.append((folder.appendingPathComponent(relative), source))
       }
     }
     let loads = ParallelLoads(count: jobs.count, log: log)
     let urls = jobs.map(\.url)
     DispatchQueue.concurrentPerform(iterations: max(1, min(workers, jobs.count))) { _ in
       while let index = loads.claim() {
-        loads.finish(index, Result { try Self.load(urls[index], sampleRate: sampleRate, cache: cache) },
-                     progress: { done in "loaded \(done) of \(urls.count) files" })
+        loads.finish(index, Result { try Self.load(urls[index], sampleRate: sampleRate, cache: cache) })
       }
     }
     var items: [Item] = []
@@ -185,12 +184,12 @@ private final class ParallelLoads: @unchecked Sendable {
     }
   }
 
-  func finish(_ index: Int, _ result: Result<Tensor, any Error>, progress: (Int) -> String) {
+  func finish(_ index: Int, _ result: Result<Tensor, any Error>) {
     lock.withLock {
       results[index] = result
       done += 1
       if (clock.now - lastReport).seconds > 10 {
-        log(progress(done))
+        log("loaded \(done) of \(results.count) files")
         lastReport = clock.now
       }
     }
