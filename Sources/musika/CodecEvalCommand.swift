@@ -41,6 +41,11 @@ extension MusikaCommand.Codec {
                                  + "bf16 decoding costs on real music."))
     var precision: DecoderPrecision = .fp32
 
+    @Option(name: .customLong("phase-from"),
+            help: ArgumentHelp("Where decoding takes the phase from: decoder (DEC's phase head) or magnitude (integrated from DEC's magnitude). Default: the codec's own setting.",
+                               valueName: "source"))
+    var phaseSource: PhaseSource?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -54,6 +59,8 @@ extension MusikaCommand.Codec {
       let model = try codec.load()
       try model.setDecoderPrecision(precision.dtype())
       if precision != .fp32 { report("decoders: \(precision.describe())") }
+      if let phaseSource { model.phaseSource = phaseSource }
+      report("phase from: \(model.phaseSource.rawValue)")
       if let audio {
         let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }
         guard !rows.isEmpty else { throw ValidationError("no file in \(audio.path) could be evaluated") }

@@ -4,6 +4,7 @@ import Musika
 import Torch
 
 extension DecoderPrecision: ExpressibleByArgument {}
+extension PhaseSource: ExpressibleByArgument {}
 
 /// Model and controls shared by `generate` and `stream`.
 struct GenerationOptions: ParsableArguments {
@@ -32,6 +33,14 @@ struct GenerationOptions: ParsableArguments {
                                + "BF16 without AMX) or is emulated (AVX2)."))
   var precision: DecoderPrecision = .auto
 
+  @Option(name: .customLong("phase-from"),
+          help: ArgumentHelp("Where the decoder takes the phase from: decoder or magnitude (default: the codec's setting).",
+                             discussion: "decoder is DEC's phase head, as the original; magnitude integrates the phase from "
+                               + "DEC's magnitude (phase gradient heap integration), which keeps tones between STFT bins "
+                               + "in tune where a phase head pulls them to a bin centre.",
+                             valueName: "source"))
+  var phaseSource: PhaseSource?
+
   func validate() throws {
     if density != nil && densityCurve != nil {
       throw ValidationError("give either --density or --density-curve, not both.")
@@ -48,7 +57,8 @@ struct GenerationOptions: ParsableArguments {
     }
     try model.packForGeneration()
     try model.setDecoderPrecision(precision.dtype())
-    report("decoders: \(precision.describe())")
+    if let phaseSource { model.codec.phaseSource = phaseSource }
+    report("decoders: \(precision.describe()), phase from \(model.codec.phaseSource.rawValue)")
     return model
   }
 

@@ -29,6 +29,10 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   /// How DEC's phase output is read; nil (configs written before it existed) is `.absolute`. Set it
   /// with `withPhase`, which also raises `formatVersion` where older releases could not read it.
   public var phase: PhaseRepresentation? = nil
+  /// Where decoding takes the phase from; nil (configs written before it existed) is `.decoder`.
+  /// A decoding choice, not part of the trained networks: a release that does not know it decodes
+  /// with DEC's phase head, as before.
+  public var phaseSource: PhaseSource? = nil
 
   /// This config with DEC's phase read as `representation`.
   public func withPhase(_ representation: PhaseRepresentation) -> CodecConfig {

@@ -19,6 +19,8 @@ public final class SpectralCodec: Module {
   public let decoder: SpectralDecoder
   public let latentEncoder: LatentEncoder
   public let latentDecoder: LatentDecoder
+  /// Where decoding takes the phase from: the config's `phaseSource` unless a command overrides it.
+  public var phaseSource: PhaseSource
   /// Set by `releaseEncoders()`: the encoders' weights are gone and encoding throws.
   public private(set) var encodersReleased = false
 
@@ -31,6 +33,7 @@ public final class SpectralCodec: Module {
     decoder = SpectralDecoder(config)
     latentEncoder = LatentEncoder(config)
     latentDecoder = LatentDecoder(config)
+    phaseSource = config.phaseSource ?? .decoder
   }
 
   // MARK: Geometry
@@ -189,9 +192,22 @@ public final class SpectralCodec: Module {
   }
 
   /// Decoder outputs (…, bins, frames) → waveform (…, (frames − 1)·hop + nFFT).
-  /// The phase is read as `phaseRepresentation` says, from the first frame (see `phaseAngles`).
-  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true) -> Tensor {
-    inverseSTFT(frontEnd.spectrum(magnitude: magnitude, angles: phaseAngles(phase, clip: clipPhase).angles))
+  /// The phase comes from `source` (default: `phaseSource`); DEC's is read as `phaseRepresentation`
+  /// says, from the first frame (see `phaseAngles`). Training passes `.decoder`: its losses teach the head.
+  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) -> Tensor {
+    inverseSTFT(frontEnd.spectrum(magnitude: magnitude, angles: angles(magnitude: magnitude, phase: phase, clipPhase: clipPhase,
+                                                                       source: source ?? phaseSource)))
+  }
+
+  /// Phase angles of whole pieces (…, bins, frames), from `source`.
+  func angles(magnitude: Tensor, phase: Tensor, clipPhase: Bool, source: PhaseSource) -> Tensor {
+    switch source {
+    case .decoder:
+      return phaseAngles(phase, clip: clipPhase).angles
+    case .magnitude:
+      var integrator = PhaseGradientIntegrator(stft: frontEnd.stft, channels: magnitude.size(0))
+      return integratedAngles(magnitude, next: nil, integrator: &integrator)
+    }
   }
 
   private func checkLatents(_ latents: Tensor) throws -> Int {

@@ -7,7 +7,8 @@ import Torch
 ///
 ///   latents around the span → DEC2 → level-1 frames around the span → DEC → magnitude, phase of
 ///   the span → overlap-add inverse STFT (its tail carried to the next span) → (2, samples)
-///   (a phase that is a running sum, `PhaseRepresentation.advance`, is carried to the next span too)
+///   (a phase that is a running sum, `PhaseRepresentation.advance` or one integrated from the
+///   magnitude, `PhaseSource.magnitude`, is carried to the next span too)
 ///
 /// Each network runs over the span plus context on both sides and only the span's interior is kept.
 /// The context is each decoder's receptive field (`ReceptiveField`; DEC2 3.6 vectors, DEC 29 frames
@@ -27,6 +28,10 @@ public final class StreamingDecoder {
   /// The last frame's phase angles, (2, bins, 1) float64, for a codec whose phase is a running sum
   /// (`PhaseRepresentation.advance`); nil before the first span.
   private var phaseState: Tensor?
+  /// Where the phase comes from (the codec's `phaseSource` when this decoder was made), and for
+  /// `.magnitude` the integrator, whose state (the last frame) is carried to the next span.
+  public let phaseSource: PhaseSource
+  private var integrator: PhaseGradientIntegrator
   /// Seconds spent so far in each stage (for `musika bench generate`'s breakdown; reading the clock
   /// once per stage per chunk costs nothing next to the decoders).
   public private(set) var stageSeconds = DecodeStageSeconds()
@@ -41,6 +46,8 @@ public final class StreamingDecoder {
     let alignment = codec.decoder.alignment
     frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + alignment - 1) / alignment * alignment
     inverse = OverlapAddISTFT(stft: codec.frontEnd.stft)
+    phaseSource = codec.phaseSource
+    integrator = PhaseGradientIntegrator(stft: codec.frontEnd.stft, channels: 2)
   }
 
   /// Latent vectors read beyond a span on each side (DEC's context in vectors plus DEC2's).
@@ -79,6 +86,16 @@ public final class StreamingDecoder {
   /// 0..<`available` frames (nil: endless).
   public func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
                           noiseSeed: UInt64) throws -> (magnitude: Tensor, phase: Tensor) {
+    let decoded = try spectrogram(frames: span, available: available, frames: frames, noiseSeed: noiseSeed, lookahead: false)
+    return (decoded.magnitude, decoded.phase)
+  }
+
+  /// As above; with `lookahead`, also the magnitude of the frame after the span (2, bins, 1), when
+  /// there is one: phase integrated from the magnitude needs it (a central difference in time). DEC
+  /// computes that frame anyway, as context, with one frame less on its right than the span's last
+  /// (still more than its receptive field: `frameContext` rounds it up to DEC's alignment).
+  func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
+                   noiseSeed: UInt64, lookahead: Bool) throws -> (magnitude: Tensor, phase: Tensor, next: Tensor?) {
     precondition(span.lowerBound % codec.decoder.alignment == 0, "StreamingDecoder: span \(span) not aligned")
     let start = max(0, span.lowerBound - frameContext)
     let end = available.map { min($0, span.upperBound + frameContext) } ?? span.upperBound + frameContext
@@ -93,13 +110,22 @@ public final class StreamingDecoder {
       let keep = { (t: Tensor) in
         t.narrow(dim: 2, start: span.lowerBound - start, length: span.count).to(dtype: .float32)
       }
-      return (keep(magnitude), keep(phase))
+      let next = lookahead && end > span.upperBound
+        ? magnitude.narrow(dim: 2, start: span.upperBound - start, length: 1).to(dtype: .float32) : nil
+      return (keep(magnitude), keep(phase), next)
     }
   }
 
   /// Magnitude and phase of vectors `span`, each (2, bins, span.count·16): DEC2, then DEC.
   public func spectrogram(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                           noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> (magnitude: Tensor, phase: Tensor) {
+    let decoded = try spectrogram(vectors: span, available: available, latents: latents, noiseSeeds: noiseSeeds, lookahead: false)
+    return (decoded.magnitude, decoded.phase)
+  }
+
+  /// As above; with `lookahead`, also the magnitude of the frame after the span, when there is one.
+  func spectrogram(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
+                   noiseSeeds: (dec2: UInt64, dec: UInt64), lookahead: Bool) throws -> (magnitude: Tensor, phase: Tensor, next: Tensor?) {
     let contextVectors = (frameContext + framesPerVector - 1) / framesPerVector
     let start = max(0, span.lowerBound - contextVectors)
     let end = available.map { min($0, span.upperBound + contextVectors) } ?? span.upperBound + contextVectors
@@ -108,20 +134,27 @@ public final class StreamingDecoder {
     return try spectrogram(frames: (span.lowerBound * framesPerVector)..<(span.upperBound * framesPerVector),
                            available: available.map { $0 * framesPerVector }, frames: { range in
                              level1.narrow(dim: 2, start: range.lowerBound - first, length: range.count)
-                           }, noiseSeed: noiseSeeds.dec)
+                           }, noiseSeed: noiseSeeds.dec, lookahead: lookahead)
   }
 
   /// Audio of vectors `span`: (2, span.count · samplesPerVector). Spans must follow each other; the
   /// inverse STFT's overlap tail waits for the next span, or for `finish()`.
   public func audio(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                     noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
-    let (magnitude, phase) = try spectrogram(vectors: span, available: available, latents: latents,
-                                             noiseSeeds: noiseSeeds)
+    let (magnitude, phase, next) = try spectrogram(vectors: span, available: available, latents: latents,
+                                                   noiseSeeds: noiseSeeds, lookahead: phaseSource == .magnitude)
     let started = ContinuousClock.now
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
-      let (angles, last) = codec.phaseAngles(phase, start: phaseState)
-      phaseState = last
+      let angles: Tensor
+      switch phaseSource {
+      case .decoder:
+        let (decoded, last) = codec.phaseAngles(phase, start: phaseState)
+        angles = decoded
+        phaseState = last
+      case .magnitude:
+        angles = codec.integratedAngles(magnitude, next: next, integrator: &integrator)
+      }
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
       let frames = magnitude.size(2)

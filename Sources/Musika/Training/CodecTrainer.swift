@@ -166,7 +166,7 @@ public final class CodecTrainer: TrainingTask {
     let spectrum = try stft(x)  // complex (B, bins, frames)
     let target = codec.frontEnd.normalizedLogMagnitude(spectrum)
     let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target), noise: noise)
-    let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false)  // (B, L)
+    let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false, source: .decoder)  // (B, L)
     // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
     let edge = stft.nFFT - stft.hop
     let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
