@@ -19,6 +19,8 @@ extension MusikaCommand.Codec {
         Then the mid-bin pitch probe (MidBinPitchProbe): eight plucked tones from 200 Hz up, each \
         exactly between two STFT bins, through both levels and through level 1 alone; the pitch error \
         of each in cents and the level change. Log-mel L1 cannot see a tone pulled to a bin centre. \
+        A third line decodes the probe with the other phase source (--phase-from): what error remains \
+        with the phase integrated from the magnitude is the magnitude's own. \
         Without --audio, only the probe runs (a few seconds: handy on each checkpoint of a training run).
         """
     )
@@ -70,6 +72,12 @@ extension MusikaCommand.Codec {
       print("mid-bin pitch probe, " + probe.frequencies.map { String(format: "%.0f", $0) }.joined(separator: " ") + " Hz:")
       print("  both levels:  " + (try probe.measure(model)).summary)
       print("  level 1 only: " + (try probe.measure(model, level1Only: true)).summary)
+      // The other phase source too: with the phase integrated from the magnitude, what error is left
+      // is the magnitude's (its peaks pulled towards bin centres); what it removes was the phase's.
+      let own = model.phaseSource
+      model.phaseSource = own == .decoder ? .magnitude : .decoder
+      defer { model.phaseSource = own }
+      print("  both levels, phase from \(model.phaseSource.rawValue): " + (try probe.measure(model)).summary)
     }
   }
 }

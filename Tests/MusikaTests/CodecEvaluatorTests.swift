@@ -65,6 +65,9 @@ struct CodecEvaluatorTests {
     let both = result.stdout.split(separator: "\n").first { $0.contains("both levels:") }
     #expect(both?.contains("0/8 within 50 cents") == true, "\(result.stdout)")
     #expect(result.stdout.contains("level 1 only:"))
+    // And with the phase integrated from the magnitude: some tones come back in tune.
+    let fromMagnitude = result.stdout.split(separator: "\n").first { $0.contains("both levels, phase from magnitude:") }
+    #expect(fromMagnitude.map { !$0.contains(" 0/8 within") } == true, "\(result.stdout)")
     // Without --audio, the probe alone (quick, for following a training run).
     let probeOnly = try runMusika(["codec", "eval", "--codec", codec.path, "--threads", "1"])
     #expect(probeOnly.status == 0, "\(probeOnly.stderr)")
