@@ -20,95 +20,106 @@ import Foundation
 /// needs frame t + 1's magnitude (the time derivative is a central difference); at a piece's end the
 /// last frame uses a backward one. State is carried between calls, so a piece integrated span by span
 /// equals the piece integrated at once.
-public struct PhaseGradientIntegrator: Sendable {
+public final class PhaseGradientIntegrator {
   public let stft: STFT
   public let channels: Int
   /// Relative level under which a bin's phase is not integrated (1e-5: 100 dB under the frame's peak).
   public let tolerance: Double
-
-  /// Per channel, the previous frame: log-magnitude (natural log), phase, phase advance per hop.
-  private var previousLog: [[Double]]
-  private var previousPhase: [[Double]]
-  private var previousAdvance: [[Double]]
-  private var hasPrevious: [Bool]
+  /// Each channel's state and scratch: channels are integrated side by side, one per core.
+  private let states: [ChannelState]
 
   public init(stft: STFT, channels: Int, tolerance: Double = 1e-5) {
     self.stft = stft
     self.channels = channels
     self.tolerance = tolerance
-    let zeros = [[Double]](repeating: [Double](repeating: 0, count: stft.bins), count: channels)
-    previousLog = zeros
-    previousPhase = zeros
-    previousAdvance = zeros
-    hasPrevious = Array(repeating: false, count: channels)
+    states = (0..<channels).map { _ in ChannelState(stft: stft, tolerance: tolerance) }
   }
 
   /// Phase angles for `frames` frames of natural-log magnitudes laid out (channels, frames, bins),
   /// row-major (a frame's bins side by side); `next` (channels, bins) is the log-magnitude of the
   /// frame after the last (nil at a piece's end). Returns angles in [−π, π), same layout.
-  public mutating func angles(logMagnitude: [Double], frames: Int, next: [Double]?) -> [Float] {
+  public func angles(logMagnitude: [Double], frames: Int, next: [Double]?) -> [Float] {
     let bins = stft.bins
     precondition(logMagnitude.count == channels * bins * frames, "PhaseGradientIntegrator: \(logMagnitude.count) values for \(channels)×\(frames)×\(bins)")
     precondition(next == nil || next!.count == channels * bins, "PhaseGradientIntegrator: lookahead of \(next!.count) values")
     var out = [Float](repeating: 0, count: logMagnitude.count)
-    var scratch = Scratch(bins: bins)
+    let lookahead = next ?? []
+    let states = self.states
     logMagnitude.withUnsafeBufferPointer { input in
-      out.withUnsafeMutableBufferPointer { output in
-        for c in 0..<channels {
-          for t in 0..<frames {
-            let current = UnsafeBufferPointer(rebasing: input[((c * frames + t) * bins)..<((c * frames + t + 1) * bins)])
-            let phase = UnsafeMutableBufferPointer(rebasing: output[((c * frames + t) * bins)..<((c * frames + t + 1) * bins)])
-            if t + 1 < frames {
-              let following = UnsafeBufferPointer(rebasing: input[((c * frames + t + 1) * bins)..<((c * frames + t + 2) * bins)])
-              integrate(channel: c, current: current, following: following, into: phase, scratch: &scratch)
-            } else if let next {
-              next.withUnsafeBufferPointer { n in
-                integrate(channel: c, current: current, following: UnsafeBufferPointer(rebasing: n[(c * bins)..<((c + 1) * bins)]),
-                          into: phase, scratch: &scratch)
-              }
-            } else {
-              integrate(channel: c, current: current, following: nil, into: phase, scratch: &scratch)
+      lookahead.withUnsafeBufferPointer { after in
+        out.withUnsafeMutableBufferPointer { output in
+          let buffers = Buffers(input: input, after: after, output: output)
+          let integrateChannel = { @Sendable (c: Int) in
+            let frame = { (t: Int) in (c * frames + t) * bins }
+            for t in 0..<frames {
+              let current = UnsafeBufferPointer(rebasing: buffers.input[frame(t)..<frame(t + 1)])
+              let following: UnsafeBufferPointer<Double>? = t + 1 < frames
+                ? UnsafeBufferPointer(rebasing: buffers.input[frame(t + 1)..<frame(t + 2)])
+                : (buffers.after.isEmpty ? nil : UnsafeBufferPointer(rebasing: buffers.after[(c * bins)..<((c + 1) * bins)]))
+              states[c].integrate(current: current, following: following,
+                                  into: UnsafeMutableBufferPointer(rebasing: buffers.output[frame(t)..<frame(t + 1)]))
             }
+          }
+          if channels > 1 {
+            DispatchQueue.concurrentPerform(iterations: channels, execute: integrateChannel)
+          } else {
+            integrateChannel(0)
           }
         }
       }
     }
     return out
   }
+}
 
-  /// Arrays reused across frames.
-  private struct Scratch {
-    var advance: [Double]
-    var step: [Double]
-    var phase: [Double]
-    var pending: [Bool]
-    var heap: BinHeap
-    init(bins: Int) {
-      advance = Array(repeating: 0, count: bins)
-      step = Array(repeating: 0, count: bins)
-      phase = Array(repeating: 0, count: bins)
-      pending = Array(repeating: false, count: bins)
-      heap = BinHeap(capacity: 2 * bins)
-    }
+/// The arrays one call reads and writes; each channel's thread touches only its own rows.
+private struct Buffers: @unchecked Sendable {
+  let input: UnsafeBufferPointer<Double>
+  let after: UnsafeBufferPointer<Double>
+  let output: UnsafeMutableBufferPointer<Float>
+}
+
+/// One channel's integration: the previous frame (log-magnitude, phase, phase advance per hop) and
+/// the arrays reused across frames. One thread at a time uses it (`PhaseGradientIntegrator.angles`).
+private final class ChannelState: @unchecked Sendable {
+  let stft: STFT
+  let tolerance: Double
+  var lastLog: [Double]
+  var lastPhase: [Double]
+  var lastAdvance: [Double]
+  var hasLast = false
+  var advance: [Double]
+  var step: [Double]
+  var phase: [Double]
+  var pending: [Bool]
+  var heap: BinHeap
+
+  init(stft: STFT, tolerance: Double) {
+    self.stft = stft
+    self.tolerance = tolerance
+    let zeros = [Double](repeating: 0, count: stft.bins)
+    (lastLog, lastPhase, lastAdvance, advance, step, phase) = (zeros, zeros, zeros, zeros, zeros, zeros)
+    pending = Array(repeating: false, count: stft.bins)
+    heap = BinHeap(capacity: 2 * stft.bins)
   }
 
   /// One frame of one channel: its phases (radians, wrapped) into `output`, and into the channel's state.
-  private mutating func integrate(channel: Int, current s: UnsafeBufferPointer<Double>, following: UnsafeBufferPointer<Double>?,
-                                  into output: UnsafeMutableBufferPointer<Float>, scratch: inout Scratch) {
+  func integrate(current s: UnsafeBufferPointer<Double>, following: UnsafeBufferPointer<Double>?,
+                 into output: UnsafeMutableBufferPointer<Float>) {
     let bins = stft.bins
     let n = Double(stft.nFFT), a = Double(stft.hop)
     let lambda = 0.25645 * n * n
     let timeScale = a * n / lambda, frequencyScale = lambda / (a * n)
     let centreTurn = 2 * Double.pi * a / n
-    let hasLast = hasPrevious[channel]
+    let hasLast = self.hasLast
     let threshold = (s.max() ?? 0) + Foundation.log(tolerance)
-    previousLog[channel].withUnsafeMutableBufferPointer { lastLog in
-    previousPhase[channel].withUnsafeMutableBufferPointer { lastPhase in
-    previousAdvance[channel].withUnsafeMutableBufferPointer { lastAdvance in
-    scratch.advance.withUnsafeMutableBufferPointer { advance in
-    scratch.step.withUnsafeMutableBufferPointer { step in
-    scratch.phase.withUnsafeMutableBufferPointer { phase in
-    scratch.pending.withUnsafeMutableBufferPointer { pending in
+    self.lastLog.withUnsafeMutableBufferPointer { lastLog in
+    self.lastPhase.withUnsafeMutableBufferPointer { lastPhase in
+    self.lastAdvance.withUnsafeMutableBufferPointer { lastAdvance in
+    self.advance.withUnsafeMutableBufferPointer { advance in
+    self.step.withUnsafeMutableBufferPointer { step in
+    self.phase.withUnsafeMutableBufferPointer { phase in
+    self.pending.withUnsafeMutableBufferPointer { pending in
       // Phase advance per hop (time derivative) and phase step per bin (frequency derivative):
       // central differences, one-sided at the edges of the spectrum and of the piece.
       let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
@@ -122,19 +133,19 @@ public struct PhaseGradientIntegrator: Sendable {
         phase[k] = 0
         if pending[k] { remaining += 1 }
       }
-      scratch.heap.removeAll()
+      heap.removeAll()
       if hasLast {
-        for k in 0..<bins where lastLog[k] >= threshold { scratch.heap.push(key: lastLog[k], bin: k, previousFrame: true) }
+        for k in 0..<bins where lastLog[k] >= threshold { heap.push(key: lastLog[k], bin: k, previousFrame: true) }
       }
       while remaining > 0 {
-        guard let top = scratch.heap.pop() else {
+        guard let top = heap.pop() else {
           // A component with nothing to continue from: start at the strongest pending bin.
           var best = -1
           for k in 0..<bins where pending[k] && (best < 0 || s[k] > s[best]) { best = k }
           if hasLast { phase[best] = lastPhase[best] + (lastAdvance[best] + advance[best]) / 2 }
           pending[best] = false
           remaining -= 1
-          scratch.heap.push(key: s[best], bin: best, previousFrame: false)
+          heap.push(key: s[best], bin: best, previousFrame: false)
           continue
         }
         let k = top.bin
@@ -143,19 +154,19 @@ public struct PhaseGradientIntegrator: Sendable {
           phase[k] = lastPhase[k] + (lastAdvance[k] + advance[k]) / 2
           pending[k] = false
           remaining -= 1
-          scratch.heap.push(key: s[k], bin: k, previousFrame: false)
+          heap.push(key: s[k], bin: k, previousFrame: false)
         } else {
           if k > 0 && pending[k - 1] {
             phase[k - 1] = phase[k] - (step[k] + step[k - 1]) / 2
             pending[k - 1] = false
             remaining -= 1
-            scratch.heap.push(key: s[k - 1], bin: k - 1, previousFrame: false)
+            heap.push(key: s[k - 1], bin: k - 1, previousFrame: false)
           }
           if k + 1 < bins && pending[k + 1] {
             phase[k + 1] = phase[k] + (step[k] + step[k + 1]) / 2
             pending[k + 1] = false
             remaining -= 1
-            scratch.heap.push(key: s[k + 1], bin: k + 1, previousFrame: false)
+            heap.push(key: s[k + 1], bin: k + 1, previousFrame: false)
           }
         }
       }
@@ -169,7 +180,7 @@ public struct PhaseGradientIntegrator: Sendable {
         lastLog[k] = s[k]
       }
     }}}}}}}
-    hasPrevious[channel] = true
+    self.hasLast = true
   }
 }
 

@@ -107,7 +107,7 @@ struct PhaseProbeAndLossTests {
     // comes back at its own frequency and level (a bin-centre phase would be up to 98 cents off).
     let probe = MidBinPitchProbe(sampleRate: Self.rate, nFFT: 1024)
     let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)
-    var integrator = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
+    let integrator = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     let angles = integrator.angles(logMagnitude: log, frames: frames, next: nil)
     let magnitude = Tensor(log, shape: [1, frames, Self.stft.bins]).exp().transposed(1, 2)
     let phase = Tensor(angles, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).transposed(1, 2)
@@ -121,11 +121,11 @@ struct PhaseProbeAndLossTests {
     let probe = MidBinPitchProbe(sampleRate: Self.rate, nFFT: 1024)
     let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)
     let bins = Self.stft.bins
-    var whole = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
+    let whole = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     let once = whole.angles(logMagnitude: log, frames: frames, next: nil)
     // Spans of 37 frames, each given the frame after it, as `StreamingDecoder` does.
     func frame(_ t: Int) -> [Double] { Array(log[(t * bins)..<((t + 1) * bins)]) }
-    var pieces = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
+    let pieces = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     var spanned = [Float](repeating: 0, count: once.count)
     for start in stride(from: 0, to: frames, by: 37) {
       let count = min(37, frames - start)

@@ -23,7 +23,7 @@ extension SpectralCodec {
 
   /// Phase angles (2, bins, frames) float32 integrated from DEC's magnitude, continuing `integrator`'s
   /// state; `next` (2, bins, 1) is the magnitude of the frame after the last, nil at a piece's end.
-  func integratedAngles(_ magnitude: Tensor, next: Tensor?, integrator: inout PhaseGradientIntegrator) -> Tensor {
+  func integratedAngles(_ magnitude: Tensor, next: Tensor?, integrator: PhaseGradientIntegrator) -> Tensor {
     let (channels, bins, frames) = (magnitude.size(0), magnitude.size(1), magnitude.size(2))
     let angles = integrator.angles(logMagnitude: logMagnitudes(magnitude), frames: frames, next: next.map(logMagnitudes))
     return Tensor(angles, shape: [channels, frames, bins]).transposed(1, 2).contiguous()

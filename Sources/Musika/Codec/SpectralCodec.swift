@@ -205,8 +205,8 @@ public final class SpectralCodec: Module {
     case .decoder:
       return phaseAngles(phase, clip: clipPhase).angles
     case .magnitude:
-      var integrator = PhaseGradientIntegrator(stft: frontEnd.stft, channels: magnitude.size(0))
-      return integratedAngles(magnitude, next: nil, integrator: &integrator)
+      return integratedAngles(magnitude, next: nil,
+                              integrator: PhaseGradientIntegrator(stft: frontEnd.stft, channels: magnitude.size(0)))
     }
   }
 

@@ -31,7 +31,7 @@ public final class StreamingDecoder {
   /// Where the phase comes from (the codec's `phaseSource` when this decoder was made), and for
   /// `.magnitude` the integrator, whose state (the last frame) is carried to the next span.
   public let phaseSource: PhaseSource
-  private var integrator: PhaseGradientIntegrator
+  private let integrator: PhaseGradientIntegrator
   /// Seconds spent so far in each stage (for `musika bench generate`'s breakdown; reading the clock
   /// once per stage per chunk costs nothing next to the decoders).
   public private(set) var stageSeconds = DecodeStageSeconds()
@@ -153,7 +153,7 @@ public final class StreamingDecoder {
         angles = decoded
         phaseState = last
       case .magnitude:
-        angles = codec.integratedAngles(magnitude, next: next, integrator: &integrator)
+        angles = codec.integratedAngles(magnitude, next: next, integrator: integrator)
       }
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
