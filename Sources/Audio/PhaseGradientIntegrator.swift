@@ -121,7 +121,8 @@ private final class ChannelState: @unchecked Sendable {
     self.phase.withUnsafeMutableBufferPointer { phase in
     self.pending.withUnsafeMutableBufferPointer { pending in
       // Phase advance per hop (time derivative) and phase step per bin (frequency derivative):
-      // central differences, one-sided at the edges of the spectrum and of the piece.
+      // central differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real
+      // signal's spectrum is symmetric.
       let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
       let span = (hasLast && following != nil) ? 2.0 : 1.0
       var remaining = 0

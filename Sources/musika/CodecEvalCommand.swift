@@ -74,9 +74,7 @@ extension MusikaCommand.Codec {
       print("  level 1 only: " + (try probe.measure(model, level1Only: true)).summary)
       // The other phase source too: with the phase integrated from the magnitude, what error is left
       // is the magnitude's (its peaks pulled towards bin centres); what it removes was the phase's.
-      let own = model.phaseSource
-      model.phaseSource = own == .decoder ? .magnitude : .decoder
-      defer { model.phaseSource = own }
+      model.phaseSource = model.phaseSource == .decoder ? .magnitude : .decoder
       print("  both levels, phase from \(model.phaseSource.rawValue): " + (try probe.measure(model)).summary)
     }
   }

@@ -44,6 +44,10 @@ extension MusikaCommand {
       if let loop {
         guard loop > 0 else { throw ValidationError("--loop must be positive (got \(loop)).") }
         if morphTo != nil || start > 0 { throw ValidationError("--loop cannot be combined with --morph-to or --start.") }
+        if generation.phaseSource == .magnitude {
+          throw ValidationError("--loop cannot be combined with --phase-from magnitude: a loop must repeat exactly, and a phase "
+            + "integrated from the magnitude runs on from where the audio began (loops use DEC's phase head).")
+        }
       }
       if let output {
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()

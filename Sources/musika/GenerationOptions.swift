@@ -37,7 +37,9 @@ struct GenerationOptions: ParsableArguments {
           help: ArgumentHelp("Where the decoder takes the phase from: decoder or magnitude (default: the codec's setting).",
                              discussion: "decoder is DEC's phase head, as the original; magnitude integrates the phase from "
                                + "DEC's magnitude (phase gradient heap integration), which keeps tones between STFT bins "
-                               + "in tune where a phase head pulls them to a bin centre.",
+                               + "in tune where a phase head pulls them to a bin centre. That phase runs on from where the "
+                               + "audio began, so --start gives that span's sound but not the same samples as a longer "
+                               + "piece, and loops (--loop) keep the phase head.",
                              valueName: "source"))
   var phaseSource: PhaseSource?
 

@@ -110,6 +110,8 @@ struct GenerateCommandTests {
     #expect(notAModel.status != 0 && notAModel.stderr.contains("is not a model folder"))
     let badTempo = try runMusika(["generate", "--model", model, "--tempo", "2000"])
     #expect(badTempo.status != 0 && badTempo.stderr.contains("tempo must be in"))
+    let loopFromMagnitude = try runMusika(["generate", "--model", model, "--loop", "5", "--phase-from", "magnitude"])
+    #expect(loopFromMagnitude.status != 0 && loopFromMagnitude.stderr.contains("--loop cannot be combined with --phase-from magnitude"))
   }
 
   @Test func streamWritesAnEndlessWAVToStandardOutput() throws {

@@ -205,8 +205,11 @@ public final class SpectralCodec: Module {
     case .decoder:
       return phaseAngles(phase, clip: clipPhase).angles
     case .magnitude:
-      return integratedAngles(magnitude, next: nil,
-                              integrator: PhaseGradientIntegrator(stft: frontEnd.stft, channels: magnitude.size(0)))
+      // Each row of (…) is a channel of its own: (rows, bins, frames) for the integrator, and back.
+      let (bins, frames) = (magnitude.size(-2), magnitude.size(-1))
+      let rows = magnitude.count / max(1, bins * frames)
+      return integratedAngles(magnitude.reshape(rows, bins, frames), next: nil,
+                              integrator: PhaseGradientIntegrator(stft: frontEnd.stft, channels: rows)).reshape(magnitude.shape)
     }
   }
 

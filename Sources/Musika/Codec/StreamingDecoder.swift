@@ -17,7 +17,9 @@ import Torch
 /// same), however the piece is cut: the original instead decodes 0.37 s windows side by side, and
 /// users hear a ~300 ms pulse. The noise is the same too: each pass's noise is tied to absolute
 /// positions (`NoisePlacement`), so for given seeds the audio does not depend on the span sizes
-/// (up to float rounding of the convolutions), and chunk size is a speed setting only.
+/// (up to float rounding of the convolutions), and chunk size is a speed setting only. (With
+/// `PhaseSource.magnitude`, rarely, such a rounding difference can reorder the integration of a bin
+/// and carry on in its phase: the same chunking still gives the same audio bit for bit.)
 public final class StreamingDecoder {
   public let codec: SpectralCodec
   /// Latent vectors DEC2 needs beyond the frames it must produce, on each side.
@@ -44,9 +46,13 @@ public final class StreamingDecoder {
     self.noisePeriodVectors = noisePeriodVectors
     latentContext = Int(codec.latentDecoder.receptiveRadius.rounded(.up))
     let alignment = codec.decoder.alignment
-    frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + alignment - 1) / alignment * alignment
+    // One frame more than the receptive field, so that the frame after a span (the lookahead a phase
+    // integrated from the magnitude reads) still has all of its context.
+    frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + 1 + alignment - 1) / alignment * alignment
     inverse = OverlapAddISTFT(stft: codec.frontEnd.stft)
-    phaseSource = codec.phaseSource
+    // A loop must repeat exactly; a phase integrated from the magnitude runs on from where the piece
+    // began and would not meet itself at the wrap, so loops keep DEC's phase head.
+    phaseSource = noisePeriodVectors == nil ? codec.phaseSource : .decoder
     integrator = PhaseGradientIntegrator(stft: codec.frontEnd.stft, channels: 2)
   }
 
@@ -92,8 +98,7 @@ public final class StreamingDecoder {
 
   /// As above; with `lookahead`, also the magnitude of the frame after the span (2, bins, 1), when
   /// there is one: phase integrated from the magnitude needs it (a central difference in time). DEC
-  /// computes that frame anyway, as context, with one frame less on its right than the span's last
-  /// (still more than its receptive field: `frameContext` rounds it up to DEC's alignment).
+  /// computes that frame anyway, as context (`frameContext` leaves it its whole receptive field).
   func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
                    noiseSeed: UInt64, lookahead: Bool) throws -> (magnitude: Tensor, phase: Tensor, next: Tensor?) {
     precondition(span.lowerBound % codec.decoder.alignment == 0, "StreamingDecoder: span \(span) not aligned")

@@ -51,6 +51,8 @@ public final class CodecTrainer: TrainingTask {
   public init(config: CodecConfig, options: CodecTrainingOptions, corpus: AudioCorpus, output: URL) throws {
     try options.validate()
     codec = try SpectralCodec(config: config)
+    // Its samples must let one hear the phase head being trained, whatever the config decodes with.
+    codec.phaseSource = .decoder
     self.options = options
     self.corpus = corpus
     self.output = output
