@@ -113,6 +113,11 @@ private final class ChannelState: @unchecked Sendable {
     let centreTurn = 2 * Double.pi * a / n
     let hasLast = self.hasLast
     let threshold = (s.max() ?? 0) + Foundation.log(tolerance)
+    // The heap is moved out of the object for the frame: a class's stored property is checked for
+    // exclusive access at every use, which cost as much as the integration itself.
+    var heap = BinHeap(capacity: 0)
+    swap(&heap, &self.heap)
+    defer { swap(&heap, &self.heap) }
     self.lastLog.withUnsafeMutableBufferPointer { lastLog in
     self.lastPhase.withUnsafeMutableBufferPointer { lastPhase in
     self.lastAdvance.withUnsafeMutableBufferPointer { lastAdvance in
