@@ -80,166 +80,149 @@ private struct Buffers: @unchecked Sendable {
 }
 
 /// One channel's integration: the previous frame (log-magnitude, phase, phase advance per hop) and
-/// the arrays reused across frames. One thread at a time uses it (`PhaseGradientIntegrator.angles`).
+/// the arrays reused across frames, allocated once (plain buffers: a class's array properties would be
+/// checked for exclusive access at every use, which cost as much as the integration itself). One
+/// thread at a time uses it (`PhaseGradientIntegrator.angles`).
 private final class ChannelState: @unchecked Sendable {
-  let stft: STFT
-  let tolerance: Double
-  var lastLog: [Double]
-  var lastPhase: [Double]
-  var lastAdvance: [Double]
+  let bins: Int
+  let timeScale: Double, frequencyScale: Double, centreTurn: Double
+  let logTolerance: Double
+  let lastLog, lastPhase, lastAdvance, advance, step, phase: UnsafeMutableBufferPointer<Double>
+  let pending: UnsafeMutableBufferPointer<Bool>
   var hasLast = false
-  var advance: [Double]
-  var step: [Double]
-  var phase: [Double]
-  var pending: [Bool]
-  var heap: BinHeap
+  let heap: BinHeap
 
   init(stft: STFT, tolerance: Double) {
-    self.stft = stft
-    self.tolerance = tolerance
-    let zeros = [Double](repeating: 0, count: stft.bins)
-    (lastLog, lastPhase, lastAdvance, advance, step, phase) = (zeros, zeros, zeros, zeros, zeros, zeros)
-    pending = Array(repeating: false, count: stft.bins)
-    heap = BinHeap(capacity: 2 * stft.bins)
+    bins = stft.bins
+    let n = Double(stft.nFFT), a = Double(stft.hop)
+    let lambda = 0.25645 * n * n  // the Gaussian closest to a Hann window of n samples
+    timeScale = a * n / lambda
+    frequencyScale = lambda / (a * n)
+    centreTurn = 2 * Double.pi * a / n
+    logTolerance = Foundation.log(tolerance)
+    func buffer() -> UnsafeMutableBufferPointer<Double> {
+      let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: stft.bins)
+      b.initialize(repeating: 0)
+      return b
+    }
+    (lastLog, lastPhase, lastAdvance, advance, step, phase) = (buffer(), buffer(), buffer(), buffer(), buffer(), buffer())
+    pending = .allocate(capacity: bins)
+    pending.initialize(repeating: false)
+    heap = BinHeap(capacity: 2 * bins)
+  }
+
+  deinit {
+    for b in [lastLog, lastPhase, lastAdvance, advance, step, phase] { b.deallocate() }
+    pending.deallocate()
   }
 
   /// One frame of one channel: its phases (radians, wrapped) into `output`, and into the channel's state.
   func integrate(current s: UnsafeBufferPointer<Double>, following: UnsafeBufferPointer<Double>?,
                  into output: UnsafeMutableBufferPointer<Float>) {
-    let bins = stft.bins
-    let n = Double(stft.nFFT), a = Double(stft.hop)
-    let lambda = 0.25645 * n * n
-    let timeScale = a * n / lambda, frequencyScale = lambda / (a * n)
-    let centreTurn = 2 * Double.pi * a / n
-    let hasLast = self.hasLast
-    let threshold = (s.max() ?? 0) + Foundation.log(tolerance)
-    // The heap is moved out of the object for the frame: a class's stored property is checked for
-    // exclusive access at every use, which cost as much as the integration itself.
-    var heap = BinHeap(capacity: 0)
-    swap(&heap, &self.heap)
-    defer { swap(&heap, &self.heap) }
-    self.lastLog.withUnsafeMutableBufferPointer { lastLog in
-    self.lastPhase.withUnsafeMutableBufferPointer { lastPhase in
-    self.lastAdvance.withUnsafeMutableBufferPointer { lastAdvance in
-    self.advance.withUnsafeMutableBufferPointer { advance in
-    self.step.withUnsafeMutableBufferPointer { step in
-    self.phase.withUnsafeMutableBufferPointer { phase in
-    self.pending.withUnsafeMutableBufferPointer { pending in
-      // Phase advance per hop (time derivative) and phase step per bin (frequency derivative):
-      // central differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real
-      // signal's spectrum is symmetric.
-      let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
-      let span = (hasLast && following != nil) ? 2.0 : 1.0
-      var remaining = 0
-      for k in 0..<bins {
-        let dsdk = (k == 0 || k == bins - 1) ? 0 : (s[k + 1] - s[k - 1]) / 2
-        advance[k] = timeScale * dsdk + centreTurn * Double(k)
-        step[k] = -frequencyScale * (after[k] - before[k]) / span - Double.pi
-        pending[k] = s[k] >= threshold
-        phase[k] = 0
-        if pending[k] { remaining += 1 }
+    let threshold = (s.max() ?? 0) + logTolerance
+    // Phase advance per hop (time derivative) and phase step per bin (frequency derivative): central
+    // differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real signal's
+    // spectrum is symmetric.
+    let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
+    let span = (hasLast && following != nil) ? 2.0 : 1.0
+    var remaining = 0
+    for k in 0..<bins {
+      let dsdk = (k == 0 || k == bins - 1) ? 0 : (s[k + 1] - s[k - 1]) / 2
+      advance[k] = timeScale * dsdk + centreTurn * Double(k)
+      step[k] = -frequencyScale * (after[k] - before[k]) / span - Double.pi
+      pending[k] = s[k] >= threshold
+      phase[k] = 0
+      if pending[k] { remaining += 1 }
+    }
+    heap.removeAll()
+    if hasLast {
+      for k in 0..<bins where lastLog[k] >= threshold { heap.push(key: lastLog[k], bin: k, previousFrame: true) }
+    }
+    // Sets bin k's phase and queues it for its neighbours.
+    func settle(_ k: Int, _ value: Double) {
+      phase[k] = value
+      pending[k] = false
+      remaining -= 1
+      heap.push(key: s[k], bin: k, previousFrame: false)
+    }
+    while remaining > 0 {
+      guard let top = heap.pop() else {
+        // A component with nothing to continue from: start at the strongest pending bin.
+        var best = -1
+        for k in 0..<bins where pending[k] && (best < 0 || s[k] > s[best]) { best = k }
+        settle(best, hasLast ? lastPhase[best] + (lastAdvance[best] + advance[best]) / 2 : 0)
+        continue
       }
-      heap.removeAll()
-      if hasLast {
-        for k in 0..<bins where lastLog[k] >= threshold { heap.push(key: lastLog[k], bin: k, previousFrame: true) }
+      let k = top.bin
+      if top.previousFrame {
+        if pending[k] { settle(k, lastPhase[k] + (lastAdvance[k] + advance[k]) / 2) }
+      } else {
+        if k > 0 && pending[k - 1] { settle(k - 1, phase[k] - (step[k] + step[k - 1]) / 2) }
+        if k + 1 < bins && pending[k + 1] { settle(k + 1, phase[k] + (step[k] + step[k + 1]) / 2) }
       }
-      while remaining > 0 {
-        guard let top = heap.pop() else {
-          // A component with nothing to continue from: start at the strongest pending bin.
-          var best = -1
-          for k in 0..<bins where pending[k] && (best < 0 || s[k] > s[best]) { best = k }
-          if hasLast { phase[best] = lastPhase[best] + (lastAdvance[best] + advance[best]) / 2 }
-          pending[best] = false
-          remaining -= 1
-          heap.push(key: s[best], bin: best, previousFrame: false)
-          continue
-        }
-        let k = top.bin
-        if top.previousFrame {
-          guard pending[k] else { continue }
-          phase[k] = lastPhase[k] + (lastAdvance[k] + advance[k]) / 2
-          pending[k] = false
-          remaining -= 1
-          heap.push(key: s[k], bin: k, previousFrame: false)
-        } else {
-          if k > 0 && pending[k - 1] {
-            phase[k - 1] = phase[k] - (step[k] + step[k - 1]) / 2
-            pending[k - 1] = false
-            remaining -= 1
-            heap.push(key: s[k - 1], bin: k - 1, previousFrame: false)
-          }
-          if k + 1 < bins && pending[k + 1] {
-            phase[k + 1] = phase[k] + (step[k] + step[k + 1]) / 2
-            pending[k + 1] = false
-            remaining -= 1
-            heap.push(key: s[k + 1], bin: k + 1, previousFrame: false)
-          }
-        }
-      }
-      // Wrapped, so that a long piece's running sums keep their fraction of a turn; kept as state.
-      for k in 0..<bins {
-        let x = phase[k] + Double.pi
-        let wrapped = x - 2 * Double.pi * (x / (2 * Double.pi)).rounded(.down) - Double.pi
-        output[k] = Float(wrapped)
-        lastPhase[k] = wrapped
-        lastAdvance[k] = advance[k]
-        lastLog[k] = s[k]
-      }
-    }}}}}}}
-    self.hasLast = true
+    }
+    // Wrapped, so that a long piece's running sums keep their fraction of a turn; kept as state.
+    for k in 0..<bins {
+      let x = phase[k] + Double.pi
+      let wrapped = x - 2 * Double.pi * (x / (2 * Double.pi)).rounded(.down) - Double.pi
+      output[k] = Float(wrapped)
+      lastPhase[k] = wrapped
+      lastAdvance[k] = advance[k]
+      lastLog[k] = s[k]
+    }
+    hasLast = true
   }
 }
 
-/// A max-heap of bins keyed by log-magnitude, for one frame's integration order.
-private struct BinHeap {
+/// A max-heap of bins keyed by log-magnitude, for one frame's integration order (fixed capacity: at
+/// most one entry per bin from each of two frames).
+private final class BinHeap {
   private struct Entry {
     var key: Double
     var item: Int32  // bin + 1, negated for the previous frame
   }
-  private var entries: [Entry] = []
+  private let entries: UnsafeMutablePointer<Entry>
+  private let capacity: Int
+  private var count = 0
 
   init(capacity: Int) {
-    entries.reserveCapacity(capacity)
+    self.capacity = capacity
+    entries = .allocate(capacity: capacity)
   }
 
-  mutating func removeAll() {
-    entries.removeAll(keepingCapacity: true)
-  }
+  deinit { entries.deallocate() }
 
-  mutating func push(key: Double, bin: Int, previousFrame: Bool) {
-    entries.append(Entry(key: key, item: previousFrame ? -Int32(bin + 1) : Int32(bin + 1)))
-    entries.withUnsafeMutableBufferPointer { e in
-      var i = e.count - 1
-      let moving = e[i]
-      while i > 0 {
-        let parent = (i - 1) / 2
-        guard e[parent].key < moving.key else { break }
-        e[i] = e[parent]
-        i = parent
-      }
-      e[i] = moving
+  func removeAll() { count = 0 }
+
+  func push(key: Double, bin: Int, previousFrame: Bool) {
+    precondition(count < capacity, "BinHeap: full")
+    let moving = Entry(key: key, item: previousFrame ? -Int32(bin + 1) : Int32(bin + 1))
+    var i = count
+    count += 1
+    while i > 0 {
+      let parent = (i - 1) / 2
+      guard entries[parent].key < moving.key else { break }
+      entries[i] = entries[parent]
+      i = parent
     }
+    entries[i] = moving
   }
 
-  mutating func pop() -> (bin: Int, previousFrame: Bool)? {
-    guard let first = entries.first else { return nil }
-    let last = entries.removeLast()
-    if !entries.isEmpty {
-      entries.withUnsafeMutableBufferPointer { e in
-        let count = e.count
-        var i = 0
-        while true {
-          let l = 2 * i + 1, r = l + 1
-          var largest = l
-          guard l < count else { break }
-          if r < count && e[r].key > e[l].key { largest = r }
-          guard e[largest].key > last.key else { break }
-          e[i] = e[largest]
-          i = largest
-        }
-        e[i] = last
-      }
+  func pop() -> (bin: Int, previousFrame: Bool)? {
+    guard count > 0 else { return nil }
+    let first = entries[0]
+    count -= 1
+    let last = entries[count]
+    var i = 0
+    while true {
+      let l = 2 * i + 1, r = l + 1
+      guard l < count else { break }
+      let largest = r < count && entries[r].key > entries[l].key ? r : l
+      guard entries[largest].key > last.key else { break }
+      entries[i] = entries[largest]
+      i = largest
     }
+    if count > 0 { entries[i] = last }
     return (Int(abs(first.item)) - 1, first.item < 0)
   }
 }

@@ -36,11 +36,15 @@ public struct SpectralFrontEnd: Sendable {
     spectrum(magnitude: magnitude, angles: (clipPhase ? phase.clamp(min: -1, max: 1) : phase) * Double.pi)
   }
 
+  /// Decoder magnitude (…, bins, frames), clipped to [−1, 1] → power in dB (σ·S + μ), same shape.
+  public func decibels(_ magnitude: Tensor) -> Tensor {
+    magnitude.clamp(min: -1, max: 1) * sigma + mu
+  }
+
   /// Decoder magnitude (clipped to [−1, 1] here) and phase angles in radians → complex spectrum.
   /// magnitude, angles: (…, bins, frames).
   public func spectrum(magnitude: Tensor, angles: Tensor) -> Tensor {
-    let decibels = magnitude.clamp(min: -1, max: 1) * sigma + mu
-    let linear = (decibels * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
+    let linear = (decibels(magnitude) * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
     return Tensor.polar(magnitude: linear.sqrt(), phase: angles)
   }
 }

@@ -191,26 +191,13 @@ public final class SpectralCodec: Module {
     }
   }
 
-  /// Decoder outputs (…, bins, frames) → waveform (…, (frames − 1)·hop + nFFT).
-  /// The phase comes from `source` (default: `phaseSource`); DEC's is read as `phaseRepresentation`
-  /// says, from the first frame (see `phaseAngles`). Training passes `.decoder`: its losses teach the head.
+  /// Decoder outputs (channels, bins, frames) → waveform (channels, (frames − 1)·hop + nFFT), each
+  /// channel a piece of its own. The phase comes from `source` (default: `phaseSource`), from the first
+  /// frame (see `PhaseTrack`). Training passes `.decoder`: its losses teach the head.
   public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) -> Tensor {
-    inverseSTFT(frontEnd.spectrum(magnitude: magnitude, angles: angles(magnitude: magnitude, phase: phase, clipPhase: clipPhase,
-                                                                       source: source ?? phaseSource)))
-  }
-
-  /// Phase angles of whole pieces (…, bins, frames), from `source`.
-  func angles(magnitude: Tensor, phase: Tensor, clipPhase: Bool, source: PhaseSource) -> Tensor {
-    switch source {
-    case .decoder:
-      return phaseAngles(phase, clip: clipPhase).angles
-    case .magnitude:
-      // Each row of (…) is a channel of its own: (rows, bins, frames) for the integrator, and back.
-      let (bins, frames) = (magnitude.size(-2), magnitude.size(-1))
-      let rows = magnitude.count / max(1, bins * frames)
-      return integratedAngles(magnitude.reshape(rows, bins, frames), next: nil,
-                              integrator: PhaseGradientIntegrator(stft: frontEnd.stft, channels: rows)).reshape(magnitude.shape)
-    }
+    let track = PhaseTrack(codec: self, source: source ?? phaseSource, channels: magnitude.size(0))
+    return inverseSTFT(frontEnd.spectrum(magnitude: magnitude,
+                                         angles: track.angles(magnitude: magnitude, phase: phase, next: nil, clipPhase: clipPhase)))
   }
 
   private func checkLatents(_ latents: Tensor) throws -> Int {

@@ -27,13 +27,9 @@ public final class StreamingDecoder {
   /// Level-1 frames DEC needs beyond the frames it keeps, on each side (a multiple of DEC's alignment).
   public let frameContext: Int
   private var inverse: OverlapAddISTFT
-  /// The last frame's phase angles, (2, bins, 1) float64, for a codec whose phase is a running sum
-  /// (`PhaseRepresentation.advance`); nil before the first span.
-  private var phaseState: Tensor?
-  /// Where the phase comes from (the codec's `phaseSource` when this decoder was made), and for
-  /// `.magnitude` the integrator, whose state (the last frame) is carried to the next span.
-  public let phaseSource: PhaseSource
-  private let integrator: PhaseGradientIntegrator
+  /// The piece's phase, from the codec's `phaseSource` when this decoder was made, with what the next
+  /// span needs of it (a running sum, or the integrator's last frame).
+  private let phase: PhaseTrack
   /// Seconds spent so far in each stage (for `musika bench generate`'s breakdown; reading the clock
   /// once per stage per chunk costs nothing next to the decoders).
   public private(set) var stageSeconds = DecodeStageSeconds()
@@ -52,8 +48,7 @@ public final class StreamingDecoder {
     inverse = OverlapAddISTFT(stft: codec.frontEnd.stft)
     // A loop must repeat exactly; a phase integrated from the magnitude runs on from where the piece
     // began and would not meet itself at the wrap, so loops keep DEC's phase head.
-    phaseSource = noisePeriodVectors == nil ? codec.phaseSource : .decoder
-    integrator = PhaseGradientIntegrator(stft: codec.frontEnd.stft, channels: 2)
+    phase = PhaseTrack(codec: codec, source: noisePeriodVectors == nil ? codec.phaseSource : .decoder, channels: 2)
   }
 
   /// Latent vectors read beyond a span on each side (DEC's context in vectors plus DEC2's).
@@ -146,20 +141,12 @@ public final class StreamingDecoder {
   /// inverse STFT's overlap tail waits for the next span, or for `finish()`.
   public func audio(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                     noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
-    let (magnitude, phase, next) = try spectrogram(vectors: span, available: available, latents: latents,
-                                                   noiseSeeds: noiseSeeds, lookahead: phaseSource == .magnitude)
+    let (magnitude, decodedPhase, next) = try spectrogram(vectors: span, available: available, latents: latents,
+                                                          noiseSeeds: noiseSeeds, lookahead: phase.source == .magnitude)
     let started = ContinuousClock.now
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
-      let angles: Tensor
-      switch phaseSource {
-      case .decoder:
-        let (decoded, last) = codec.phaseAngles(phase, start: phaseState)
-        angles = decoded
-        phaseState = last
-      case .magnitude:
-        angles = codec.integratedAngles(magnitude, next: next, integrator: integrator)
-      }
+      let angles = phase.angles(magnitude: magnitude, phase: decodedPhase, next: next)
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
       let frames = magnitude.size(2)

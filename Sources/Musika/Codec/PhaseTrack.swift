@@ -1,0 +1,41 @@
+import Audio
+import Foundation
+import Torch
+
+/// The phase of one piece decoded span after span, from `source`: DEC's phase head read as the
+/// codec's `PhaseRepresentation` (an `advance` running sum carried from span to span), or integrated
+/// from DEC's magnitude (the integrator's last frame carried). A whole piece is one span.
+final class PhaseTrack {
+  let codec: SpectralCodec
+  let source: PhaseSource
+  /// The last frame's angle, (channels, bins, 1), for an `advance` head; nil before the first span.
+  private var lastAngle: Tensor?
+  private let integrator: PhaseGradientIntegrator?
+
+  init(codec: SpectralCodec, source: PhaseSource, channels: Int) {
+    self.codec = codec
+    self.source = source
+    integrator = source == .magnitude ? PhaseGradientIntegrator(stft: codec.frontEnd.stft, channels: channels) : nil
+  }
+
+  /// Angles (channels, bins, frames) of the next span from DEC's magnitude and phase outputs (each
+  /// (channels, bins, frames)); `next` (channels, bins, 1) is the magnitude of the frame after the span,
+  /// nil at a piece's end (only the integrator reads it). Training passes `clipPhase: false`.
+  func angles(magnitude: Tensor, phase: Tensor, next: Tensor?, clipPhase: Bool = true) -> Tensor {
+    if let integrator {
+      let (channels, bins, frames) = (magnitude.size(0), magnitude.size(1), magnitude.size(2))
+      let angles = integrator.angles(logMagnitude: logMagnitudes(magnitude), frames: frames, next: next.map(logMagnitudes))
+      return Tensor(angles, shape: [channels, frames, bins]).transposed(1, 2).contiguous()
+    }
+    let (angles, last) = codec.phaseAngles(phase, clip: clipPhase, start: lastAngle)
+    lastAngle = last
+    return angles
+  }
+
+  /// DEC's magnitude (channels, bins, frames) → natural-log magnitudes laid out (channels, frames, bins),
+  /// row-major, as the integrator reads them: ln |X| = dB · ln 10 / 20.
+  private func logMagnitudes(_ magnitude: Tensor) -> [Double] {
+    (codec.frontEnd.decibels(magnitude.to(dtype: .float64)) * (Foundation.log(10.0) / 20))
+      .transposed(1, 2).contiguous().toArray(of: Double.self)
+  }
+}
