@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// Phase from magnitude alone, one frame at a time: real-time phase gradient heap integration
 /// (RTPGHI; Průša & Holighaus, "Phase vocoder done right", EUSIPCO 2017).
@@ -7,7 +8,7 @@ import Foundation
 /// bin turns at its centre frequency plus (a·N/λ)·∂s/∂k per hop, so a tone between two bins makes both
 /// turn at the tone's own frequency; along frequency, the phase steps by −(λ/(a·N))·∂s/∂t (an onset's
 /// time position). Hann is close enough to the Gaussian of λ = 0.25645·N². Each frame's phases are then
-/// integrated from the strongest bins outwards (a heap): from the previous frame along time where a
+/// integrated from the strongest bins outwards (a priority queue): from the previous frame along time where a
 /// component continues, along frequency where one starts. Bins more than `tolerance` below the frame's
 /// strongest get phase 0 (inaudible).
 ///
@@ -37,8 +38,10 @@ public final class PhaseGradientIntegrator {
 
   /// Phase angles for `frames` frames of natural-log magnitudes laid out (channels, frames, bins),
   /// row-major (a frame's bins side by side); `next` (channels, bins) is the log-magnitude of the
-  /// frame after the last (nil at a piece's end). Returns angles in [−π, π), same layout.
-  public func angles(logMagnitude: [Double], frames: Int, next: [Double]?) -> [Float] {
+  /// frame after the last (nil at a piece's end). Returns angles in [−π, π), same layout. The
+  /// magnitudes come as Float (a decoder's precision, and half the memory traffic); the phases are
+  /// summed in Double.
+  public func angles(logMagnitude: [Float], frames: Int, next: [Float]?) -> [Float] {
     let bins = stft.bins
     precondition(logMagnitude.count == channels * bins * frames, "PhaseGradientIntegrator: \(logMagnitude.count) values for \(channels)×\(frames)×\(bins)")
     precondition(next == nil || next!.count == channels * bins, "PhaseGradientIntegrator: lookahead of \(next!.count) values")
@@ -53,15 +56,17 @@ public final class PhaseGradientIntegrator {
             let frame = { (t: Int) in (c * frames + t) * bins }
             for t in 0..<frames {
               let current = UnsafeBufferPointer(rebasing: buffers.input[frame(t)..<frame(t + 1)])
-              let following: UnsafeBufferPointer<Double>? = t + 1 < frames
+              let following: UnsafeBufferPointer<Float>? = t + 1 < frames
                 ? UnsafeBufferPointer(rebasing: buffers.input[frame(t + 1)..<frame(t + 2)])
                 : (buffers.after.isEmpty ? nil : UnsafeBufferPointer(rebasing: buffers.after[(c * bins)..<((c + 1) * bins)]))
               states[c].integrate(current: current, following: following,
                                   into: UnsafeMutableBufferPointer(rebasing: buffers.output[frame(t)..<frame(t + 1)]))
             }
           }
+          // On libtorch's threads: Dispatch's would compete with its OpenMP workers, which spin a while
+          // after each tensor op (the integration ran 15 % slower beside them).
           if channels > 1 {
-            DispatchQueue.concurrentPerform(iterations: channels, execute: integrateChannel)
+            try! TorchRuntime.parallelFor(channels, integrateChannel)
           } else {
             integrateChannel(0)
           }
@@ -74,8 +79,8 @@ public final class PhaseGradientIntegrator {
 
 /// The arrays one call reads and writes; each channel's thread touches only its own rows.
 private struct Buffers: @unchecked Sendable {
-  let input: UnsafeBufferPointer<Double>
-  let after: UnsafeBufferPointer<Double>
+  let input: UnsafeBufferPointer<Float>
+  let after: UnsafeBufferPointer<Float>
   let output: UnsafeMutableBufferPointer<Float>
 }
 
@@ -88,9 +93,11 @@ private final class ChannelState: @unchecked Sendable {
   let timeScale: Double, frequencyScale: Double, centreTurn: Double
   let logTolerance: Double
   let lastLog, lastPhase, lastAdvance, advance, step, phase: UnsafeMutableBufferPointer<Double>
+  /// This frame's and the next frame's log-magnitudes, widened to Double.
+  let now, ahead: UnsafeMutableBufferPointer<Double>
   let pending: UnsafeMutableBufferPointer<Bool>
   var hasLast = false
-  let heap: BinHeap
+  let queue: BinQueue
 
   init(stft: STFT, tolerance: Double) {
     bins = stft.bins
@@ -106,24 +113,34 @@ private final class ChannelState: @unchecked Sendable {
       return b
     }
     (lastLog, lastPhase, lastAdvance, advance, step, phase) = (buffer(), buffer(), buffer(), buffer(), buffer(), buffer())
+    (now, ahead) = (buffer(), buffer())
     pending = .allocate(capacity: bins)
     pending.initialize(repeating: false)
-    heap = BinHeap(capacity: 2 * bins)
+    // Keys run from the threshold to the louder of the two frames' peaks: the tolerance's span plus
+    // a jump of up to 100 dB more between frames (louder ones share the top bucket).
+    queue = BinQueue(capacity: 2 * bins, span: -2 * logTolerance)
   }
 
   deinit {
-    for b in [lastLog, lastPhase, lastAdvance, advance, step, phase] { b.deallocate() }
+    for b in [lastLog, lastPhase, lastAdvance, advance, step, phase, now, ahead] { b.deallocate() }
     pending.deallocate()
   }
 
   /// One frame of one channel: its phases (radians, wrapped) into `output`, and into the channel's state.
-  func integrate(current s: UnsafeBufferPointer<Double>, following: UnsafeBufferPointer<Double>?,
+  func integrate(current: UnsafeBufferPointer<Float>, following: UnsafeBufferPointer<Float>?,
                  into output: UnsafeMutableBufferPointer<Float>) {
-    let threshold = (s.max() ?? 0) + logTolerance
+    var peak = -Double.infinity
+    for k in 0..<bins {
+      now[k] = Double(current[k])
+      peak = max(peak, now[k])
+    }
+    if let following { for k in 0..<bins { ahead[k] = Double(following[k]) } }
+    let s = UnsafeBufferPointer(now)
+    let threshold = peak + logTolerance
     // Phase advance per hop (time derivative) and phase step per bin (frequency derivative): central
     // differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real signal's
     // spectrum is symmetric.
-    let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
+    let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following != nil ? UnsafeBufferPointer(ahead) : s
     let span = (hasLast && following != nil) ? 2.0 : 1.0
     var remaining = 0
     for k in 0..<bins {
@@ -134,19 +151,19 @@ private final class ChannelState: @unchecked Sendable {
       phase[k] = 0
       if pending[k] { remaining += 1 }
     }
-    heap.removeAll()
+    queue.reset(floor: threshold)
     if hasLast {
-      for k in 0..<bins where lastLog[k] >= threshold { heap.push(key: lastLog[k], bin: k, previousFrame: true) }
+      for k in 0..<bins where lastLog[k] >= threshold { queue.push(key: lastLog[k], bin: k, previousFrame: true) }
     }
     // Sets bin k's phase and queues it for its neighbours.
     func settle(_ k: Int, _ value: Double) {
       phase[k] = value
       pending[k] = false
       remaining -= 1
-      heap.push(key: s[k], bin: k, previousFrame: false)
+      queue.push(key: s[k], bin: k, previousFrame: false)
     }
     while remaining > 0 {
-      guard let top = heap.pop() else {
+      guard let top = queue.pop() else {
         // A component with nothing to continue from: start at the strongest pending bin.
         var best = -1
         for k in 0..<bins where pending[k] && (best < 0 || s[k] > s[best]) { best = k }
@@ -174,55 +191,87 @@ private final class ChannelState: @unchecked Sendable {
   }
 }
 
-/// A max-heap of bins keyed by log-magnitude, for one frame's integration order (fixed capacity: at
-/// most one entry per bin from each of two frames).
-private final class BinHeap {
-  private struct Entry {
-    var key: Double
-    var item: Int32  // bin + 1, negated for the previous frame
-  }
-  private let entries: UnsafeMutablePointer<Entry>
+/// One frame's integration order: bins taken strongest first, keyed by log-magnitude quantised to
+/// `resolution` nepers (a bucket queue). A binary heap over a frame's two rows (up to 2 × 513 bins)
+/// cost ten levels per push and per pop and was most of the integration's time; here a push and a pop
+/// are O(1) (a bucket per level and a bit per non-empty bucket). Bins within one bucket (0.1 dB) leave
+/// last in, first out: the order among nearly equal bins is immaterial to the integration.
+private final class BinQueue {
+  /// Bucket width in nepers (0.0115: 0.1 dB).
+  static let resolution = 0.0115
+  private let bucketCount: Int
+  private let words: Int
+  /// Per bucket: its newest entry, −1 when empty; per entry: the next older entry in its bucket, and
+  /// its item (bin + 1, negated for the previous frame).
+  private let head: UnsafeMutablePointer<Int32>
+  private let next: UnsafeMutablePointer<Int32>
+  private let item: UnsafeMutablePointer<Int32>
+  /// One bit per non-empty bucket, and the highest word that may have one (pops scan down from it).
+  private let occupied: UnsafeMutablePointer<UInt64>
+  private var topWord = -1
   private let capacity: Int
   private var count = 0
+  /// The log-magnitude of bucket 0 (the frame's threshold: no key is lower).
+  private var floor = 0.0
 
-  init(capacity: Int) {
+  /// `span`: the widest range of keys above the floor, in nepers (keys above it share the top bucket).
+  init(capacity: Int, span: Double) {
     self.capacity = capacity
-    entries = .allocate(capacity: capacity)
+    bucketCount = max(64, Int((span / Self.resolution).rounded(.up)) + 1)
+    words = (bucketCount + 63) / 64
+    head = .allocate(capacity: bucketCount)
+    head.initialize(repeating: -1, count: bucketCount)
+    next = .allocate(capacity: capacity)
+    item = .allocate(capacity: capacity)
+    occupied = .allocate(capacity: words)
+    occupied.initialize(repeating: 0, count: words)
   }
 
-  deinit { entries.deallocate() }
+  deinit {
+    head.deallocate()
+    next.deallocate()
+    item.deallocate()
+    occupied.deallocate()
+  }
 
-  func removeAll() { count = 0 }
+  /// Empties the queue for a frame whose keys are all ≥ `floor`.
+  func reset(floor: Double) {
+    for w in 0..<words where occupied[w] != 0 {
+      var bits = occupied[w]
+      while bits != 0 {
+        head[w * 64 + bits.trailingZeroBitCount] = -1
+        bits &= bits - 1
+      }
+      occupied[w] = 0
+    }
+    topWord = -1
+    count = 0
+    self.floor = floor
+  }
 
   func push(key: Double, bin: Int, previousFrame: Bool) {
-    precondition(count < capacity, "BinHeap: full")
-    let moving = Entry(key: key, item: previousFrame ? -Int32(bin + 1) : Int32(bin + 1))
-    var i = count
+    precondition(count < capacity, "BinQueue: full")
+    let level = (key - floor) / Self.resolution
+    let b = level <= 0 ? 0 : min(bucketCount - 1, Int(level))
+    let e = count
     count += 1
-    while i > 0 {
-      let parent = (i - 1) / 2
-      guard entries[parent].key < moving.key else { break }
-      entries[i] = entries[parent]
-      i = parent
-    }
-    entries[i] = moving
+    item[e] = previousFrame ? -Int32(bin + 1) : Int32(bin + 1)
+    next[e] = head[b]
+    head[b] = Int32(e)
+    occupied[b >> 6] |= 1 << UInt64(b & 63)
+    topWord = max(topWord, b >> 6)
   }
 
   func pop() -> (bin: Int, previousFrame: Bool)? {
-    guard count > 0 else { return nil }
-    let first = entries[0]
-    count -= 1
-    let last = entries[count]
-    var i = 0
-    while true {
-      let l = 2 * i + 1, r = l + 1
-      guard l < count else { break }
-      let largest = r < count && entries[r].key > entries[l].key ? r : l
-      guard entries[largest].key > last.key else { break }
-      entries[i] = entries[largest]
-      i = largest
-    }
-    if count > 0 { entries[i] = last }
-    return (Int(abs(first.item)) - 1, first.item < 0)
+    var w = topWord
+    while w >= 0 && occupied[w] == 0 { w -= 1 }
+    topWord = w
+    guard w >= 0 else { return nil }
+    let b = w * 64 + 63 - occupied[w].leadingZeroBitCount
+    let e = Int(head[b])
+    head[b] = next[e]
+    if head[b] < 0 { occupied[w] &= ~(1 << UInt64(b & 63)) }
+    let found = item[e]
+    return (Int(abs(found)) - 1, found < 0)
   }
 }

@@ -38,6 +38,11 @@ int64_t ct_get_num_threads(void) {
   return ((int64_t (*)(void))ct_engine_symbol(&function, "ct_get_num_threads"))();
 }
 
+int ct_parallel_for(int64_t count, ct_parallel_body body, void *context) {
+  static ct_engine_slot function;
+  return ((int (*)(int64_t count, ct_parallel_body body, void *context))ct_engine_symbol(&function, "ct_parallel_for"))(count, body, context);
+}
+
 int ct_cuda_is_available(void) {
   static ct_engine_slot function;
   return ((int (*)(void))ct_engine_symbol(&function, "ct_cuda_is_available"))();

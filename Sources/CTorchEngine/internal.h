@@ -5,6 +5,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct ct_generator_impl {
 namespace ctorch {
 
 void set_error(const std::string &message);
+
+/// body(chunk_begin, chunk_end) over [begin, end) in chunks of at least `grain`, on libtorch's OpenMP
+/// threads (parallel.cpp; at::parallel_for runs serially in this library). body must not throw.
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)> &body);
 
 extern std::atomic<int64_t> live_tensors;
 

@@ -93,13 +93,13 @@ bool add_scaled_silu_fused(at::Tensor &x, const at::Tensor &strength, const at::
   if (type == at::kFloat) {
     float *data = x.data_ptr<float>();
     const float *draws = noise.data_ptr<float>();
-    at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+    ctorch::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; r++) row_float(data + r * length, draws + (r / channels) * length, s, length);
     });
   } else {
     auto *data = reinterpret_cast<uint16_t *>(x.data_ptr<at::BFloat16>());
     const auto *draws = reinterpret_cast<const uint16_t *>(noise.data_ptr<at::BFloat16>());
-    at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+    ctorch::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; r++) row_bf16(data + r * length, draws + (r / channels) * length, s, length);
     });
   }

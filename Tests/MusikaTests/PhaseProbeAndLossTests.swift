@@ -96,10 +96,10 @@ struct PhaseProbeAndLossTests {
   }
 
   /// The probe's true STFT magnitude, natural log, (1, frames, bins) row-major, and its frame count.
-  static func probeLogMagnitude(_ probe: MidBinPitchProbe, stft: STFT) throws -> (values: [Double], frames: Int) {
+  static func probeLogMagnitude(_ probe: MidBinPitchProbe, stft: STFT) throws -> (values: [Float], frames: Int) {
     let spectrum = try stft(Tensor(probe.signal, shape: [1, probe.signal.count]))
     let log = (spectrum.abs().to(dtype: .float64).maximum(1e-12)).log().transposed(1, 2)
-    return (log.contiguous().toArray(of: Double.self), spectrum.size(2))
+    return (log.contiguous().toArray(of: Float.self), spectrum.size(2))
   }
 
   @Test func phaseIntegratedFromTheTrueMagnitudeKeepsEveryMidBinToneInTune() throws {
@@ -109,7 +109,7 @@ struct PhaseProbeAndLossTests {
     let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)
     let integrator = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     let angles = integrator.angles(logMagnitude: log, frames: frames, next: nil)
-    let magnitude = Tensor(log, shape: [1, frames, Self.stft.bins]).exp().transposed(1, 2)
+    let magnitude = Tensor(log, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).exp().transposed(1, 2)
     let phase = Tensor(angles, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).transposed(1, 2)
     let audio = InverseSTFT(stft: Self.stft)(Tensor.polar(magnitude: magnitude.contiguous(), phase: phase.contiguous()))
     let result = probe.measure(output: audio.to(dtype: .float32).contiguous().toArray(of: Float.self))
@@ -124,7 +124,7 @@ struct PhaseProbeAndLossTests {
     let whole = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     let once = whole.angles(logMagnitude: log, frames: frames, next: nil)
     // Spans of 37 frames, each given the frame after it, as `StreamingDecoder` does.
-    func frame(_ t: Int) -> [Double] { Array(log[(t * bins)..<((t + 1) * bins)]) }
+    func frame(_ t: Int) -> [Float] { Array(log[(t * bins)..<((t + 1) * bins)]) }
     let pieces = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     var spanned = [Float](repeating: 0, count: once.count)
     for start in stride(from: 0, to: frames, by: 37) {

@@ -48,6 +48,12 @@ const char *ct_torch_version(void);
 int ct_torch_config(char **out);
 int ct_set_num_threads(int64_t n);
 int64_t ct_get_num_threads(void);
+/// One task of ct_parallel_for: must not throw (Swift cannot) and must not call back into libtorch.
+typedef void (*ct_parallel_body)(void *context, int64_t index);
+/// Runs body(context, i) for i in [0, count) on libtorch's intra-op threads (OpenMP), one index per
+/// task: CPU work that sits between tensor ops then uses the threads that would otherwise spin
+/// waiting for the next op, rather than competing with them.
+int ct_parallel_for(int64_t count, ct_parallel_body body, void *context);
 /// 1 if a CUDA device can be used. Loads libtorch_cuda beside libtorch_cpu on first call, if any.
 int ct_cuda_is_available(void);
 int64_t ct_cuda_device_count(void);

@@ -33,9 +33,10 @@ final class PhaseTrack {
   }
 
   /// DEC's magnitude (channels, bins, frames) → natural-log magnitudes laid out (channels, frames, bins),
-  /// row-major, as the integrator reads them: ln |X| = dB · ln 10 / 20.
-  private func logMagnitudes(_ magnitude: Tensor) -> [Double] {
-    (codec.frontEnd.decibels(magnitude.to(dtype: .float64)) * (Foundation.log(10.0) / 20))
-      .transposed(1, 2).contiguous().toArray(of: Double.self)
+  /// row-major, as the integrator reads them: ln |X| = dB · ln 10 / 20. In Float: the decoder's own
+  /// precision (or less), and float64 here cost a third as much as the integration itself.
+  private func logMagnitudes(_ magnitude: Tensor) -> [Float] {
+    (codec.frontEnd.decibels(magnitude.to(dtype: .float32)) * (Foundation.log(10.0) / 20))
+      .transposed(1, 2).contiguous().toArray(of: Float.self)
   }
 }

@@ -13,6 +13,21 @@ public enum TorchRuntime {
     try check("set_num_threads", ct_set_num_threads(Int64(count)))
   }
 
+  /// Runs `body(i)` for i in 0..<count on libtorch's intra-op threads, one index per task, and returns
+  /// when all are done. For CPU work between tensor ops (e.g. per-channel loops): it uses the threads
+  /// that would otherwise spin waiting for the next op instead of adding threads that compete with
+  /// them. `body` must not use tensors (a nested parallel op would run serially).
+  public static func parallelFor(_ count: Int, _ body: (Int) -> Void) throws {
+    try withoutActuallyEscaping(body) { body in
+      var task = body
+      try withUnsafeMutablePointer(to: &task) { pointer in
+        try check("parallel_for", ct_parallel_for(Int64(count), { context, index in
+          context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+        }, pointer))
+      }
+    }
+  }
+
   /// BLAS, oneDNN, OpenMP and CPU capability as libtorch reports them.
   public static var buildConfiguration: String {
     var pointer: UnsafeMutablePointer<CChar>?
