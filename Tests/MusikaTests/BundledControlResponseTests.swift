@@ -27,7 +27,8 @@ struct BundledControlResponseTests {
   /// four would make the bound a matter of which four). Measured (20 000 steps, new codec): 118, 119,
   /// 191, 118, 161, 118, 117, 119 vs 161, 161, 161, 161, 161, 161, 161, 163 BPM: 6 of 8 faster, mean
   /// gap 29; a model that ignored its tempo (the bundled one before the beat clock) gave 1 of 4
-  /// faster, gap 14, from seeds that happened to sit on different whole-vector tempi.
+  /// faster, gap 14, from seeds that happened to sit on different whole-vector tempi. With the phase
+  /// from the magnitude (as shipped since 2026-12-05): 6 of 8 faster, gap 27.
   @Test func technoFollowsItsTempo() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("techno"))
     var labeler = DatasetLabeler()
@@ -49,8 +50,9 @@ struct BundledControlResponseTests {
 
   /// piano at density 1 vs 5 onsets per second, seed by seed: the denser clip has more onsets.
   /// Measured (run piano7s at 34 000 steps, truncation 1): 2.5, 2.7, 2.35, 1.7 vs 4.65, 3.1, 4.15,
-  /// 4.2 onsets/s, mean gap 1.71; the previous model (old codec) measured a gap of 1.08, and would
-  /// fail the bound of 1.2.
+  /// 4.2 onsets/s, mean gap 1.71 (DEC's phase head); with the phase from the magnitude, as shipped
+  /// since 2026-12-05: 2.3, 2.5, 2.8, 1.95 vs 4.6, 3.3, 4.75, 3.35, gap 1.61. The previous model (old
+  /// codec) measured a gap of 1.08, and would fail the bound of 1.2.
   @Test func pianoFollowsItsDensity() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("piano"))
     let labeler = DatasetLabeler()
