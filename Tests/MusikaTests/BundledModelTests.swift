@@ -160,13 +160,14 @@ struct BundledModelTests {
   /// Through both levels (what the GANs generate), a pitched tone should keep its fundamental within a
   /// quarter tone and come back near its level, and a sustained chord keeps each of its partials.
   ///
-  /// Known issue, measured: the bundled codec puts every tone on the nearest centre frequency of its
-  /// STFT bins (21.5 Hz apart at 22.05 kHz), so tones between two bins come back up to half a bin off
-  /// (−94…+74 cents for tones at mid-bin from 205 to 334 Hz; at 355 Hz a bin 150 cents up wins), and
-  /// plucked tones come back 12.6 dB quieter (the tiny codec before it: 7.4 dB; with `--phase-from magnitude`
-  /// 7 of 8 tones are within a quarter tone, 23 cents mean). The log-mel L1 of `codec eval` cannot see this (a mel band near 300 Hz is wider than a
-  /// bin). When a codec fixes it, this test reports that the known issue no longer occurs: then drop
-  /// the `withKnownIssue`.
+  /// Known issue, measured: through DEC's phase head the bundled codec puts every tone on the nearest
+  /// centre frequency of its STFT bins (21.5 Hz apart at 22.05 kHz), so tones between two bins come back
+  /// up to half a bin off (−94…+74 cents for tones at mid-bin from 205 to 334 Hz; at 355 Hz a bin 150
+  /// cents up wins). It decodes with the phase from its magnitude (its config.json, since 2026-12-05):
+  /// then 7 of 8 tones are within a quarter tone (23 cents mean; 312 Hz −58), and level 2 still returns
+  /// plucked tones 11 dB quieter (level 1 alone: 0 dB). The log-mel L1 of `codec eval` cannot see this (a
+  /// mel band near 300 Hz is wider than a bin). When a codec fixes it, this test reports that the known
+  /// issue no longer occurs: then drop the `withKnownIssue`.
   @Test func codecKeepsPitchAndLevelThroughBothLevels() throws {
     let codec = try SpectralCodec.load(from: Self.folder.appendingPathComponent(Self.codecName))
     let rate = codec.config.sampleRate
@@ -203,7 +204,7 @@ struct BundledModelTests {
     print("bundled codec, both levels: " + report.joined(separator: "; "))
     // Every tone stands out (a tone, not noise), wherever its pitch lands.
     #expect(prominences.allSatisfy { $0 >= 15 }, "prominences \(prominences)")
-    withKnownIssue("the codec's phase head puts tones on STFT bin centres and level 2 returns plucks ~13 dB quieter (see the codec card)") {
+    withKnownIssue("one mid-bin tone of 8 lands 58 cents off and level 2 returns plucks ~11 dB quieter (see the codec card)") {
       #expect(cents.allSatisfy { abs($0) <= 50 }, "cents off: \(cents)")
       #expect(abs(levelChange) <= 3, "level change \(levelChange) dB")
     }
