@@ -92,9 +92,9 @@ private final class ChannelState: @unchecked Sendable {
   let bins: Int
   let timeScale: Double, frequencyScale: Double, centreTurn: Double
   let logTolerance: Double
-  let lastLog, lastPhase, lastAdvance, advance, step, phase: UnsafeMutableBufferPointer<Double>
-  /// This frame's and the next frame's log-magnitudes, widened to Double.
-  let now, ahead: UnsafeMutableBufferPointer<Double>
+  let lastPhase, lastAdvance, advance, step, phase: UnsafeMutableBufferPointer<Double>
+  /// The previous frame's log-magnitudes, as the input gives them.
+  let lastLog: UnsafeMutableBufferPointer<Float>
   let pending: UnsafeMutableBufferPointer<Bool>
   var hasLast = false
   let queue: BinQueue
@@ -112,8 +112,9 @@ private final class ChannelState: @unchecked Sendable {
       b.initialize(repeating: 0)
       return b
     }
-    (lastLog, lastPhase, lastAdvance, advance, step, phase) = (buffer(), buffer(), buffer(), buffer(), buffer(), buffer())
-    (now, ahead) = (buffer(), buffer())
+    (lastPhase, lastAdvance, advance, step, phase) = (buffer(), buffer(), buffer(), buffer(), buffer())
+    lastLog = .allocate(capacity: bins)
+    lastLog.initialize(repeating: 0)
     pending = .allocate(capacity: bins)
     pending.initialize(repeating: false)
     // Keys run from the threshold to the louder of the two frames' peaks: the tolerance's span plus
@@ -122,45 +123,39 @@ private final class ChannelState: @unchecked Sendable {
   }
 
   deinit {
-    for b in [lastLog, lastPhase, lastAdvance, advance, step, phase, now, ahead] { b.deallocate() }
+    for b in [lastPhase, lastAdvance, advance, step, phase] { b.deallocate() }
+    lastLog.deallocate()
     pending.deallocate()
   }
 
   /// One frame of one channel: its phases (radians, wrapped) into `output`, and into the channel's state.
-  func integrate(current: UnsafeBufferPointer<Float>, following: UnsafeBufferPointer<Float>?,
+  func integrate(current s: UnsafeBufferPointer<Float>, following: UnsafeBufferPointer<Float>?,
                  into output: UnsafeMutableBufferPointer<Float>) {
-    var peak = -Double.infinity
-    for k in 0..<bins {
-      now[k] = Double(current[k])
-      peak = max(peak, now[k])
-    }
-    if let following { for k in 0..<bins { ahead[k] = Double(following[k]) } }
-    let s = UnsafeBufferPointer(now)
-    let threshold = peak + logTolerance
+    let threshold = Double(s.max() ?? 0) + logTolerance
     // Phase advance per hop (time derivative) and phase step per bin (frequency derivative): central
     // differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real signal's
     // spectrum is symmetric.
-    let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following != nil ? UnsafeBufferPointer(ahead) : s
+    let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
     let span = (hasLast && following != nil) ? 2.0 : 1.0
     var remaining = 0
     for k in 0..<bins {
-      let dsdk = (k == 0 || k == bins - 1) ? 0 : (s[k + 1] - s[k - 1]) / 2
+      let dsdk = (k == 0 || k == bins - 1) ? 0 : (Double(s[k + 1]) - Double(s[k - 1])) / 2
       advance[k] = timeScale * dsdk + centreTurn * Double(k)
-      step[k] = -frequencyScale * (after[k] - before[k]) / span - Double.pi
-      pending[k] = s[k] >= threshold
+      step[k] = -frequencyScale * (Double(after[k]) - Double(before[k])) / span - Double.pi
+      pending[k] = Double(s[k]) >= threshold
       phase[k] = 0
       if pending[k] { remaining += 1 }
     }
     queue.reset(floor: threshold)
     if hasLast {
-      for k in 0..<bins where lastLog[k] >= threshold { queue.push(key: lastLog[k], bin: k, previousFrame: true) }
+      for k in 0..<bins where Double(lastLog[k]) >= threshold { queue.push(key: Double(lastLog[k]), bin: k, previousFrame: true) }
     }
     // Sets bin k's phase and queues it for its neighbours.
     func settle(_ k: Int, _ value: Double) {
       phase[k] = value
       pending[k] = false
       remaining -= 1
-      queue.push(key: s[k], bin: k, previousFrame: false)
+      queue.push(key: Double(s[k]), bin: k, previousFrame: false)
     }
     while remaining > 0 {
       guard let top = queue.pop() else {

@@ -11,7 +11,8 @@ extension MusikaCommand {
       discussion: """
         Writes --seconds of stereo audio per seed to -o (.wav, .flac, .ogg or .mp3), through a peak \
         limiter, and prints each path. --count K writes seeds S, S+1, … as NAME-seedS.EXT. \
-        --start skips into the piece: the samples equal the same span of a longer run from 0. \
+        --start skips into the piece: the same span of a longer run from 0 (the same samples with \
+        DEC's phase head; with a phase from the magnitude, the bundled models' default, the same sound). \
         --morph-to SEED --over SECONDS glides the style from --seed to another seed. --loop SECONDS \
         writes one seamless loop (its length rounded to whole generator windows, 11.9 s for 44.1 kHz \
         models) that can repeat without a click.

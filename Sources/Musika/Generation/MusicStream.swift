@@ -52,7 +52,8 @@ public final class MusicStream: @unchecked Sendable {
   private var generatorSeconds = 0.0
 
   /// - Parameters:
-  ///   - start: seconds to skip; the samples equal the same span of a stream started at 0.
+  ///   - start: seconds to skip; the samples equal the same span of a stream started at 0 (with DEC's
+  ///     phase head; a phase integrated from the magnitude runs on from the start, so the same sound).
   ///   - loopSeconds: make the audio repeat seamlessly with this period, rounded to whole windows.
   ///   - chunkVectors: vectors per chunk after the first: `streamingChunkVectors` for audio that plays
   ///     as it is made, `renderingChunkVectors` for a piece rendered whole. Same audio either way (up
