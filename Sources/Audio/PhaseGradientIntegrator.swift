@@ -10,7 +10,7 @@ import Torch
 /// time position). Hann is close enough to the Gaussian of λ = 0.25645·N². Each frame's phases are then
 /// integrated from the strongest bins outwards (a priority queue): from the previous frame along time where a
 /// component continues, along frequency where one starts. Bins more than `tolerance` below the frame's
-/// strongest get phase 0 (inaudible).
+/// strongest, or under `floorDecibels`, are left out of that order (inaudible): they continue along time.
 ///
 /// Why here: a decoder whose phase head is convolutional makes, from a sustained tone's steady
 /// magnitudes, phases on a grid of frequencies, and returns tones between bins up to half a bin off
@@ -26,14 +26,22 @@ public final class PhaseGradientIntegrator {
   public let channels: Int
   /// Relative level under which a bin's phase is not integrated (1e-5: 100 dB under the frame's peak).
   public let tolerance: Double
+  /// Level in dB under a full-scale sine (|X| = nFFT/4) under which a bin's phase is not integrated
+  /// either, whatever the frame's peak; nil: no such floor. Such a bin, and one under `tolerance`,
+  /// continues along time at its own rate (from the magnitude's slope across bins, so a quiet tone
+  /// keeps its pitch): no ordering, so no cost, where vertical coherence is inaudible.
+  public let floorDecibels: Double?
   /// Each channel's state and scratch: channels are integrated side by side, one per core.
   private let states: [ChannelState]
 
-  public init(stft: STFT, channels: Int, tolerance: Double = 1e-5) {
+  public init(stft: STFT, channels: Int, tolerance: Double = 1e-5, floorDecibels: Double? = nil) {
     self.stft = stft
     self.channels = channels
     self.tolerance = tolerance
-    states = (0..<channels).map { _ in ChannelState(stft: stft, tolerance: tolerance) }
+    self.floorDecibels = floorDecibels
+    // As a natural-log magnitude, the integrator's unit.
+    let floor = floorDecibels.map { Foundation.log(Double(stft.nFFT) / 4) - $0 * Foundation.log(10.0) / 20 } ?? -.infinity
+    states = (0..<channels).map { _ in ChannelState(stft: stft, tolerance: tolerance, floor: floor) }
   }
 
   /// Phase angles for `frames` frames of natural-log magnitudes laid out (channels, frames, bins),
@@ -92,6 +100,8 @@ private final class ChannelState: @unchecked Sendable {
   let bins: Int
   let timeScale: Double, frequencyScale: Double, centreTurn: Double
   let logTolerance: Double
+  /// Natural-log magnitude under which no bin is integrated (−∞: none).
+  let floor: Double
   let lastPhase, lastAdvance, advance, step, phase: UnsafeMutableBufferPointer<Double>
   /// The previous frame's log-magnitudes, as the input gives them.
   let lastLog: UnsafeMutableBufferPointer<Float>
@@ -99,7 +109,8 @@ private final class ChannelState: @unchecked Sendable {
   var hasLast = false
   let queue: BinQueue
 
-  init(stft: STFT, tolerance: Double) {
+  init(stft: STFT, tolerance: Double, floor: Double) {
+    self.floor = floor
     bins = stft.bins
     let n = Double(stft.nFFT), a = Double(stft.hop)
     let lambda = 0.25645 * n * n  // the Gaussian closest to a Hann window of n samples
@@ -131,7 +142,7 @@ private final class ChannelState: @unchecked Sendable {
   /// One frame of one channel: its phases (radians, wrapped) into `output`, and into the channel's state.
   func integrate(current s: UnsafeBufferPointer<Float>, following: UnsafeBufferPointer<Float>?,
                  into output: UnsafeMutableBufferPointer<Float>) {
-    let threshold = Double(s.max() ?? 0) + logTolerance
+    let threshold = max(Double(s.max() ?? 0) + logTolerance, floor)
     // Phase advance per hop (time derivative) and phase step per bin (frequency derivative): central
     // differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real signal's
     // spectrum is symmetric.
@@ -143,7 +154,8 @@ private final class ChannelState: @unchecked Sendable {
       advance[k] = timeScale * dsdk + centreTurn * Double(k)
       step[k] = -frequencyScale * (Double(after[k]) - Double(before[k])) / span - Double.pi
       pending[k] = Double(s[k]) >= threshold
-      phase[k] = 0
+      // A bin too quiet to integrate continues along time at its own rate.
+      phase[k] = pending[k] || !hasLast ? 0 : lastPhase[k] + (lastAdvance[k] + advance[k]) / 2
       if pending[k] { remaining += 1 }
     }
     queue.reset(floor: threshold)

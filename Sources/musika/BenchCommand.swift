@@ -59,9 +59,10 @@ extension MusikaCommand.Bench {
 extension MusikaCommand.Bench {
   struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Generation speed and memory of the full-size model (random weights; speed does not depend on them).",
+      abstract: "Generation speed and memory of the full-size model (random weights; speed does not depend on them) or of a trained model.",
       discussion: """
-        Streams --seconds of audio from the musika-44k generator and codec with fp32 decoders, then with \
+        Streams --seconds of audio from the musika-44k generator and codec (or the --model folder's, e.g. \
+        models/piano, with its default controls and phase source) with fp32 decoders, then with \
         bf16 decoders, and reports the real-time factor (audio seconds per compute second), the time to \
         first audio of a stream on a loaded model (and cold, on first use), and the resident memory over \
         a --stream-minutes stream. The decoders' convolution rate is printed beside this run's sgemm \
@@ -75,6 +76,8 @@ extension MusikaCommand.Bench {
     @Option(help: "Minutes of the memory stream (0 skips it).") var streamMinutes: Double = 10
     @Flag(help: "Skip the bf16 measurement.") var noBF16 = false
     @Option(help: "Generator size: musika-44k or musika-44k-small.") var config: GANPreset = .musika44k
+    @Option(help: "A trained model's folder (e.g. models/piano) instead of random weights at --config's size.")
+    var model: String?
     @Option(help: "Latent vectors per decoded chunk, a multiple of 16 (default: what `generate` renders with; live streams use 64).")
     var chunkVectors = MusicStream.renderingChunkVectors
 
@@ -93,19 +96,29 @@ extension MusikaCommand.Bench {
       options.includeBF16 = !noBF16
       options.gan = config.config
       options.chunkVectors = chunkVectors
+      if let model {
+        let folder = URL(fileURLWithPath: model)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
+          throw ValidationError("--model \(model): no config.json there; give a model folder such as models/piano.")
+        }
+        options.modelFolder = folder
+      }
       let r = try GenerationBenchmark(options: options).run { FileHandle.standardError.write(Data("  measuring \($0)\n".utf8)) }
       func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
       var lines = [
         "musika bench generate",
-        "  \(options.gan.name) generator \(r.generatorParameters) + codec \(r.codecParameters) parameters (random weights) · threads \(r.threads)"
+        "  \(r.modelName) generator \(r.generatorParameters) + codec \(r.codecParameters) parameters"
+          + (model == nil ? " (random weights)" : "") + " · phase from \(r.phaseSource.rawValue) · threads \(r.threads)"
           + " · chunks of \(options.chunkVectors) vectors",
         "  sgemm fp32 2048² (this run)   \(f(r.sgemmGFLOPS)) GFLOP/s",
       ]
       for speed in [r.fp32] + (r.bf16.map { [$0] } ?? []) {
-        let gflops = 2 * r.decoderMACsPerAudioSecond * speed.realTimeFactor / 1e9
+        let convs = r.decoderMACsPerAudioSecond.map { macs in
+          let gflops = 2 * macs * speed.realTimeFactor / 1e9
+          return " · decoder convs ≈ \(f(gflops)) GFLOP/s (\(f(gflops / r.sgemmGFLOPS, 2)) of sgemm)"
+        } ?? ""
         lines.append("  \(speed.precision)  \(f(speed.audioSeconds)) s of audio in \(f(speed.computeSeconds, 2)) s = "
-          + "\(f(speed.realTimeFactor))× real time · decoder convs ≈ \(f(gflops)) GFLOP/s (\(f(gflops / r.sgemmGFLOPS, 2)) of sgemm)"
-          + " · first audio \(f(speed.firstAudioSeconds * 1000, 0)) ms")
+          + "\(f(speed.realTimeFactor))× real time\(convs) · first audio \(f(speed.firstAudioSeconds * 1000, 0)) ms")
         let d = speed.decodeSeconds
         let share = { (x: Double) in f(100 * x / speed.computeSeconds, 0) + " %" }
         lines.append("        time: generator \(share(speed.generatorSeconds)) · DEC2 \(share(d.dec2)) · DEC \(share(d.dec))"

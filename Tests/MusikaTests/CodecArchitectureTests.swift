@@ -63,6 +63,20 @@ struct CodecArchitectureTests {
     #expect(!identical(a, c))
   }
 
+  @Test func magnitudeAloneEqualsTheFullPassBitForBit() {
+    // With the phase integrated from the magnitude, DEC skips its phase branch: the branch's noise
+    // draws come last in a pass, so the magnitude is the same.
+    let dec = SpectralDecoder(tiny)
+    dec.initialize(seed: 5)
+    for (_, p) in dec.namedParameters() where p.shape == [1] { p.fill(0.1) }  // switch the noise on
+    let x = Tensor.randn([2, 64, 64], generator: Generator(seed: 6))
+    let (full, alone) = withNoGrad {
+      (dec(x, noise: NoiseSource(seed: 7)).magnitude, dec.magnitude(x, noise: NoiseSource(seed: 7)))
+    }
+    #expect(identical(full, alone), "\(difference(full, alone))")
+    #expect(!identical(alone, withNoGrad { dec.magnitude(x, noise: NoiseSource(seed: 8)) }))
+  }
+
   /// The decoders' receptive fields, derived from their layers, are the original's (reference §3–4):
   /// DEC reaches 29 frames, DEC2 3.625 vectors; chunked decoding's context follows from them.
   @Test func receptiveFieldsFollowFromTheLayers() throws {

@@ -117,6 +117,30 @@ struct PhaseProbeAndLossTests {
     #expect(abs(result.levelChange) < 0.5, "\(result.summary)")
   }
 
+  @Test func theIntegrationFloorLeavesTonesAboveItInTune() throws {
+    // Bins under `floorDecibels` (the window's skirts here) are left out of the integration's order
+    // and continue along time; the tones above it keep their pitch and level. With every bin under
+    // it, nothing is ordered and the tones are not all in tune: the floor is what changed.
+    let probe = MidBinPitchProbe(sampleRate: Self.rate, nFFT: 1024)
+    let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)
+    func measure(floorDecibels: Double?) -> (angles: [Float], result: MidBinPitchProbe.Result) {
+      let integrator = PhaseGradientIntegrator(stft: Self.stft, channels: 1, floorDecibels: floorDecibels)
+      let angles = integrator.angles(logMagnitude: log, frames: frames, next: nil)
+      let magnitude = Tensor(log, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).exp().transposed(1, 2)
+      let phase = Tensor(angles, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).transposed(1, 2)
+      let audio = InverseSTFT(stft: Self.stft)(Tensor.polar(magnitude: magnitude.contiguous(), phase: phase.contiguous()))
+      return (angles, probe.measure(output: audio.to(dtype: .float32).contiguous().toArray(of: Float.self)))
+    }
+    let unfloored = measure(floorDecibels: nil)
+    let floored = measure(floorDecibels: PhaseTrack.integrationFloorDecibels)
+    #expect(floored.angles != unfloored.angles)
+    #expect(floored.result.cents.allSatisfy { abs($0) <= 4 }, "\(floored.result.summary)")
+    #expect(abs(floored.result.levelChange) < 0.5, "\(floored.result.summary)")
+    // 200 dB above a full-scale sine: every bin under the floor.
+    let timeOnly = measure(floorDecibels: -200).result
+    #expect(!timeOnly.cents.allSatisfy { abs($0) <= 4 }, "\(timeOnly.summary)")
+  }
+
   @Test func phaseIntegratedSpanBySpanEqualsThePieceAtOnce() throws {
     let probe = MidBinPitchProbe(sampleRate: Self.rate, nFFT: 1024)
     let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)

@@ -2,8 +2,9 @@ import Foundation
 import Torch
 
 /// `musika bench generate`: how fast a model generates audio on this machine, with random weights
-/// at the original's full size (`musika-44k` generator and codec). Speed does not depend on what the
-/// weights learned, so untrained weights measure what a trained model will do.
+/// at the original's full size (`musika-44k` generator and codec), or a trained model from its folder
+/// (a bundled one: its own size, controls and phase source). Speed does not depend on what the
+/// weights learned, so untrained weights measure what a trained model of that size will do.
 ///
 /// - real-time factor: seconds of stereo audio per second of compute, streaming from position 0
 ///   (generator windows, both decoders with their overlap, inverse STFT), fp32 and bf16 decoders;
@@ -21,6 +22,8 @@ public struct GenerationBenchmark {
     public var chunkVectors = MusicStream.renderingChunkVectors
     public var gan: GANConfig = .musika44k
     public var codec: CodecConfig = .musika44k
+    /// A trained model's folder instead of random weights at `gan` / `codec`'s size.
+    public var modelFolder: URL?
 
     public init(threads: Int) { self.threads = threads }
   }
@@ -51,12 +54,17 @@ public struct GenerationBenchmark {
   }
 
   public struct Report: Sendable {
+    /// The model measured: the folder's name, or the preset's.
+    public let modelName: String
+    /// Where its decoders take the phase from.
+    public let phaseSource: PhaseSource
     public let threads: Int
     public let generatorParameters: Int
     public let codecParameters: Int
     public let sgemmGFLOPS: Double
-    /// Decoder multiply-accumulates per second of stereo audio (convolutions only).
-    public let decoderMACsPerAudioSecond: Double
+    /// Decoder multiply-accumulates per second of stereo audio (convolutions only), for the full-size
+    /// codec; nil for another.
+    public let decoderMACsPerAudioSecond: Double?
     public let coldFirstAudioSeconds: Double
   /// What `GANModel.warmUp` took at load (the first use of every kernel).
   public let warmUpSeconds: Double
@@ -83,11 +91,14 @@ public struct GenerationBenchmark {
       while (clock.now - start).seconds < 1.5 { _ = a.matmul(b).sum().item(); runs += 1 }
       return 2 * pow(2048, 3) * Double(runs) / (clock.now - start).seconds / 1e9
     }
-    let model = try GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
+    let model = try options.modelFolder.map { try GANModel.load(from: $0) }
+      ?? GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
     // Counted before readying the model, which frees the codec's encoders.
     let (generatorParameters, codecParameters) = (model.generator.parameterCount, model.codec.parameterCount)
     try model.packForGeneration()
-    let controls = GenerationControls(seed: 1)
+    try model.setDecoderPrecision(.float32)
+    // A conditioned model's defaults (the training set's mean tempo or density), as `generate` plays.
+    let controls = try Controls(seed: 1).resolved(for: model.config)
 
     progress("first audio of a new stream on a just-loaded model (warmed at load)…")
     let warmUpSeconds = try model.warmUp()
@@ -110,8 +121,10 @@ public struct GenerationBenchmark {
       memory = try stream(model, controls)
     }
     let samplesPerWindow = Double(DecoderConvShapes.samplesPerWindow)
-    let macs = Double(DecoderConvShapes.all.reduce(0) { $0 + $1.macs }) * 2 * Double(options.codec.sampleRate) / samplesPerWindow
-    return Report(threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
+    let macs = Self.hasFullSizeDecoders(model.codec.config)
+      ? Double(DecoderConvShapes.all.reduce(0) { $0 + $1.macs }) * 2 * Double(options.codec.sampleRate) / samplesPerWindow : nil
+    return Report(modelName: options.modelFolder?.standardizedFileURL.lastPathComponent ?? options.gan.name,
+                  phaseSource: model.codec.phaseSource, threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
                   codecParameters: codecParameters, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,
                   coldFirstAudioSeconds: cold, warmUpSeconds: warmUpSeconds, fp32: fp32, bf16: bf16, memory: memory)
   }
@@ -147,6 +160,14 @@ public struct GenerationBenchmark {
     }
     return Memory(audioSeconds: Double(stream.position) / Double(model.sampleRate),
                   computeSeconds: (clock.now - start).seconds, samples: samples, ownAtEnd: Self.residentMiB("RssAnon"))
+  }
+
+  /// Whether `codec`'s decoders have the full-size shapes `DecoderConvShapes` counts.
+  static func hasFullSizeDecoders(_ codec: CodecConfig) -> Bool {
+    let full = CodecConfig.musika44k
+    return (codec.sampleRate, codec.nFFT, codec.hop, codec.latentChannels, codec.vectorChannels)
+      == (full.sampleRate, full.nFFT, full.hop, full.latentChannels, full.vectorChannels)
+      && codec.decoderWidths == full.decoderWidths && codec.latentDecoderWidths == full.latentDecoderWidths
   }
 
   /// VmRSS (or another field of /proc/self/status) of this process in MiB (Linux), 0 where unknown.

@@ -15,18 +15,28 @@ final class PhaseTrack {
   init(codec: SpectralCodec, source: PhaseSource, channels: Int) {
     self.codec = codec
     self.source = source
-    integrator = source == .magnitude ? PhaseGradientIntegrator(stft: codec.frontEnd.stft, channels: channels) : nil
+    integrator = source == .magnitude
+      ? PhaseGradientIntegrator(stft: codec.frontEnd.stft, channels: channels, floorDecibels: Self.integrationFloorDecibels) : nil
   }
 
+  /// Bins more than this many dB under a full-scale sine are not integrated but continue along time
+  /// (`PhaseGradientIntegrator.floorDecibels`). The bundled codecs' −1 lies 100 dB under one, and half
+  /// of a generated piano piece's bins lie within 20 dB of it: at 70 dB generation ran 1.5× as fast
+  /// (piano 60 s, 146–169× → 231–255× real time) with the Fréchet distance to held-out piano 23.8 → 23.2
+  /// (60 dB: 27.2, 50 dB: 35.2; orchestral 39.6 → 40.6, techno 53.3 → 52.8).
+  static let integrationFloorDecibels = 70.0
+
   /// Angles (channels, bins, frames) of the next span from DEC's magnitude and phase outputs (each
-  /// (channels, bins, frames)); `next` (channels, bins, 1) is the magnitude of the frame after the span,
-  /// nil at a piece's end (only the integrator reads it). Training passes `clipPhase: false`.
-  func angles(magnitude: Tensor, phase: Tensor, next: Tensor?, clipPhase: Bool = true) -> Tensor {
+  /// (channels, bins, frames); the phase may be nil when integrated from the magnitude); `next`
+  /// (channels, bins, 1) is the magnitude of the frame after the span, nil at a piece's end (only the
+  /// integrator reads it). Training passes `clipPhase: false`.
+  func angles(magnitude: Tensor, phase: Tensor?, next: Tensor?, clipPhase: Bool = true) -> Tensor {
     if let integrator {
       let (channels, bins, frames) = (magnitude.size(0), magnitude.size(1), magnitude.size(2))
       let angles = integrator.angles(logMagnitude: logMagnitudes(magnitude), frames: frames, next: next.map(logMagnitudes))
       return Tensor(angles, shape: [channels, frames, bins]).transposed(1, 2).contiguous()
     }
+    guard let phase else { preconditionFailure("PhaseTrack: DEC's phase head is the source but no phase was decoded") }
     let (angles, last) = codec.phaseAngles(phase, clip: clipPhase, start: lastAngle)
     lastAngle = last
     return angles

@@ -66,6 +66,18 @@ public final class SpectralDecoder: Module {
   /// The heads' outputs before clipping: training uses these, so the gradient does not vanish
   /// where the decoder overshoots ±1.
   public func unclipped(_ x: Tensor, noise: NoiseSource) -> (magnitude: Tensor, phase: Tensor) {
+    let (magnitude, phase) = forward(x, noise: noise, phaseHead: true)
+    return (magnitude, phase!)
+  }
+
+  /// The magnitude alone, clipped: (batch, bins, frames). A phase integrated from the magnitude never
+  /// reads the phase head, whose branch (p1, p2, phase) is about 40 % of DEC's work; its noise draws
+  /// come last in a pass, so the magnitude is the same as `callAsFunction`'s, bit for bit.
+  public func magnitude(_ x: Tensor, noise: NoiseSource) -> Tensor {
+    forward(x, noise: noise, phaseHead: false).magnitude.clamp(min: -1, max: 1)
+  }
+
+  private func forward(_ x: Tensor, noise: NoiseSource, phaseHead: Bool) -> (magnitude: Tensor, phase: Tensor?) {
     // A skip's sum may overwrite the operand that nothing reads afterwards when decoding (no
     // gradient to keep): five fewer full-size tensors per pass.
     let inPlace = !TorchRuntime.isGradEnabled
@@ -82,6 +94,7 @@ public final class SpectralDecoder: Module {
     let b1 = g11(sum(a2, b2), noise: noise)
     let b0 = g00(sum(a1, b1), noise: noise)
     let magnitude = mag(sum(a0, b0))
+    guard phaseHead else { return (magnitude, nil) }
     let q1 = p1(b2, noise: noise)
     let q0 = p2(sum(q1, b1), noise: noise)
     return (magnitude, phase(sum(q0, b0)))
