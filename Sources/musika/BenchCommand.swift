@@ -78,6 +78,11 @@ extension MusikaCommand.Bench {
     @Option(help: "Generator size: musika-44k or musika-44k-small.") var config: GANPreset = .musika44k
     @Option(help: "A trained model's folder (e.g. models/piano) instead of random weights at --config's size.")
     var model: String?
+    @Option(help: ArgumentHelp("Also render this many streams at once, each on its own thread (0: skip).",
+                               discussion: "As the studio's listeners are: libtorch's threads are shared among them. Prints "
+                                 + "their audio together per second of wall time and each stream's own real-time factor "
+                                 + "(a live stream needs ≥ 1×)."))
+    var streams = 0
     @Option(help: "Latent vectors per decoded chunk, a multiple of 16 (default: what `generate` renders with; live streams use 64).")
     var chunkVectors = MusicStream.renderingChunkVectors
 
@@ -86,6 +91,7 @@ extension MusikaCommand.Bench {
       guard chunkVectors >= 16, chunkVectors % 16 == 0 else {
         throw ValidationError("--chunk-vectors must be a positive multiple of 16 (got \(chunkVectors)).")
       }
+      guard streams >= 0 else { throw ValidationError("--streams must be ≥ 0 (got \(streams)).") }
       guard streamMinutes >= 0 else { throw ValidationError("--stream-minutes must be ≥ 0 (got \(streamMinutes)).") }
     }
 
@@ -96,6 +102,7 @@ extension MusikaCommand.Bench {
       options.includeBF16 = !noBF16
       options.gan = config.config
       options.chunkVectors = chunkVectors
+      options.concurrentStreams = streams
       if let model {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
@@ -128,6 +135,11 @@ extension MusikaCommand.Bench {
       lines.append("  generate, stream and serve decode here in \(DecoderPrecision.auto.describe()) by default")
       lines.append("  first audio of a new stream on a just-loaded model: \(f(r.coldFirstAudioSeconds * 1000, 0)) ms "
         + "(the model warmed up at load in \(f(r.warmUpSeconds * 1000, 0)) ms)")
+      if let c = r.concurrent {
+        lines.append("  \(c.streams) streams at once (\(c.precision), a thread each): \(c.streams) × \(f(c.audioSecondsEach)) s in "
+          + "\(f(c.wallSeconds, 2)) s = \(f(c.realTimeFactor))× real time together; each stream "
+          + "\(f(c.streamFactors.first ?? 0))–\(f(c.streamFactors.last ?? 0))× its own real time")
+      }
       if let m = r.memory {
         lines.append("  \(f(m.audioSeconds / 60)) min stream in \(f(m.computeSeconds)) s (\(f(m.audioSeconds / m.computeSeconds))× real time): "
           + "RSS \(f(m.afterFirstMinute)) MiB after 1 min, \(f(m.atEnd)) MiB at the end, peak \(f(m.peak)) MiB; "

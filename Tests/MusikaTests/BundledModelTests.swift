@@ -21,14 +21,18 @@ struct BundledModelTests {
     // `bench generate --model`: the model's own size and phase source; no decoder GFLOP/s line, which
     // counts the full-size decoders' convolutions.
     let piano = Self.folder.appendingPathComponent("piano").path
-    let run = try runMusika(["bench", "generate", "--model", piano, "--seconds", "3", "--stream-minutes", "0", "--no-bf16"])
+    let run = try runMusika(["bench", "generate", "--model", piano, "--seconds", "3", "--stream-minutes", "0", "--no-bf16",
+                             "--streams", "2"])
     #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("2 streams at once (fp32, a thread each): 2 × 3.0 s in"), "\(run.stdout)")
     #expect(run.stdout.contains("piano generator") && run.stdout.contains("phase from magnitude"), "\(run.stdout)")
     #expect(run.stdout.contains("× real time") && run.stdout.contains("phase + inverse STFT"), "\(run.stdout)")
     #expect(!run.stdout.contains("(random weights)") && !run.stdout.contains("of sgemm)"), "\(run.stdout)")
     let missing = try runMusika(["bench", "generate", "--model", "/nonexistent/model", "--seconds", "1"])
     #expect(missing.status != 0)
     #expect(missing.stderr.contains("--model /nonexistent/model: no config.json there"), "\(missing.stderr)")
+    let negative = try runMusika(["bench", "generate", "--streams=-1"])
+    #expect(negative.status != 0 && negative.stderr.contains("--streams must be ≥ 0"), "\(negative.stderr)")
   }
 
   @Test func everyShippedFileIsUnder25MB() throws {

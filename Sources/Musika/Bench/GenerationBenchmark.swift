@@ -24,6 +24,8 @@ public struct GenerationBenchmark {
     public var codec: CodecConfig = .musika44k
     /// A trained model's folder instead of random weights at `gan` / `codec`'s size.
     public var modelFolder: URL?
+    /// Streams rendered at once, each on its own thread, as a server's listeners are (0 or 1: skip).
+    public var concurrentStreams = 0
 
     public init(threads: Int) { self.threads = threads }
   }
@@ -53,6 +55,18 @@ public struct GenerationBenchmark {
     public let ownAtEnd: Double
   }
 
+  /// `streams` streams of `audioSecondsEach` rendered at once, each on its own thread, in `wallSeconds`.
+  public struct Concurrent: Sendable {
+    public let streams: Int
+    public let precision: String
+    public let audioSecondsEach: Double
+    public let wallSeconds: Double
+    /// Each stream's own real-time factor (its audio over the time it took), slowest first.
+    public let streamFactors: [Double]
+    /// Audio of all streams per second of wall time.
+    public var realTimeFactor: Double { Double(streams) * audioSecondsEach / wallSeconds }
+  }
+
   public struct Report: Sendable {
     /// The model measured: the folder's name, or the preset's.
     public let modelName: String
@@ -71,6 +85,7 @@ public struct GenerationBenchmark {
     public let fp32: Speed
     public let bf16: Speed?
     public let memory: Memory?
+    public let concurrent: Concurrent?
   }
 
   public let options: Options
@@ -115,6 +130,11 @@ public struct GenerationBenchmark {
       progress(String(format: "%.0f s of audio, bf16…", options.seconds))
       bf16 = try speed(model, controls, precision: "bf16")
     }
+    var concurrent: Concurrent?
+    if options.concurrentStreams > 1 {
+      progress("\(options.concurrentStreams) streams at once, \(bf16 == nil ? "fp32" : "bf16")…")
+      concurrent = try streamsAtOnce(model, precision: bf16 == nil ? "fp32" : "bf16")
+    }
     var memory: Memory?
     if options.streamMinutes > 0 {
       progress(String(format: "%.0f-minute stream, %@, sampling memory…", options.streamMinutes, bf16 == nil ? "fp32" : "bf16"))
@@ -126,7 +146,8 @@ public struct GenerationBenchmark {
     return Report(modelName: options.modelFolder?.standardizedFileURL.lastPathComponent ?? options.gan.name,
                   phaseSource: model.codec.phaseSource, threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
                   codecParameters: codecParameters, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,
-                  coldFirstAudioSeconds: cold, warmUpSeconds: warmUpSeconds, fp32: fp32, bf16: bf16, memory: memory)
+                  coldFirstAudioSeconds: cold, warmUpSeconds: warmUpSeconds, fp32: fp32, bf16: bf16, memory: memory,
+                  concurrent: concurrent)
   }
 
   /// Warm time to first audio (best of 3), then the throughput of a stream from 0.
@@ -146,6 +167,38 @@ public struct GenerationBenchmark {
     return Speed(precision: precision, audioSeconds: Double(audio.size(1)) / Double(model.sampleRate),
                  computeSeconds: elapsed, firstAudioSeconds: first, generatorSeconds: stages.generator,
                  decodeSeconds: stages.decode)
+  }
+
+  /// `concurrentStreams` streams (seeds 100, 101, …) rendering `seconds` each, every one on a thread of
+  /// its own, as the studio's listeners are: libtorch's intra-op threads are shared among them.
+  private func streamsAtOnce(_ model: GANModel, precision: String) throws -> Concurrent {
+    let count = options.concurrentStreams
+    let streams = try (0..<count).map { index in
+      try MusicStream(model: model, controls: try Controls(seed: UInt64(100 + index)).resolved(for: model.config),
+                      chunkVectors: options.chunkVectors)
+    }
+    let results = StreamResults(count: count)
+    let done = DispatchGroup()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let seconds = options.seconds
+    for (index, stream) in streams.enumerated() {
+      done.enter()
+      Thread {
+        let began = clock.now
+        let result = Result { () throws -> Double in
+          let audio = try stream.render(seconds: seconds)
+          return Double(audio.size(1)) / Double(model.sampleRate) / (clock.now - began).seconds
+        }
+        results.set(index, result)
+        done.leave()
+      }.start()
+    }
+    done.wait()
+    let wall = (clock.now - start).seconds
+    let factors = try results.all().map { try $0!.get() }
+    return Concurrent(streams: count, precision: precision, audioSecondsEach: seconds, wallSeconds: wall,
+                      streamFactors: factors.sorted())
   }
 
   private func stream(_ model: GANModel, _ controls: GenerationControls) throws -> Memory {
@@ -177,4 +230,16 @@ public struct GenerationBenchmark {
           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
     return kilobytes / 1024
   }
+}
+
+/// Each concurrent stream's outcome, written from its own thread.
+private final class StreamResults: @unchecked Sendable {
+  private let lock = NSLock()
+  private var values: [Result<Double, Error>?]
+
+  init(count: Int) { values = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ result: Result<Double, Error>) { lock.withLock { values[index] = result } }
+
+  func all() -> [Result<Double, Error>?] { lock.withLock { values } }
 }
