@@ -85,6 +85,12 @@ extension MusikaCommand.Codec {
     var floorDb: Double?
     @Option(help: "Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.")
     var level2Scale: Double?
+    @Option(help: ArgumentHelp(
+      "Size of a level-2 vector per channel (default 64, the original's; new runs).",
+      discussion: "Level 2 packs 16 level-1 frames into one vector: 64 numbers per vector is the original's "
+        + "compression, 128 halves it (as the original's 22 kHz codec, whose vectors span half the time). "
+        + "The GANs trained on such a codec make twice as many latent channels."))
+    var vectorChannels: Int?
 
     @Option(help: "Level-1 (ENC + DEC) steps.") var level1Steps: Int?
     @Option(help: "Level-2 (ENC2 + DEC2) steps.") var level2Steps: Int?
@@ -139,6 +145,9 @@ extension MusikaCommand.Codec {
       if level1From != nil, sampleRate != nil {
         throw ValidationError("--sample-rate cannot change the codec given by --level1-from: the rate is part of its level 1.")
       }
+      if let vectorChannels, !(1...1024).contains(vectorChannels) {
+        throw ValidationError("--vector-channels must be between 1 and 1024 (got \(vectorChannels)); 64 is the original's.")
+      }
       if let sampleRate, !(8_000...96_000).contains(sampleRate) {
         throw ValidationError("--sample-rate must be between 8000 and 96000 Hz (got \(sampleRate)); 44100 or 22050 are usual.")
       }
@@ -168,6 +177,14 @@ extension MusikaCommand.Codec {
         preset.latentEncoderWidths = scaled.latentEncoderWidths
         preset.latentDecoderWidths = scaled.latentDecoderWidths
         preset.name += String(format: "-l2x%g", level2Scale)
+      }
+      if let vectorChannels, vectorChannels != preset.vectorChannels {
+        preset.vectorChannels = vectorChannels
+        preset.name += "-v\(vectorChannels)"
+      }
+      if let savedConfig, let vectorChannels, vectorChannels != savedConfig.vectorChannels {
+        throw ValidationError("--vector-channels \(vectorChannels): the run in \(output.path) was started with "
+          + "\(savedConfig.vectorChannels), which its checkpoint fixes (use another --out for a new run).")
       }
       if let savedConfig { preset = savedConfig }  // the checkpoint fixes the architecture and rate
       report("loading audio from \(audio.map(\.path).joined(separator: ", "))…")

@@ -173,6 +173,9 @@ extension MusikaCommand {
       let codec = try loadCodec(recorded: corpus.codecFolder)
       let minutes = Double(corpus.totalVectors * codec.samplesPerVector) / Double(codec.config.sampleRate) / 60
       report(String(format: "%d files, %.1f minutes of music", corpus.items.count, minutes))
+      // A new run makes what the data holds: 128 channels for a codec with the original's 64-number
+      // vectors, 256 for one trained with `codec train --vector-channels 128`.
+      if saved == nil { gan.latentChannels = corpus.latentChannels }
       let trainer: GANTrainer
       if let saved {
         if !condition.isEmpty, Set(condition.map(\.rawValue)) != Set(conditionNames(saved.model.conditioning)) {

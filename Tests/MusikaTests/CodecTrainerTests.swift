@@ -63,16 +63,26 @@ struct CodecTrainerTests {
     let bad = try runMusika(["codec", "train", "--audio", folder.path, "--out", run.path, "--sample-rate", "5"])
     #expect(bad.status != 0 && bad.stderr.contains("--sample-rate must be between 8000 and 96000"))
 
-    // A wider level 2 on the trained level 1, which it keeps as it was.
+    // A wider level 2 with larger vectors (less compression) on the trained level 1, which it keeps as it was.
     let wider = folder.appendingPathComponent("wider")
     let second = try runMusika(["codec", "train", "--audio", folder.path, "--out", wider.path, "--level1-from",
-                                run.appendingPathComponent("codec").path, "--level2-scale", "0.125", "--level2-steps", "2"]
-                               + common)
+                                run.appendingPathComponent("codec").path, "--level2-scale", "0.125", "--vector-channels", "128",
+                                "--level2-steps", "2"] + common)
     #expect(second.status == 0, "\(second.stderr)")
     #expect(second.stderr.contains("training level 2 only"))
     let base = try SpectralCodec.load(from: run.appendingPathComponent("codec"))
     let grown = try SpectralCodec.load(from: wider.appendingPathComponent("codec"))
     #expect(grown.config.sampleRate == 22_050 && grown.config.latentEncoderWidths == [32, 48, 64, 96])
+    #expect(base.config.vectorChannels == 64 && grown.config.vectorChannels == 128)
+    let excerpt = Tensor.randn([2, grown.sampleCount(vectors: 3)], generator: Generator(seed: 1), std: 0.1)
+    let latents = try grown.encode(excerpt)
+    #expect(latents.shape == [256, 3])
+    #expect(try grown.decode(latents, seed: 0).size(0) == 2)
+    let changed = try runMusika(["codec", "train", "--audio", folder.path, "--out", wider.path, "--vector-channels", "64",
+                                 "--level2-steps", "3"] + common)
+    #expect(changed.status != 0 && changed.stderr.contains("its checkpoint fixes"), "\(changed.stderr)")
+    let zero = try runMusika(["codec", "train", "--audio", folder.path, "--out", run.path, "--vector-channels", "0"])
+    #expect(zero.status != 0 && zero.stderr.contains("--vector-channels must be between 1 and 1024"))
     let before = base.stateDict(), after = grown.stateDict()
     for (key, value) in before where key.hasPrefix("encoder.") || key.hasPrefix("decoder.") {
       #expect(identical(value, after[key]!), "\(key) changed")

@@ -8,8 +8,10 @@ import Torch
 @Suite("musika train, generate and stream", .serialized)
 struct GenerateCommandTests {
   /// An encoded dataset of synthetic latents with tempo and density labels, and its (untrained) codec.
-  static func makeDataset(in folder: URL) throws -> URL {
-    let codec = try SpectralCodec(config: MicroModels.codec)
+  static func makeDataset(in folder: URL, vectorChannels: Int = MicroModels.codec.vectorChannels) throws -> URL {
+    var config = MicroModels.codec
+    config.vectorChannels = vectorChannels
+    let codec = try SpectralCodec(config: config)
     codec.initialize(seed: 1)
     let codecFolder = folder.appendingPathComponent("codec")
     try codec.save(to: codecFolder)
@@ -18,7 +20,7 @@ struct GenerateCommandTests {
     var manifest = DatasetManifest(codec: "micro", sampleRate: 44_100)
     let g = Generator(seed: 2)
     for k in 0..<2 {
-      let latents = (Tensor.randn([128, 200], generator: g) * 0.3).tanh()
+      let latents = (Tensor.randn([2 * vectorChannels, 200], generator: g) * 0.3).tanh()
       let name = "piece\(k).safetensors"
       try Safetensors.write(["latents": latents], metadata: ["codec_folder": codecFolder.path],
                             to: data.appendingPathComponent(name))
@@ -28,6 +30,25 @@ struct GenerateCommandTests {
     }
     try manifest.save(to: data)
     return data
+  }
+
+  /// Data encoded by a codec with larger level-2 vectors (`codec train --vector-channels 128`): a new
+  /// GAN makes as many channels as the data holds (256), and its model generates.
+  @Test func aGANFollowsTheCodecsVectorSize() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-cli-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let data = try Self.makeDataset(in: folder, vectorChannels: 128)
+    let run = folder.appendingPathComponent("run").path
+    let train = try runMusika(["train", "--data", data.path, "--out", run, "--config", "micro", "--steps", "2",
+                               "--batch", "2", "--checkpoint-every", "2", "--sample-every", "2", "--threads", "1"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let model = try GANModel.load(from: URL(fileURLWithPath: "\(run)/model"))
+    #expect(model.config.gan.latentChannels == 256)
+    let out = folder.appendingPathComponent("a.wav").path
+    let generate = try runMusika(["generate", "--model", "\(run)/model", "--seconds", "2", "--seed", "3", "-o", out,
+                                  "--threads", "1"])
+    #expect(generate.status == 0, "\(generate.stderr)")
+    #expect(try AudioFile.read(URL(fileURLWithPath: out)).frames == 2 * 44_100)
   }
 
   @Test func trainThenGenerateWithEveryFlag() throws {
