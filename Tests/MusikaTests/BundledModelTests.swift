@@ -120,12 +120,12 @@ struct BundledModelTests {
     for section in ["## Data", "## Training", "## Evaluation", "## Reproduce"] {
       #expect(card.contains(section), "codec/\(GANModel.cardFile) lacks \(section)")
     }
-    // Each bundled model decodes with the codec it was trained on, inside its folder: models/codec is
-    // the codec for new work (`musika encode`), which the models are retrained on when it changes.
+    // Each bundled model decodes with the codec it was trained on, inside its folder (its GAN makes that
+    // codec's latent size; `GANModel.load` checks it): models/codec is the codec for new work (`musika
+    // encode`), which the models are retrained on when it changes, so only the rate must agree.
     for name in Self.generators.map(\.name) {
       let own = try SpectralCodec.load(from: Self.folder.appendingPathComponent(name).appendingPathComponent("codec"))
-      #expect(own.config.sampleRate == codec.config.sampleRate && own.config.vectorChannels == codec.config.vectorChannels,
-              "\(name)'s codec differs from models/codec in rate or latent size")
+      #expect(own.config.sampleRate == codec.config.sampleRate, "\(name)'s codec differs from models/codec in rate")
     }
 
     // 4 s of plucked notes: decaying harmonic tones on a C major arpeggio, two per second.
@@ -182,8 +182,9 @@ struct BundledModelTests {
   /// centre frequency of its STFT bins (21.5 Hz apart at 22.05 kHz), so tones between two bins come back
   /// up to half a bin off (−94…+74 cents for tones at mid-bin from 205 to 334 Hz; at 355 Hz a bin 150
   /// cents up wins). It decodes with the phase from its magnitude (its config.json, since 2026-12-05):
-  /// then 7 of 8 tones are within a quarter tone (23 cents mean; 312 Hz −58), and level 2 still returns
-  /// plucked tones 11 dB quieter (level 1 alone: 0 dB). The log-mel L1 of `codec eval` cannot see this (a
+  /// then 7 of 8 tones are within a quarter tone (21 cents mean; 334 Hz +58), and level 2 returns plucked
+  /// tones 3.3 dB quieter (level 1 alone: 0 dB; with the original's 64-number level-2 vectors, the codec
+  /// before it, 11 dB). The log-mel L1 of `codec eval` cannot see this (a
   /// mel band near 300 Hz is wider than a bin). When a codec fixes it, this test reports that the known
   /// issue no longer occurs: then drop the `withKnownIssue`.
   @Test func codecKeepsPitchAndLevelThroughBothLevels() throws {
@@ -222,7 +223,7 @@ struct BundledModelTests {
     print("bundled codec, both levels: " + report.joined(separator: "; "))
     // Every tone stands out (a tone, not noise), wherever its pitch lands.
     #expect(prominences.allSatisfy { $0 >= 15 }, "prominences \(prominences)")
-    withKnownIssue("one mid-bin tone of 8 lands 58 cents off and level 2 returns plucks ~11 dB quieter (see the codec card)") {
+    withKnownIssue("one mid-bin tone of 8 lands 58 cents off and level 2 returns plucks 3.3 dB quieter (see the codec card)") {
       #expect(cents.allSatisfy { abs($0) <= 50 }, "cents off: \(cents)")
       #expect(abs(levelChange) <= 3, "level change \(levelChange) dB")
     }
