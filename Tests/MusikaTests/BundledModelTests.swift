@@ -182,7 +182,7 @@ struct BundledModelTests {
   /// centre frequency of its STFT bins (21.5 Hz apart at 22.05 kHz), so tones between two bins come back
   /// up to half a bin off (−94…+74 cents for tones at mid-bin from 205 to 334 Hz; at 355 Hz a bin 150
   /// cents up wins). It decodes with the phase from its magnitude (its config.json, since 2026-12-05):
-  /// then 7 of 8 tones are within a quarter tone (21 cents mean; 334 Hz +58), and level 2 returns plucked
+  /// then 7 of 8 tones are within a quarter tone (21 cents mean; 269 Hz +58), and level 2 returns plucked
   /// tones 3.3 dB quieter (level 1 alone: 0 dB; with the original's 64-number level-2 vectors, the codec
   /// before it, 11 dB). The log-mel L1 of `codec eval` cannot see this (a
   /// mel band near 300 Hz is wider than a bin). When a codec fixes it, this test reports that the known
