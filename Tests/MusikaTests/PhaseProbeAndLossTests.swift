@@ -102,6 +102,15 @@ struct PhaseProbeAndLossTests {
     return (log.contiguous().toArray(of: Float.self), spectrum.size(2))
   }
 
+  /// The probe measured on audio made from natural-log magnitudes and phase angles, both (1, frames,
+  /// bins) row-major, by the inverse STFT.
+  static func measureResynthesis(_ probe: MidBinPitchProbe, log: [Float], angles: [Float], frames: Int) -> MidBinPitchProbe.Result {
+    let magnitude = Tensor(log, shape: [1, frames, stft.bins]).to(dtype: .float64).exp().transposed(1, 2)
+    let phase = Tensor(angles, shape: [1, frames, stft.bins]).to(dtype: .float64).transposed(1, 2)
+    let audio = InverseSTFT(stft: stft)(Tensor.polar(magnitude: magnitude.contiguous(), phase: phase.contiguous()))
+    return probe.measure(output: audio.to(dtype: .float32).contiguous().toArray(of: Float.self))
+  }
+
   @Test func phaseIntegratedFromTheTrueMagnitudeKeepsEveryMidBinToneInTune() throws {
     // What `--phase-from magnitude` rests on: from the magnitude alone, each tone between two bins
     // comes back at its own frequency and level (a bin-centre phase would be up to 98 cents off).
@@ -109,10 +118,7 @@ struct PhaseProbeAndLossTests {
     let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)
     let integrator = PhaseGradientIntegrator(stft: Self.stft, channels: 1)
     let angles = integrator.angles(logMagnitude: log, frames: frames, next: nil)
-    let magnitude = Tensor(log, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).exp().transposed(1, 2)
-    let phase = Tensor(angles, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).transposed(1, 2)
-    let audio = InverseSTFT(stft: Self.stft)(Tensor.polar(magnitude: magnitude.contiguous(), phase: phase.contiguous()))
-    let result = probe.measure(output: audio.to(dtype: .float32).contiguous().toArray(of: Float.self))
+    let result = Self.measureResynthesis(probe, log: log, angles: angles, frames: frames)
     #expect(result.cents.allSatisfy { abs($0) <= 4 }, "\(result.summary)")
     #expect(abs(result.levelChange) < 0.5, "\(result.summary)")
   }
@@ -126,10 +132,7 @@ struct PhaseProbeAndLossTests {
     func measure(floorDecibels: Double?) -> (angles: [Float], result: MidBinPitchProbe.Result) {
       let integrator = PhaseGradientIntegrator(stft: Self.stft, channels: 1, floorDecibels: floorDecibels)
       let angles = integrator.angles(logMagnitude: log, frames: frames, next: nil)
-      let magnitude = Tensor(log, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).exp().transposed(1, 2)
-      let phase = Tensor(angles, shape: [1, frames, Self.stft.bins]).to(dtype: .float64).transposed(1, 2)
-      let audio = InverseSTFT(stft: Self.stft)(Tensor.polar(magnitude: magnitude.contiguous(), phase: phase.contiguous()))
-      return (angles, probe.measure(output: audio.to(dtype: .float32).contiguous().toArray(of: Float.self)))
+      return (angles, Self.measureResynthesis(probe, log: log, angles: angles, frames: frames))
     }
     let unfloored = measure(floorDecibels: nil)
     let floored = measure(floorDecibels: PhaseTrack.integrationFloorDecibels)

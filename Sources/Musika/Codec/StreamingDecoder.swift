@@ -88,16 +88,16 @@ public final class StreamingDecoder {
   public func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
                           noiseSeed: UInt64) throws -> (magnitude: Tensor, phase: Tensor) {
     let decoded = try spectrogram(frames: span, available: available, frames: frames, noiseSeed: noiseSeed,
-                                  lookahead: false, phaseHead: true)
+                                  phaseFrom: .decoder)
     return (decoded.magnitude, decoded.phase!)
   }
 
-  /// As above; with `lookahead`, also the magnitude of the frame after the span (2, bins, 1), when
-  /// there is one: phase integrated from the magnitude needs it (a central difference in time). DEC
-  /// computes that frame anyway, as context (`frameContext` leaves it its whole receptive field).
-  /// Without `phaseHead`, DEC skips its phase branch and the phase is nil.
+  /// As above, for a phase taken from `source`. From DEC's head: `next` is nil. From the magnitude:
+  /// DEC skips its phase branch (the phase is nil), and `next` is the magnitude of the frame after the
+  /// span (2, bins, 1), when there is one, which the integration needs (a central difference in time);
+  /// DEC computes that frame anyway, as context (`frameContext` leaves it its whole receptive field).
   func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
-                   noiseSeed: UInt64, lookahead: Bool, phaseHead: Bool) throws -> (magnitude: Tensor, phase: Tensor?, next: Tensor?) {
+                   noiseSeed: UInt64, phaseFrom source: PhaseSource) throws -> (magnitude: Tensor, phase: Tensor?, next: Tensor?) {
     precondition(span.lowerBound % codec.decoder.alignment == 0, "StreamingDecoder: span \(span) not aligned")
     let start = max(0, span.lowerBound - frameContext)
     let end = available.map { min($0, span.upperBound + frameContext) } ?? span.upperBound + frameContext
@@ -109,12 +109,12 @@ public final class StreamingDecoder {
       let noise = NoiseSource(seed: noiseSeed, placement: NoisePlacement(
         origin: start, inputLength: end - start, period: noisePeriodVectors.map { $0 * framesPerVector }))
       let input = x.to(dtype: decoderType)
-      let (magnitude, phase): (Tensor, Tensor?) = phaseHead
+      let (magnitude, phase): (Tensor, Tensor?) = source == .decoder
         ? codec.decoder(input, noise: noise) : (codec.decoder.magnitude(input, noise: noise), nil)
       let keep = { (t: Tensor) in
         t.narrow(dim: 2, start: span.lowerBound - start, length: span.count).to(dtype: .float32)
       }
-      let next = lookahead && end > span.upperBound
+      let next = source == .magnitude && end > span.upperBound
         ? magnitude.narrow(dim: 2, start: span.upperBound - start, length: 1).to(dtype: .float32) : nil
       return (keep(magnitude), phase.map(keep), next)
     }
@@ -124,15 +124,14 @@ public final class StreamingDecoder {
   public func spectrogram(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                           noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> (magnitude: Tensor, phase: Tensor) {
     let decoded = try spectrogram(vectors: span, available: available, latents: latents, noiseSeeds: noiseSeeds,
-                                  lookahead: false, phaseHead: true)
+                                  phaseFrom: .decoder)
     return (decoded.magnitude, decoded.phase!)
   }
 
-  /// As above; with `lookahead`, also the magnitude of the frame after the span, when there is one;
-  /// without `phaseHead`, no phase.
+  /// As above, for a phase taken from `source` (see the frames' version for `phase` and `next`).
   func spectrogram(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
-                   noiseSeeds: (dec2: UInt64, dec: UInt64), lookahead: Bool,
-                   phaseHead: Bool) throws -> (magnitude: Tensor, phase: Tensor?, next: Tensor?) {
+                   noiseSeeds: (dec2: UInt64, dec: UInt64),
+                   phaseFrom source: PhaseSource) throws -> (magnitude: Tensor, phase: Tensor?, next: Tensor?) {
     let contextVectors = (frameContext + framesPerVector - 1) / framesPerVector
     let start = max(0, span.lowerBound - contextVectors)
     let end = available.map { min($0, span.upperBound + contextVectors) } ?? span.upperBound + contextVectors
@@ -141,18 +140,15 @@ public final class StreamingDecoder {
     return try spectrogram(frames: (span.lowerBound * framesPerVector)..<(span.upperBound * framesPerVector),
                            available: available.map { $0 * framesPerVector }, frames: { range in
                              level1.narrow(dim: 2, start: range.lowerBound - first, length: range.count)
-                           }, noiseSeed: noiseSeeds.dec, lookahead: lookahead, phaseHead: phaseHead)
+                           }, noiseSeed: noiseSeeds.dec, phaseFrom: source)
   }
 
   /// Audio of vectors `span`: (2, span.count · samplesPerVector). Spans must follow each other; the
   /// inverse STFT's overlap tail waits for the next span, or for `finish()`.
   public func audio(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                     noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
-    // A phase integrated from the magnitude reads the frame after the span and never DEC's phase head.
-    let fromMagnitude = phase.source == .magnitude
     let (magnitude, decodedPhase, next) = try spectrogram(vectors: span, available: available, latents: latents,
-                                                          noiseSeeds: noiseSeeds, lookahead: fromMagnitude,
-                                                          phaseHead: !fromMagnitude)
+                                                          noiseSeeds: noiseSeeds, phaseFrom: phase.source)
     let started = ContinuousClock.now
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
