@@ -18,7 +18,14 @@ public struct MelFilterbank: Sendable {
     weights = Self.weights(sampleRate: sampleRate, nFFT: nFFT, bands: bands)
   }
 
-  static func hzToMel(_ f: Double) -> Double {
+  /// The centre frequency of each band in Hz, lowest first.
+  public var centerFrequencies: [Double] {
+    let top = Self.hzToMel(Double(sampleRate) / 2)
+    return (1...bands).map { Self.melToHz(top * Double($0) / Double(bands + 1)) }
+  }
+
+  /// Hz → mel (Slaney: linear below 1 kHz, logarithmic above).
+  public static func hzToMel(_ f: Double) -> Double {
     f < 1000 ? 3 * f / 200 : 15 + 27 * Foundation.log(f / 1000) / Foundation.log(6.4)
   }
 

@@ -10,11 +10,15 @@ public struct SpectralFrontEnd: Sendable {
   public let stft: STFT
   public let mu: Double
   public let sigma: Double
+  /// Decibels added to each bin's level when synthesising, (bins, 1) float32; nil for none. Analysis
+  /// does not see it: it corrects the level that decoding loses (`CodecConfig.equalizationDb`).
+  public let equalization: Tensor?
 
-  public init(stft: STFT = STFT(), mu: Double = -25, sigma: Double = 75) {
+  public init(stft: STFT = STFT(), mu: Double = -25, sigma: Double = 75, equalizationDb: [Double]? = nil) {
     self.stft = stft
     self.mu = mu
     self.sigma = sigma
+    equalization = equalizationDb.map { Tensor($0.map(Float.init), shape: [$0.count, 1]) }
   }
 
   /// signal (channels, samples) → normalised log-magnitude (channels, bins, frames).
@@ -41,10 +45,12 @@ public struct SpectralFrontEnd: Sendable {
     magnitude.clamp(min: -1, max: 1) * sigma + mu
   }
 
-  /// Decoder magnitude (clipped to [−1, 1] here) and phase angles in radians → complex spectrum.
-  /// magnitude, angles: (…, bins, frames).
+  /// Decoder magnitude (clipped to [−1, 1] here) and phase angles in radians → complex spectrum, with
+  /// the output equalisation. magnitude, angles: (…, bins, frames).
   public func spectrum(magnitude: Tensor, angles: Tensor) -> Tensor {
-    let linear = (decibels(magnitude) * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
+    var level = decibels(magnitude)
+    if let equalization { level = level + equalization.to(dtype: level.dtype) }
+    let linear = (level * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
     return Tensor.polar(magnitude: linear.sqrt(), phase: angles)
   }
 }

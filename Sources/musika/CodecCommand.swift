@@ -8,7 +8,7 @@ extension MusikaCommand {
   struct Codec: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Train and evaluate spectral codecs (the two-level autoencoder).",
-      subcommands: [Train.self, Eval.self]
+      subcommands: [Train.self, Eval.self, Calibrate.self]
     )
   }
 }
@@ -41,11 +41,13 @@ extension MusikaCommand.Codec {
       discussion: """
         Stage 1 trains the level-1 autoencoder (ENC + DEC) on log-magnitude L1, a multi-resolution STFT \
         loss on the re-synthesised waveform, and (from --adversarial-start) spectrogram critics with \
-        feature matching; stage 2 trains the level-2 autoencoder (ENC2 + DEC2) with level 1 frozen. \
+        feature matching; stage 2 trains the level-2 autoencoder (ENC2 + DEC2) with level 1 frozen; \
+        stage 3 (--decoder-steps, or --decoders-from a trained codec) trains DEC2 and DEC together \
+        through both levels with both encoders frozen, so the latents, and GANs trained on them, stay valid. \
         OUT_DIR gets checkpoints/latest/ (also usable as --codec; checkpoints/step-N/ kept every --milestone-every steps), metrics.jsonl, samples/ (WAV + PNG every \
         --sample-every steps) and, at the end, codec/. Interrupt at any time; run the same command again \
-        to continue exactly where the last checkpoint left off. Raise --level1-steps/--level2-steps on a \
-        resume to train longer.
+        to continue exactly where the last checkpoint left off. Raise --level1-steps/--level2-steps/--decoder-steps \
+        on a resume to train longer.
         """
     )
 
@@ -74,6 +76,14 @@ extension MusikaCommand.Codec {
       transform: { URL(fileURLWithPath: $0) })
     var level1From: URL?
 
+    @Option(help: ArgumentHelp(
+      "Start from this whole trained codec folder and train its decoders only (stage 3; default 8000 steps).",
+      discussion: "DEC2 and DEC learn together through both levels against the audio itself; ENC and ENC2 stay "
+        + "frozen, so the codec encodes to exactly the same latents and GANs trained on them need no retraining: "
+        + "copy the new codec into their model folders' codec/."),
+      transform: { URL(fileURLWithPath: $0) })
+    var decodersFrom: URL?
+
     @Option(help: ArgumentHelp("How DEC's phase output is read: absolute (the original's) or advance (instantaneous frequency, summed over frames).",
                                discussion: "With 'absolute', tones lying between two STFT bins come back pulled to a bin centre (up to "
                                  + "half a bin off; see the mid-bin probe of 'codec eval'). Fixed at the start of a run."))
@@ -94,6 +104,8 @@ extension MusikaCommand.Codec {
 
     @Option(help: "Level-1 (ENC + DEC) steps.") var level1Steps: Int?
     @Option(help: "Level-2 (ENC2 + DEC2) steps.") var level2Steps: Int?
+    @Option(help: "Stage-3 steps: DEC2 + DEC through both levels, encoders frozen (default 0; 8000 with --decoders-from).")
+    var decoderSteps: Int?
     @Option(help: "Excerpts per step.") var batch: Int?
     @Option(help: "Learning rate of the autoencoders.") var lr: Double?
     @Option(help: "Level-1 step at which the adversarial losses start (may be changed on resume).") var adversarialStart: Int?
@@ -133,6 +145,17 @@ extension MusikaCommand.Codec {
       if let level2Scale, !(0.01...2).contains(level2Scale) {
         throw ValidationError("--level2-scale must be between 0.01 and 2 (got \(level2Scale)); 0.25 is tiny's, 1 the original's.")
       }
+      if decodersFrom != nil {
+        if level1From != nil { throw ValidationError("--decoders-from and --level1-from both name a codec to start from: give one.") }
+        for (given, name) in [(level1Steps != nil, "--level1-steps"), (level2Steps != nil, "--level2-steps"),
+                              (sampleRate != nil, "--sample-rate"), (phase != nil, "--phase"), (floorDb != nil, "--floor-db"),
+                              (level2Scale != nil, "--level2-scale"), (vectorChannels != nil, "--vector-channels")] where given {
+          throw ValidationError("\(name) cannot change the codec given by --decoders-from: its encoders, and so its latents, stay as they are.")
+        }
+      }
+      if let decoderSteps, decoderSteps < 0 {
+        throw ValidationError("--decoder-steps must not be negative (got \(decoderSteps)).")
+      }
       if level1From != nil, phase != nil {
         throw ValidationError("--phase cannot change the codec given by --level1-from: its DEC was trained with its own.")
       }
@@ -164,6 +187,14 @@ extension MusikaCommand.Codec {
       if let phase { preset = preset.withPhase(phase) }
       if let floorDb { preset = preset.withFloor(decibelsBelowFullScale: floorDb) }
       let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
+      let whole = try decodersFrom.map { try SpectralCodec.load(from: $0) }
+      if let whole, !resuming {  // on a resume, the checkpoint holds the weights and the options
+        preset = whole.config
+        preset.name = whole.config.name + "+dec"
+        options.level1Steps = 0
+        options.level2Steps = 0
+        options.decoderSteps = decoderSteps ?? 8000
+      }
       if let adopted {
         guard !resuming else {
           throw ValidationError("\(output.path) already holds a run; --level1-from starts a new one (use another --out).")
@@ -197,12 +228,20 @@ extension MusikaCommand.Codec {
       if resuming {
         trainer = try CodecTrainer.resume(output: output, corpus: corpus, extend: { apply(to: &$0, resuming: true) },
                                           log: report)
+        if decodersFrom != nil, trainer.options.level1Steps + trainer.options.level2Steps > 0 {
+          throw ValidationError("\(output.path) holds a run that trains its encoders too, not one started with "
+            + "--decoders-from (use another --out).")
+        }
         report("resuming at step \(trainer.step) of \(trainer.options.totalSteps)")
       } else {
         trainer = try CodecTrainer(config: preset, options: options, corpus: corpus, output: output)
         if let adopted, let level1From {
           try trainer.adoptLevel1(from: adopted)
           report("level 1 from \(level1From.path) (frozen); training level 2 only")
+        }
+        if let whole, let decodersFrom {
+          try trainer.adoptCodec(from: whole)
+          report("codec from \(decodersFrom.path): encoders frozen (its latents stay the same); training DEC2 + DEC")
         }
         report("codec '\(preset.name)': \(trainer.codec.parameterCount) parameters; \(options.totalSteps) steps")
       }
@@ -211,8 +250,8 @@ extension MusikaCommand.Codec {
       try trainer.run(stopAfter: stopAfter, progress: { p in
         let losses = p.metrics.keys.sorted().filter { $0.hasSuffix("total") || $0.hasSuffix("stft") || $0.hasSuffix("l1") || $0.hasSuffix("phase_advance") }
           .map { "\($0.split(separator: "/").last!) \(String(format: "%.4f", p.metrics[$0]!))" }
-        let stage = p.step <= trainer.options.level1Steps ? 1 : 2
-        bar.update("level \(stage)  step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
+        let stage = ["", "level 1", "level 2", "decoders"][CodecTrainer.stage(ofStep: max(p.step - 1, 0), trainer.options)]
+        bar.update("\(stage)  step \(p.step)/\(p.totalSteps)  \(losses.joined(separator: "  "))  "
           + String(format: "%.2f steps/s  ETA %@", p.stepsPerSecond, ProgressLine.duration(p.secondsRemaining)),
           force: p.step == p.totalSteps)
       }, log: { bar.log($0) })
@@ -224,6 +263,7 @@ extension MusikaCommand.Codec {
     private func apply(to options: inout CodecTrainingOptions, resuming: Bool) {
       if let level1Steps { options.level1Steps = level1Steps }
       if let level2Steps { options.level2Steps = level2Steps }
+      if let decoderSteps { options.decoderSteps = decoderSteps }
       if let checkpointEvery { options.checkpointEvery = checkpointEvery }
       if let milestoneEvery { options.milestoneEvery = milestoneEvery }
       if let sampleEvery { options.sampleEvery = sampleEvery }

@@ -92,6 +92,84 @@ struct CodecTrainerTests {
     #expect(again.status != 0 && again.stderr.contains("already holds a run"))
   }
 
+  /// Stage 3 (`codec train --decoders-from`) trains DEC2 and DEC of a trained codec and leaves its encoders
+  /// as they were: the new codec encodes to the same latents bit for bit and decodes them differently; the
+  /// same command resumes a stopped run to exactly the state of an uninterrupted one; options that would
+  /// change the encoders, or a run that trains them, are refused with the reason.
+  @Test func decoderStageKeepsTheLatentsAndResumesExactly() throws {
+    let (_, folder) = try Self.makeCorpus()
+    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("musika-decoders-\(UUID())")
+    defer {
+      try? FileManager.default.removeItem(at: folder)
+      try? FileManager.default.removeItem(at: runs)
+    }
+    let common = ["--audio", folder.path, "--batch", "2", "--threads", "1", "--sample-every", "100"]
+    let base = runs.appendingPathComponent("base")
+    let trained = try runMusika(["codec", "train", "--out", base.path, "--config", "micro", "--level1-steps", "2",
+                                 "--level2-steps", "2"] + common)
+    #expect(trained.status == 0, "\(trained.stderr)")
+    let codecFolder = base.appendingPathComponent("codec").path
+    func decoders(_ out: URL, _ extra: [String] = []) throws -> (status: Int32, stderr: String) {
+      let r = try runMusika(["codec", "train", "--out", out.path, "--decoders-from", codecFolder, "--decoder-steps", "4"]
+                              + common + extra)
+      return (r.status, r.stderr)
+    }
+    let straight = runs.appendingPathComponent("straight")
+    let s = try decoders(straight)
+    #expect(s.status == 0 && s.stderr.contains("encoders frozen"), "\(s.stderr)")
+    let stopped = runs.appendingPathComponent("stopped")
+    #expect(try decoders(stopped, ["--stop-after", "2"]).status == 0)
+    let resumed = try decoders(stopped)
+    #expect(resumed.status == 0 && resumed.stderr.contains("resuming at step 2 of 4"), "\(resumed.stderr)")
+
+    let original = try SpectralCodec.load(from: URL(fileURLWithPath: codecFolder))
+    let tuned = try SpectralCodec.load(from: straight.appendingPathComponent("codec"))
+    let again = try SpectralCodec.load(from: stopped.appendingPathComponent("codec"))
+    for ((name, x), (_, y)) in zip(tuned.namedParameters(), again.namedParameters()) {
+      #expect(identical(x, y), "\(name) differs after the stop and resume: \(difference(x, y))")
+    }
+    let before = original.stateDict(), after = tuned.stateDict()
+    for (key, value) in before where key.hasPrefix("encoder.") || key.hasPrefix("latentEncoder.") {
+      #expect(identical(value, after[key]!), "\(key) changed")
+    }
+    #expect(!identical(before["decoder.mag.weight"]!, after["decoder.mag.weight"]!), "DEC did not train")
+    #expect(before.keys.contains { $0.hasPrefix("latentDecoder.") && !identical(before[$0]!, after[$0]!) }, "DEC2 did not train")
+    let excerpt = Tensor.randn([2, original.sampleCount(vectors: 3)], generator: Generator(seed: 2), std: 0.1)
+    let latents = try original.encode(excerpt)
+    #expect(identical(latents, try tuned.encode(excerpt)))
+    #expect(!identical(try original.decode(latents, seed: 0), try tuned.decode(latents, seed: 0)))
+
+    let refused = try decoders(runs.appendingPathComponent("wider"), ["--vector-channels", "128"])
+    #expect(refused.status != 0 && refused.stderr.contains("--vector-channels cannot change the codec given by --decoders-from"),
+            "\(refused.stderr)")
+    let wrongRun = try runMusika(["codec", "train", "--out", base.path, "--decoders-from", codecFolder] + common)
+    #expect(wrongRun.status != 0 && wrongRun.stderr.contains("not one started with --decoders-from"), "\(wrongRun.stderr)")
+  }
+
+  /// Stage 3 lowers the loss through both levels of a briefly trained codec.
+  @Test func decoderStageLowersTheLoss() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var o = Self.options(level1: 20, level2: 10)
+    o.adversarialStart = 1000
+    let first = try CodecTrainer(config: Self.config, options: o, corpus: corpus, output: folder.appendingPathComponent("a"))
+    for _ in 0..<30 { _ = try first.trainStep() }
+    var o3 = Self.options(level1: 0, level2: 0)
+    o3.decoderSteps = 40
+    let second = try CodecTrainer(config: Self.config, options: o3, corpus: corpus, output: folder.appendingPathComponent("b"))
+    try second.adoptCodec(from: first.codec)
+    #expect(second.stage == 3)
+    var losses: [Double] = []
+    for _ in 0..<40 { losses.append(try second.trainStep()["decoders/total"]!) }
+    let start = losses.prefix(5).reduce(0, +) / 5
+    let end = losses.suffix(5).reduce(0, +) / 5
+    #expect(end < 0.9 * start, "stage-3 loss went from \(start) to \(end)")
+    // A run that trains level 1 cannot adopt a whole codec.
+    let wrong = try CodecTrainer(config: Self.config, options: Self.options(level1: 1, level2: 0), corpus: corpus,
+                                 output: folder.appendingPathComponent("c"))
+    #expect { try wrong.adoptCodec(from: first.codec) } throws: { "\($0)".contains("decoders only") }
+  }
+
   @Test func trainingLowersTheLoss() throws {
     let (corpus, folder) = try Self.makeCorpus()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -153,6 +231,9 @@ struct CodecTrainerTests {
     let first = try CodecTrainer(config: Self.config, options: o, corpus: corpus, output: resumedOutput)
     try first.run(stopAfter: 4)
     #expect(first.step == 4)
+    // As a checkpoint written before stage 3 existed: without its optimiser, which this run never uses.
+    let moments = first.checkpoints.latest.appendingPathComponent(TrainerStateFiles.optimizerFile)
+    try Safetensors.write(try Safetensors.read(moments).tensors.filter { !$0.key.hasPrefix("decoders.") }, to: moments)
     let resumed = try CodecTrainer.resume(output: resumedOutput, corpus: corpus)
     #expect(resumed.step == 4)
     try resumed.run()

@@ -33,6 +33,12 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   /// A decoding choice, not part of the trained networks: a release that does not know it decodes
   /// with DEC's phase head, as before.
   public var phaseSource: PhaseSource? = nil
+  /// Decibels added to each STFT bin's level when synthesising (`bins` values; nil: none), measured by
+  /// `musika codec calibrate` on music: decoding returns music a few dB quieter than it went in, more
+  /// so in some bands (the L1 losses aim below the mean; phase that does not fit the magnitude cancels
+  /// in the overlap-add). A decoding setting, like `phaseSource`: training ignores it, and a release that
+  /// does not know it decodes without it.
+  public var equalizationDb: [Double]? = nil
 
   /// This config with DEC's phase read as `representation`.
   public func withPhase(_ representation: PhaseRepresentation) -> CodecConfig {
@@ -95,5 +101,10 @@ public struct CodecConfig: Codable, Sendable, Equatable {
     }
     let all = [latentChannels, vectorChannels, encoderWidth] + decoderWidths + latentEncoderWidths + latentDecoderWidths
     guard all.allSatisfy({ $0 > 0 }) else { throw fail("every width must be positive") }
+    if let equalizationDb {
+      guard equalizationDb.count == bins, equalizationDb.allSatisfy({ $0.isFinite && abs($0) <= 40 }) else {
+        throw fail("equalizationDb needs \(bins) values (one per STFT bin) within ±40 dB; run musika codec calibrate again")
+      }
+    }
   }
 }

@@ -51,11 +51,17 @@ extension SpectralCodec {
   /// Writes `config.json` and `codec.safetensors` into an existing folder (a checkpoint's staging
   /// folder, say); `save` wraps this in an atomic folder write.
   public func writeFiles(into folder: URL, dtype: DType = .float32, metadata: [String: String] = [:]) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(config).write(to: folder.appendingPathComponent(Self.configFile))
+    try writeConfig(into: folder)
     try Safetensors.write(stateDict().mapValues { $0.to(dtype: dtype) },
                           metadata: metadata.merging(["musika": MusikaVersion.string]) { a, _ in a },
                           to: folder.appendingPathComponent(Self.weightsFile))
+  }
+
+  /// Rewrites only `config.json` in `folder` (atomically: a temporary file renamed over it), as
+  /// `musika codec calibrate` does to a codec folder whose weights stay as they are.
+  public func writeConfig(into folder: URL) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(config).write(to: folder.appendingPathComponent(Self.configFile), options: .atomic)
   }
 }

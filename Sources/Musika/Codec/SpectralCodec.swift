@@ -11,8 +11,8 @@ import Torch
 /// (their receptive fields) and keep each span's interior, so there are no window seams. Phase is
 /// predicted by DEC.
 public final class SpectralCodec: Module {
-  public let config: CodecConfig
-  public let frontEnd: SpectralFrontEnd
+  public private(set) var config: CodecConfig
+  public private(set) var frontEnd: SpectralFrontEnd
   /// Built once, with its synthesis window.
   public let inverseSTFT: InverseSTFT
   public let encoder: SpectralEncoder
@@ -27,13 +27,23 @@ public final class SpectralCodec: Module {
   public init(config: CodecConfig) throws {
     try config.validate()
     self.config = config
-    frontEnd = SpectralFrontEnd(stft: STFT(nFFT: config.nFFT, hop: config.hop), mu: config.mu, sigma: config.sigma)
+    frontEnd = SpectralFrontEnd(stft: STFT(nFFT: config.nFFT, hop: config.hop), mu: config.mu, sigma: config.sigma,
+                                equalizationDb: config.equalizationDb)
     inverseSTFT = InverseSTFT(stft: frontEnd.stft)
     encoder = SpectralEncoder(config)
     decoder = SpectralDecoder(config)
     latentEncoder = LatentEncoder(config)
     latentDecoder = LatentDecoder(config)
     phaseSource = config.phaseSource ?? .decoder
+  }
+
+  /// Sets the output equalisation (dB per STFT bin, nil: none) of this codec and its config.
+  public func setEqualization(_ decibels: [Double]?) throws {
+    var changed = config
+    changed.equalizationDb = decibels
+    try changed.validate()
+    config = changed
+    frontEnd = SpectralFrontEnd(stft: frontEnd.stft, mu: config.mu, sigma: config.sigma, equalizationDb: decibels)
   }
 
   // MARK: Geometry

@@ -15,6 +15,9 @@ import Torch
 ///    the same terms on DEC's phase through the rebuilt latents train ENC2 and DEC2.
 /// 2. Level 2 (ENC2 + DEC2) with level 1 frozen: L1 between reconstructed and true level-1 latents,
 ///    plus L1 between DEC's magnitudes from the reconstructed and the true latents.
+/// 3. Optionally (`decoderSteps`) the decoders alone: DEC2 and DEC together, on the same losses through
+///    both levels against the input's own log-magnitude, with ENC and ENC2 frozen. The latents stay
+///    exactly what they were, so GANs trained on them decode better without being retrained.
 ///
 /// Every random choice of step k (excerpts, noise) derives from (seed, k), so a checkpoint needs only
 /// weights, optimiser states and k to resume exactly where an uninterrupted run would be.
@@ -38,6 +41,7 @@ public final class CodecTrainer: TrainingTask {
   let discriminator: MultiResolutionDiscriminator
   let level1Optimizer: Adam
   let level2Optimizer: Adam
+  let decoderOptimizer: Adam
   let discriminatorOptimizer: Adam
   private let stftLoss = MultiResolutionSTFTLoss()
   private let melLoss: LogMelLoss
@@ -50,6 +54,10 @@ public final class CodecTrainer: TrainingTask {
   /// A new training run (the output folder must not hold a checkpoint yet).
   public init(config: CodecConfig, options: CodecTrainingOptions, corpus: AudioCorpus, output: URL) throws {
     try options.validate()
+    // Training changes what the decoders lose, so an output equalisation measured before it no longer
+    // fits: the trained codec has none until `musika codec calibrate` measures a new one.
+    var config = config
+    config.equalizationDb = nil
     codec = try SpectralCodec(config: config)
     // Its samples must let one hear the phase head being trained, whatever the config decodes with.
     codec.phaseSource = .decoder
@@ -73,6 +81,8 @@ public final class CodecTrainer: TrainingTask {
                            beta1: options.beta1, beta2: options.beta2)
     level2Optimizer = Adam(parameters: group(["latentEncoder.", "latentDecoder."]), learningRate: options.learningRate,
                            beta1: options.beta1, beta2: options.beta2)
+    decoderOptimizer = Adam(parameters: group(["latentDecoder.", "decoder."]), learningRate: options.learningRate,
+                            beta1: options.beta1, beta2: options.beta2)
     discriminatorOptimizer = Adam(discriminator, learningRate: options.discriminatorLearningRate,
                                   beta1: options.beta1, beta2: options.beta2)
   }
@@ -123,6 +133,23 @@ public final class CodecTrainer: TrainingTask {
     codec.train()
   }
 
+  /// Starts this (new) run at stage 3 on all four networks of a trained codec: its decoders are
+  /// trained further, its encoders stay frozen (so its latents, and GANs trained on them, stay valid).
+  /// Needs `options.level1Steps == 0`, `options.level2Steps == 0` and the same architecture.
+  public func adoptCodec(from trained: SpectralCodec) throws {
+    guard options.level1Steps == 0, options.level2Steps == 0, step == 0 else {
+      throw MusikaError.invalidConfig("a run that adopts a whole trained codec trains its decoders only (level-1 and level-2 steps 0) and starts fresh")
+    }
+    var theirs = trained.config, ours = codec.config
+    theirs.name = ""; ours.name = ""
+    theirs.equalizationDb = nil
+    guard theirs == ours else {
+      throw MusikaError.invalidConfig("codec '\(trained.config.name)' has another architecture or signal constants than '\(codec.config.name)'")
+    }
+    try withNoGrad { try codec.load(trained.stateDict()) }
+    codec.train()
+  }
+
   /// Loads weights, critic, optimiser states, learning rates and the step from a checkpoint folder
   /// into this trainer, in place (resume and divergence roll-back); returns the training time it had.
   public func restoreCheckpoint(from folder: URL) throws -> Double {
@@ -131,9 +158,13 @@ public final class CodecTrainer: TrainingTask {
       try codec.load(Safetensors.read(folder.appendingPathComponent(SpectralCodec.weightsFile)).tensors)
       try discriminator.load(Safetensors.read(folder.appendingPathComponent(Self.discriminatorFile)).tensors)
     }
-    try TrainerStateFiles.loadOptimizers(namedOptimizers, from: folder)
+    // Checkpoints from before stage 3 existed lack its optimiser; if the run never reached that stage,
+    // a fresh state is what an uninterrupted run would have.
+    let reachedStage3 = state.step > state.options.level1Steps + state.options.level2Steps
+    try TrainerStateFiles.loadOptimizers(namedOptimizers, from: folder, mayLack: reachedStage3 ? [] : ["decoders"])
     level1Optimizer.learningRate = state.learningRate
     level2Optimizer.learningRate = state.learningRate
+    decoderOptimizer.learningRate = state.learningRate
     discriminatorOptimizer.learningRate = state.discriminatorLearningRate
     step = state.step
     codec.train()
@@ -141,16 +172,22 @@ public final class CodecTrainer: TrainingTask {
   }
 
   private var namedOptimizers: [(String, Adam)] {
-    [("level1", level1Optimizer), ("level2", level2Optimizer), ("discriminator", discriminatorOptimizer)]
+    [("level1", level1Optimizer), ("level2", level2Optimizer), ("decoders", decoderOptimizer),
+     ("discriminator", discriminatorOptimizer)]
   }
 
-  public var stage: Int { step < options.level1Steps ? 1 : 2 }
+  public var stage: Int { Self.stage(ofStep: step, options) }
+
+  /// The stage that trains step `step` (0-based): 1, 2 or 3.
+  public static func stage(ofStep step: Int, _ options: CodecTrainingOptions) -> Int {
+    step < options.level1Steps ? 1 : step < options.level1Steps + options.level2Steps ? 2 : 3
+  }
 
   // MARK: One step
 
   /// Trains one step and returns its losses by name.
   public func trainStep() throws -> [String: Double] {
-    let metrics = stage == 1 ? try level1Step() : try level2Step()
+    let metrics = stage == 1 ? try level1Step() : try level2Step(decodersOnly: stage == 3)
     for (name, value) in metrics where !value.isFinite {
       throw MusikaError.trainingDiverged(step: step, metric: name, value: value)
     }
@@ -228,7 +265,11 @@ public final class CodecTrainer: TrainingTask {
     return metrics
   }
 
-  private func level2Step() throws -> [String: Double] {
+  /// Stage 2 (ENC2 + DEC2 learn) or, `decodersOnly`, stage 3 (DEC2 + DEC learn; always against the input's
+  /// own magnitude, since DEC's output is what changes).
+  private func level2Step(decodersOnly: Bool) throws -> [String: Double] {
+    let prefix = decodersOnly ? "decoders" : "level2"
+    let towardsLevel1 = !decodersOnly && options.level2MagnitudeTarget == "level1"
     let stft = codec.frontEnd.stft
     let frames = options.level2Vectors * codec.config.framesPerVector
     let x = corpus.excerpts(count: options.batchSize, length: stft.sampleCount(frames: frames), generator: stepGenerator)
@@ -237,40 +278,48 @@ public final class CodecTrainer: TrainingTask {
       let spectrum = try stft(x)  // complex (B, bins, frames)
       let spectrogram = codec.frontEnd.normalizedLogMagnitude(spectrum)
       let z = codec.encoder(spectrogram)
-      guard options.level2MagnitudeTarget == "level1" else { return (z, spectrogram, spectrum) }
+      guard towardsLevel1 else { return (z, spectrogram, spectrum) }
       return (z, codec.decoder.unclipped(z, noise: NoiseSource(seed: noiseSeed)).magnitude, spectrum)
     }
-    let rebuilt = codec.latentDecoder(codec.latentEncoder(latents), noise: NoiseSource(seed: Seed.derive(noiseSeed, ["dec2"])))
+    let codes = decodersOnly ? withNoGrad { codec.latentEncoder(latents) } : codec.latentEncoder(latents)
+    let rebuilt = codec.latentDecoder(codes, noise: NoiseSource(seed: Seed.derive(noiseSeed, ["dec2"])))
     // The same decoder noise as the target's.
     let decoded = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed))
     let magnitude = decoded.magnitude
     let latentLoss = (rebuilt - latents).abs().mean()
     let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
     var loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
-    var metrics = ["level2/latent_l1": latentLoss.item(), "level2/magnitude_l1": magnitudeLoss.item()]
+    var metrics = ["\(prefix)/latent_l1": latentLoss.item(), "\(prefix)/magnitude_l1": magnitudeLoss.item()]
     if options.melWeight > 0 {
       let mel = melLoss(magnitude.clamp(min: -1, max: 1), targetMagnitude)
       loss = loss + mel * options.melWeight
-      metrics["level2/log_mel_l1"] = mel.item()
+      metrics["\(prefix)/log_mel_l1"] = mel.item()
     }
     if options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
-      // DEC is frozen: this teaches ENC2 and DEC2 to keep what DEC needs to turn the phase right.
+      // At stage 2 DEC is frozen: this teaches ENC2 and DEC2 to keep what DEC needs to turn the phase right.
       let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(decoded.phase, clip: false).angles, target: spectrum)
       loss = loss + advance * options.phaseAdvanceWeight + groupDelay * options.groupDelayWeight
-      metrics["level2/phase_advance"] = advance.item()
-      metrics["level2/group_delay"] = groupDelay.item()
+      metrics["\(prefix)/phase_advance"] = advance.item()
+      metrics["\(prefix)/group_delay"] = groupDelay.item()
     }
-    level2Optimizer.zeroGrad()
-    codec.decoder.zeroGrad()
-    loss.backward()
-    try level2Optimizer.update()
-    metrics["level2/total"] = loss.item()
+    if decodersOnly {
+      decoderOptimizer.zeroGrad()
+      loss.backward()
+      try decoderOptimizer.update()
+    } else {
+      level2Optimizer.zeroGrad()
+      codec.decoder.zeroGrad()
+      loss.backward()
+      try level2Optimizer.update()
+    }
+    metrics["\(prefix)/total"] = loss.item()
     return metrics
   }
 
   // MARK: The loop
 
-  public func logFields() -> [(String, String)] { [("stage", "\(step <= options.level1Steps ? 1 : 2)")] }
+  /// The stage of the step just trained.
+  public func logFields() -> [(String, String)] { [("stage", "\(Self.stage(ofStep: max(step - 1, 0), options))")] }
 
   public func scaleLearningRates(by factor: Double) -> Double {
     for (_, optimizer) in namedOptimizers { optimizer.learningRate *= factor }

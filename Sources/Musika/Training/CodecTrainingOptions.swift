@@ -2,9 +2,11 @@
 /// values (totals of steps may be raised on resume to train longer).
 public struct CodecTrainingOptions: Codable, Sendable, Equatable {
   public var seed: UInt64 = 0
-  /// Stage 1 trains ENC + DEC; stage 2 trains ENC2 + DEC2 with level 1 frozen.
+  /// Stage 1 trains ENC + DEC; stage 2 trains ENC2 + DEC2 with level 1 frozen; stage 3 trains DEC2 +
+  /// DEC together through both levels with both encoders frozen, so the latents stay as they were.
   public var level1Steps = 4000
   public var level2Steps = 2000
+  public var decoderSteps = 0
   public var batchSize = 8
   /// Level-1 excerpt length in frames (64 = one decoder window, 0.37 s).
   public var level1Frames = 64
@@ -51,6 +53,7 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
       if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
     }
     try read(.seed, &o.seed); try read(.level1Steps, &o.level1Steps); try read(.level2Steps, &o.level2Steps)
+    try read(.decoderSteps, &o.decoderSteps)
     try read(.batchSize, &o.batchSize); try read(.level1Frames, &o.level1Frames); try read(.level2Vectors, &o.level2Vectors)
     try read(.learningRate, &o.learningRate); try read(.discriminatorLearningRate, &o.discriminatorLearningRate)
     try read(.beta1, &o.beta1); try read(.beta2, &o.beta2); try read(.adversarialStart, &o.adversarialStart)
@@ -69,10 +72,10 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
                      milestoneEvery: milestoneEvery)
   }
 
-  public var totalSteps: Int { level1Steps + level2Steps }
+  public var totalSteps: Int { level1Steps + level2Steps + decoderSteps }
 
   public func validate() throws {
-    guard level1Steps >= 0, level2Steps >= 0, totalSteps > 0 else {
+    guard level1Steps >= 0, level2Steps >= 0, decoderSteps >= 0, totalSteps > 0 else {
       throw MusikaError.invalidConfig("training needs a positive number of steps")
     }
     guard batchSize >= 1, level1Frames >= 8, level1Frames % 8 == 0, level2Vectors >= 1 else {

@@ -29,11 +29,13 @@ enum TrainerStateFiles {
     }
   }
 
-  /// Loads each named optimiser's state from `folder` (written by `write`).
-  static func loadOptimizers(_ optimizers: [(String, Adam)], from folder: URL) throws {
+  /// Loads each named optimiser's state from `folder` (written by `write`). Those named in `mayLack`
+  /// keep their fresh state when the file has nothing of theirs (a checkpoint from before they existed).
+  static func loadOptimizers(_ optimizers: [(String, Adam)], from folder: URL, mayLack: Set<String> = []) throws {
     let moments = try Safetensors.read(folder.appendingPathComponent(optimizerFile)).tensors
     for (prefix, optimizer) in optimizers {
       let part = moments.filter { $0.key.hasPrefix(prefix + ".") }
+      if part.isEmpty, mayLack.contains(prefix) { continue }
       try optimizer.loadState(Dictionary(uniqueKeysWithValues: part.map { (String($0.key.dropFirst(prefix.count + 1)), $0.value) }))
     }
   }

@@ -1,0 +1,114 @@
+import Audio
+import Foundation
+import Testing
+import Torch
+
+@testable import Musika
+
+/// `musika codec calibrate` and the output equalisation it writes (`CodecConfig.equalizationDb`).
+@Suite("Level calibration", .serialized)
+struct LevelCalibrationTests {
+  static let codecFolder = BundledModelTests.folder.appendingPathComponent(BundledModelTests.codecName)
+
+  /// Six seconds of stereo "music": a chord that changes every half second over a bass note, with a
+  /// noise burst on each beat, so every band from 60 Hz to 10 kHz has something in it.
+  static func writeMusic(to url: URL, rate: Int, seed: UInt64) throws {
+    let count = 6 * rate
+    var left = [Float](repeating: 0, count: count), right = left
+    var g = SplitMix64(state: seed)
+    let roots = (0..<12).map { _ in 110 * pow(2, Double(Int.random(in: 0..<12, using: &g)) / 12) }
+    for i in 0..<count {
+      let t = Double(i) / Double(rate)
+      let beat = Int(t * 2), inBeat = t * 2 - Double(beat)
+      let root = roots[beat % roots.count]
+      var v = 0.0
+      for (k, ratio) in [1.0, 1.26, 1.5, 2, 3, 4].enumerated() {
+        v += sin(2 * .pi * root * ratio * t) * 0.08 / Double(k + 1)
+      }
+      v += sin(2 * .pi * root / 2 * t) * 0.15
+      let burst = Double.random(in: -1...1, using: &g) * 0.2 * exp(-inBeat * 30)
+      left[i] = Float(v + burst)
+      right[i] = Float(0.9 * v + burst * 0.7)
+    }
+    try AudioFile.write(Tensor(left + right, shape: [2, count]), sampleRate: rate, to: url)
+  }
+
+  /// Calibrated on one piece, the equalisation brings the level of every band of another piece closer to
+  /// its input (and the residual band loss is near zero on the calibration piece).
+  @Test func equalisationRestoresTheLevelDecodingLoses() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-calibrate-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let codec = try SpectralCodec.load(from: Self.codecFolder)
+    let rate = codec.config.sampleRate
+    let (train, other) = (folder.appendingPathComponent("a.wav"), folder.appendingPathComponent("b.wav"))
+    try Self.writeMusic(to: train, rate: rate, seed: 1)
+    try Self.writeMusic(to: other, rate: rate, seed: 2)
+
+    try codec.setEqualization(nil)
+    let calibration = LevelCalibration(codec: codec, maxSeconds: 6)
+    func meanAbs(_ x: [Double]) -> Double { x.map(abs).reduce(0, +) / Double(x.count) }
+    let before = meanAbs(try calibration.measureBandLoss(files: [other]))
+    let losses = try calibration.calibrate(files: [train], passes: 2)
+    #expect(losses.count == 3)
+    let (first, last) = (meanAbs(losses[0]), meanAbs(losses[2]))
+    #expect(first > 1, "decoding lost only \(first) dB per band: nothing to calibrate")
+    #expect(last < 0.2 * first, "band loss \(first) dB before, \(last) dB after")
+    let equalization = try #require(codec.config.equalizationDb)
+    #expect(equalization.count == codec.config.bins)
+    let after = meanAbs(try calibration.measureBandLoss(files: [other]))
+    #expect(after < 0.5 * before, "band loss on another piece: \(before) dB without, \(after) dB with the equalisation")
+    print("calibration: band loss \(first) → \(last) dB; on another piece \(before) → \(after) dB")
+  }
+
+  /// The command writes the equalisation into the codec folder's config.json, which loads back with it;
+  /// the weights are not touched; --passes 0 removes it; a config whose equalisation does not fit its
+  /// bins is refused on loading with the way out.
+  @Test func commandWritesAndRemovesTheEqualisation() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("musika-calibrate-cli-\(UUID())")
+    let music = folder.appendingPathComponent("music"), codecCopy = folder.appendingPathComponent("codec")
+    try FileManager.default.createDirectory(at: music, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.copyItem(at: Self.codecFolder, to: codecCopy)
+    var config = try JSONDecoder().decode(CodecConfig.self, from: Data(contentsOf: codecCopy.appendingPathComponent("config.json")))
+    config.equalizationDb = nil
+    try JSONEncoder().encode(config).write(to: codecCopy.appendingPathComponent("config.json"))
+    try Self.writeMusic(to: music.appendingPathComponent("a.wav"), rate: config.sampleRate, seed: 3)
+    let weights = try Data(contentsOf: codecCopy.appendingPathComponent(SpectralCodec.weightsFile))
+
+    let run = try runMusika(["codec", "calibrate", "--codec", codecCopy.path, "--audio", music.path, "--seconds", "4",
+                             "--passes", "1", "--threads", "1"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("without equalisation") && run.stdout.contains("after pass 1"), "\(run.stdout)")
+    let calibrated = try SpectralCodec.load(from: codecCopy)
+    #expect(calibrated.config.equalizationDb?.count == config.bins)
+    #expect(calibrated.frontEnd.equalization != nil)
+    #expect(try Data(contentsOf: codecCopy.appendingPathComponent(SpectralCodec.weightsFile)) == weights)
+
+    let removed = try runMusika(["codec", "calibrate", "--codec", codecCopy.path, "--audio", music.path, "--seconds", "4",
+                                 "--passes", "0", "--threads", "1"])
+    #expect(removed.status == 0 && removed.stdout.contains("equalisation removed"), "\(removed.stderr)")
+    #expect(try SpectralCodec.load(from: codecCopy).config.equalizationDb == nil)
+
+    let empty = folder.appendingPathComponent("empty")
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    let none = try runMusika(["codec", "calibrate", "--codec", codecCopy.path, "--audio", empty.path])
+    #expect(none.status != 0 && none.stderr.contains("holds no audio files"), "\(none.stderr)")
+
+    config.equalizationDb = [1, 2, 3]
+    try JSONEncoder().encode(config).write(to: codecCopy.appendingPathComponent("config.json"))
+    #expect { try SpectralCodec.load(from: codecCopy) } throws: { "\($0)".contains("run musika codec calibrate again") }
+  }
+}
+
+/// A seeded generator for test signals (SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
