@@ -15,8 +15,8 @@ public struct CodecEvaluator {
     public let stftDistance: Double
     public let referenceLogMelL1: Double
     public let referenceStftDistance: Double
-    /// The codec's own magnitude with 32 Griffin-Lim iterations instead of its phase head: where this
-    /// is much better than `logMelL1`, the phase is the weak part.
+    /// The codec's own magnitude (with its output equalisation, if it has one) with 32 Griffin-Lim
+    /// iterations instead of its phase: where this is much better than `logMelL1`, the phase is the weak part.
     public let codecMagnitudeGriffinLimLogMelL1: Double
     /// Log-mel L1 through level 1 alone (ENC → DEC): what level 2's compression costs on top.
     public let level1LogMelL1: Double
