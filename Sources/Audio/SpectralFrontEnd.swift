@@ -11,7 +11,9 @@ public struct SpectralFrontEnd: Sendable {
   public let mu: Double
   public let sigma: Double
   /// Decibels added to each bin's level when synthesising, (bins, 1) float32; nil for none. Analysis
-  /// does not see it: it corrects the level that decoding loses (`CodecConfig.equalizationDb`).
+  /// does not see it: it corrects the level that decoding loses (`CodecConfig.equalizationDb`). Nor
+  /// does the phase integrated from a decoder's magnitude, which reads the magnitude before it (the
+  /// curve is smooth across bins, and calibration measures the whole chain).
   public let equalization: Tensor?
 
   public init(stft: STFT = STFT(), mu: Double = -25, sigma: Double = 75, equalizationDb: [Double]? = nil) {
@@ -49,7 +51,7 @@ public struct SpectralFrontEnd: Sendable {
   /// the output equalisation. magnitude, angles: (…, bins, frames).
   public func spectrum(magnitude: Tensor, angles: Tensor) -> Tensor {
     var level = decibels(magnitude)
-    if let equalization { level = level + equalization.to(dtype: level.dtype) }
+    if let equalization { level = level.to(dtype: .float32) + equalization }  // hundredths of a dB: not in bf16
     let linear = (level * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)
     return Tensor.polar(magnitude: linear.sqrt(), phase: angles)
   }

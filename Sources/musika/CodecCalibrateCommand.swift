@@ -44,7 +44,7 @@ extension MusikaCommand.Codec {
     func validate() throws {
       if audio.isEmpty { throw ValidationError("--audio: give at least one folder of music the codec trained on.") }
       guard filesPerFolder >= 1 else { throw ValidationError("--files-per-folder must be at least 1 (got \(filesPerFolder)).") }
-      guard seconds >= 1 else { throw ValidationError("--seconds must be at least 1 (got \(seconds)).") }
+      guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 600 (got \(seconds)).") }
       guard (0...5).contains(passes) else { throw ValidationError("--passes must be between 0 and 5 (got \(passes)); 2 is plenty.") }
     }
 

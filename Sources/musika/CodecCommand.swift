@@ -79,8 +79,9 @@ extension MusikaCommand.Codec {
     @Option(help: ArgumentHelp(
       "Start from this whole trained codec folder and train its decoders only (stage 3; default 8000 steps).",
       discussion: "DEC2 and DEC learn together through both levels against the audio itself; ENC and ENC2 stay "
-        + "frozen, so the codec encodes to exactly the same latents and GANs trained on them need no retraining: "
-        + "copy the new codec into their model folders' codec/."),
+        + "frozen, so the codec encodes to exactly the same latents (and keeps its name) and GANs trained on them "
+        + "need no retraining: copy the new codec into their model folders' codec/, then calibrate it (musika codec "
+        + "calibrate) and check the model's level (musika export --gain-db)."),
       transform: { URL(fileURLWithPath: $0) })
     var decodersFrom: URL?
 
@@ -153,8 +154,8 @@ extension MusikaCommand.Codec {
           throw ValidationError("\(name) cannot change the codec given by --decoders-from: its encoders, and so its latents, stay as they are.")
         }
       }
-      if let decoderSteps, decoderSteps < 0 {
-        throw ValidationError("--decoder-steps must not be negative (got \(decoderSteps)).")
+      if let decoderSteps, decoderSteps < (decodersFrom == nil ? 0 : 1) {
+        throw ValidationError("--decoder-steps must be \(decodersFrom == nil ? "0 or more" : "at least 1 with --decoders-from") (got \(decoderSteps)).")
       }
       if level1From != nil, phase != nil {
         throw ValidationError("--phase cannot change the codec given by --level1-from: its DEC was trained with its own.")
@@ -189,8 +190,8 @@ extension MusikaCommand.Codec {
       let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
       let whole = try decodersFrom.map { try SpectralCodec.load(from: $0) }
       if let whole, !resuming {  // on a resume, the checkpoint holds the weights and the options
+        // The same name: it encodes to the same latents, so datasets encoded with either take files from both.
         preset = whole.config
-        preset.name = whole.config.name + "+dec"
         options.level1Steps = 0
         options.level2Steps = 0
         options.decoderSteps = decoderSteps ?? 8000

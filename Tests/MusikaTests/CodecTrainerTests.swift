@@ -144,6 +144,13 @@ struct CodecTrainerTests {
             "\(refused.stderr)")
     let wrongRun = try runMusika(["codec", "train", "--out", base.path, "--decoders-from", codecFolder] + common)
     #expect(wrongRun.status != 0 && wrongRun.stderr.contains("not one started with --decoders-from"), "\(wrongRun.stderr)")
+    // Resumed without --decoders-from, it cannot be made to train level 2 (its encoders) after all.
+    let backwards = try runMusika(["codec", "train", "--out", straight.path, "--level2-steps", "5", "--decoder-steps", "6"] + common)
+    #expect(backwards.status != 0 && backwards.stderr.contains("would go back to stage 2"), "\(backwards.stderr)")
+    let zero = try decoders(runs.appendingPathComponent("zero"), ["--decoder-steps", "0"])
+    #expect(zero.status != 0 && zero.stderr.contains("at least 1 with --decoders-from"), "\(zero.stderr)")
+    // The same name as the codec it came from: it encodes to the same latents.
+    #expect(tuned.config.name == original.config.name)
   }
 
   /// Stage 3 lowers the loss through both levels of a briefly trained codec.

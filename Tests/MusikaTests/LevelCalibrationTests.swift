@@ -61,6 +61,25 @@ struct LevelCalibrationTests {
     print("calibration: band loss \(first) → \(last) dB; on another piece \(before) → \(after) dB")
   }
 
+  /// Synthesis adds the equalisation to each bin's level: a flat +6.02 dB doubles every magnitude
+  /// (up to the 1e-7 floor added to the power), and a curve moves each bin by its own value.
+  @Test func synthesisAddsTheEqualisationToEachBin() throws {
+    let bins = 9
+    let magnitude = Tensor.randn([2, bins, 5], generator: Generator(seed: 4), std: 0.3)
+    let angles = Tensor.randn([2, bins, 5], generator: Generator(seed: 5))
+    let plain = SpectralFrontEnd(stft: STFT(nFFT: 16, hop: 4), mu: 1, sigma: 53)
+    let curve = (0..<bins).map { Double($0) - 4 }
+    let flat = SpectralFrontEnd(stft: plain.stft, mu: 1, sigma: 53, equalizationDb: [Double](repeating: 20 * log10(2.0), count: bins))
+    let shaped = SpectralFrontEnd(stft: plain.stft, mu: 1, sigma: 53, equalizationDb: curve)
+    let base = plain.spectrum(magnitude: magnitude, angles: angles).abs()
+    let doubled = flat.spectrum(magnitude: magnitude, angles: angles).abs()
+    #expect(((doubled / base) - 2).abs().amax().item() < 1e-3)
+    let ratio = (shaped.spectrum(magnitude: magnitude, angles: angles).abs() / base).log10() * 20  // dB per bin
+    for k in 0..<bins {
+      #expect(abs(ratio.select(dim: 1, index: k).mean().item() - curve[k]) < 0.01, "bin \(k)")
+    }
+  }
+
   /// The command writes the equalisation into the codec folder's config.json, which loads back with it;
   /// the weights are not touched; --passes 0 removes it; a config whose equalisation does not fit its
   /// bins is refused on loading with the way out.

@@ -37,7 +37,8 @@ public final class SpectralCodec: Module {
     phaseSource = config.phaseSource ?? .decoder
   }
 
-  /// Sets the output equalisation (dB per STFT bin, nil: none) of this codec and its config.
+  /// Sets the output equalisation (dB per STFT bin, nil: none) of this codec and its config. Not while
+  /// anything decodes with this codec: a decoder reads the front end at every block.
   public func setEqualization(_ decibels: [Double]?) throws {
     var changed = config
     changed.equalizationDb = decibels

@@ -32,11 +32,13 @@ public struct LevelCalibration {
     let rate = codec.config.sampleRate
     let mel = MelFilterbank(sampleRate: rate)
     var inputEnergy = [Double](repeating: 0, count: mel.bands), decodedEnergy = inputEnergy
+    var skipped: [String] = []
     for file in files {
       let audio = try AudioFile.read(file, sampleRate: rate).samples
       let wanted = min(audio.size(1), Int(maxSeconds * Double(rate)))
       guard wanted >= codec.samplesPerVector * 2 else {
         progress("\(file.lastPathComponent): skipped: shorter than two latent vectors")
+        skipped.append(file.lastPathComponent)
         continue
       }
       let excerpt = audio.narrow(dim: 1, start: (audio.size(1) - wanted) / 2, length: wanted)
@@ -57,7 +59,9 @@ public struct LevelCalibration {
       progress(file.lastPathComponent)
     }
     guard inputEnergy.contains(where: { $0 > 0 }) else {
-      throw MusikaError.invalidInput("no audible music to calibrate on in the given files")
+      throw MusikaError.invalidInput(skipped.count == files.count
+        ? "every file was too short to calibrate on (\(skipped.prefix(3).joined(separator: ", "))…): give music of a few seconds or more"
+        : "no audible music to calibrate on in the given files")
     }
     return zip(inputEnergy, decodedEnergy).map { input, decoded in
       input > 0 && decoded > 0 ? 10 * Foundation.log10(input / decoded) : 0

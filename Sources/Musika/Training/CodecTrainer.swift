@@ -92,8 +92,20 @@ public final class CodecTrainer: TrainingTask {
   public static func resume(output: URL, corpus: AudioCorpus, extend: (inout CodecTrainingOptions) -> Void = { _ in },
                             log: (String) -> Void = { _ in }) throws -> CodecTrainer {
     let folder = try CheckpointStore(run: output, kind: "codec").folderToResume(log: log)
-    var options = try TrainerStateFiles.readState(State.self, in: folder).options
+    let state = try TrainerStateFiles.readState(State.self, in: folder)
+    var options = state.options
     extend(&options)
+    // Step totals may change on a resume, but never so that the run goes back to an earlier stage: that
+    // would train networks that later stages were trained on top of (the frozen encoders of a stage-3
+    // run above all, whose latents must not change).
+    if state.step > 0 {
+      let last = stage(ofStep: state.step - 1, state.options), next = stage(ofStep: state.step, options)
+      if next < last {
+        throw MusikaError.invalidInput("\(output.path) has trained \(state.step) steps, the last in stage \(last); "
+          + "with these step totals its next step would go back to stage \(next). A stage already passed cannot "
+          + "grow (use another --out for a new run).")
+      }
+    }
     let config = try readConfig(folder)
     let trainer = try CodecTrainer(config: config, options: options, corpus: corpus, output: output)
     trainer.elapsedBefore = try trainer.restoreCheckpoint(from: folder)
