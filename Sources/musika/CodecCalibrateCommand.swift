@@ -22,9 +22,8 @@ extension MusikaCommand.Codec {
         """
     )
 
-    @Option(name: .customLong("codec"), help: "Codec folder to calibrate (config.json + codec.safetensors; a model's codec/ too).",
-            transform: { URL(fileURLWithPath: $0) })
-    var codecFolder: URL
+    @OptionGroup var codecOptions: CodecOptions
+    private var codecFolder: URL { codecOptions.url }
 
     @Option(help: "Folder of music to measure on (training music, not the held-out set); repeat to combine folders.",
             transform: { URL(fileURLWithPath: $0) })
@@ -50,8 +49,7 @@ extension MusikaCommand.Codec {
 
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
-      let codec: SpectralCodec
-      do { codec = try SpectralCodec.load(from: codecFolder) } catch { throw ValidationError("--codec \(codecFolder.path): \(error)") }
+      let codec = try codecOptions.load()
       var files: [URL] = []
       for folder in audio {
         let names = try DatasetEncoder.audioFiles(in: folder)

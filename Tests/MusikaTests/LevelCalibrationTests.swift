@@ -13,24 +13,25 @@ struct LevelCalibrationTests {
   /// Six seconds of stereo "music": a chord that changes every half second over a bass note, with a
   /// noise burst on each beat, so every band from 60 Hz to 10 kHz has something in it.
   static func writeMusic(to url: URL, rate: Int, seed: UInt64) throws {
-    let count = 6 * rate
-    var left = [Float](repeating: 0, count: count), right = left
-    var g = SplitMix64(state: seed)
-    let roots = (0..<12).map { _ in 110 * pow(2, Double(Int.random(in: 0..<12, using: &g)) / 12) }
-    for i in 0..<count {
-      let t = Double(i) / Double(rate)
-      let beat = Int(t * 2), inBeat = t * 2 - Double(beat)
-      let root = roots[beat % roots.count]
-      var v = 0.0
+    let g = Generator(seed: seed)
+    let half = rate / 2
+    let tau = Tensor.arange(0, Double(half), dtype: .float64) / Double(rate)  // time within a beat
+    // A root from 110 Hz up an octave per beat, drawn by semitone.
+    let semitones = (Tensor.randn([12], generator: g, dtype: .float64).abs() * 4).toArray(of: Double.self)
+    var left: [Tensor] = [], right: [Tensor] = []
+    for beat in 0..<12 {
+      let root = 110 * pow(2, Double(Int(semitones[beat]) % 12) / 12)
+      let t = tau + Double(beat * half) / Double(rate)
+      var tone = (t * (2 * .pi * root / 2)).sin() * 0.15
       for (k, ratio) in [1.0, 1.26, 1.5, 2, 3, 4].enumerated() {
-        v += sin(2 * .pi * root * ratio * t) * 0.08 / Double(k + 1)
+        tone = tone + (t * (2 * .pi * root * ratio)).sin() * (0.08 / Double(k + 1))
       }
-      v += sin(2 * .pi * root / 2 * t) * 0.15
-      let burst = Double.random(in: -1...1, using: &g) * 0.2 * exp(-inBeat * 30)
-      left[i] = Float(v + burst)
-      right[i] = Float(0.9 * v + burst * 0.7)
+      let burst = Tensor.randn([half], generator: g, dtype: .float64) * (tau * -30).exp() * 0.12
+      left.append(tone + burst)
+      right.append(tone * 0.9 + burst * 0.7)
     }
-    try AudioFile.write(Tensor(left + right, shape: [2, count]), sampleRate: rate, to: url)
+    let stereo = Tensor.stack([Tensor.cat(left, dim: 0), Tensor.cat(right, dim: 0)], dim: 0)
+    try AudioFile.write(stereo.to(dtype: .float32), sampleRate: rate, to: url)
   }
 
   /// Calibrated on one piece, the equalisation brings the level of every band of another piece closer to
@@ -117,17 +118,5 @@ struct LevelCalibrationTests {
     config.equalizationDb = [1, 2, 3]
     try JSONEncoder().encode(config).write(to: codecCopy.appendingPathComponent("config.json"))
     #expect { try SpectralCodec.load(from: codecCopy) } throws: { "\($0)".contains("run musika codec calibrate again") }
-  }
-}
-
-/// A seeded generator for test signals (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -58,11 +58,16 @@ public struct CodecEvaluator {
     return rows
   }
 
+  /// At most `seconds` from the middle of `file`, at `sampleRate`: (2, samples).
+  static func middleExcerpt(of file: URL, seconds: Double, sampleRate: Int) throws -> Tensor {
+    let audio = try AudioFile.read(file, sampleRate: sampleRate).samples
+    let wanted = min(audio.size(1), Int(seconds * Double(sampleRate)))
+    return audio.narrow(dim: 1, start: (audio.size(1) - wanted) / 2, length: wanted)
+  }
+
   public func evaluate(file: URL, name: String) throws -> Row {
     let rate = codec.config.sampleRate
-    let audio = try AudioFile.read(file, sampleRate: rate).samples
-    let wanted = min(audio.size(1), Int(maxSeconds * Double(rate)))
-    let excerpt = audio.narrow(dim: 1, start: (audio.size(1) - wanted) / 2, length: wanted)
+    let excerpt = try Self.middleExcerpt(of: file, seconds: maxSeconds, sampleRate: rate)
     let clock = ContinuousClock()
     return try withNoGrad {
       let t0 = clock.now

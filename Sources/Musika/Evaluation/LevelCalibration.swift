@@ -31,39 +31,33 @@ public struct LevelCalibration {
   public func measureBandLoss(files: [URL], progress: (String) -> Void = { _ in }) throws -> [Double] {
     let rate = codec.config.sampleRate
     let mel = MelFilterbank(sampleRate: rate)
-    var inputEnergy = [Double](repeating: 0, count: mel.bands), decodedEnergy = inputEnergy
+    var inputEnergy = Tensor.zeros([mel.bands], dtype: .float64), decodedEnergy = inputEnergy
     var skipped: [String] = []
     for file in files {
-      let audio = try AudioFile.read(file, sampleRate: rate).samples
-      let wanted = min(audio.size(1), Int(maxSeconds * Double(rate)))
-      guard wanted >= codec.samplesPerVector * 2 else {
+      let excerpt = try CodecEvaluator.middleExcerpt(of: file, seconds: maxSeconds, sampleRate: rate)
+      guard excerpt.size(1) >= codec.samplesPerVector * 2 else {
         progress("\(file.lastPathComponent): skipped: shorter than two latent vectors")
         skipped.append(file.lastPathComponent)
         continue
       }
-      let excerpt = audio.narrow(dim: 1, start: (audio.size(1) - wanted) / 2, length: wanted)
-      let (input, decoded) = try withNoGrad {
+      try withNoGrad {
         let decoded = try codec.decode(try codec.encode(excerpt), seed: 0)
-        let input = excerpt.narrow(dim: 1, start: 0, length: decoded.size(1))
-        // (bands, channels · frames)
-        func bandsFirst(_ x: Tensor) -> [Float] { mel.logMel(x).permute(1, 0, 2).contiguous().toArray(of: Float.self) }
-        return (bandsFirst(input), bandsFirst(decoded))
-      }
-      let perBand = input.count / mel.bands
-      for b in 0..<mel.bands {
-        for i in (b * perBand)..<((b + 1) * perBand) where Double(input[i]) > Self.silentLogPower {
-          inputEnergy[b] += Foundation.pow(10, Double(input[i]))
-          decodedEnergy[b] += Foundation.pow(10, Double(decoded[i]))
-        }
+        // log10 mel power (channels, bands, frames); energy summed per band over the audible frames
+        let input = mel.logMel(excerpt.narrow(dim: 1, start: 0, length: decoded.size(1))).to(dtype: .float64)
+        let audible = input.gt(Self.silentLogPower).to(dtype: .float64)
+        func energy(_ logPower: Tensor) -> Tensor { ((logPower * Foundation.log(10.0)).exp() * audible).sum(dims: [0, 2]) }
+        inputEnergy = inputEnergy + energy(input)
+        decodedEnergy = decodedEnergy + energy(mel.logMel(decoded).to(dtype: .float64))
       }
       progress(file.lastPathComponent)
     }
-    guard inputEnergy.contains(where: { $0 > 0 }) else {
+    let (inputs, decodeds) = (inputEnergy.toArray(of: Double.self), decodedEnergy.toArray(of: Double.self))
+    guard inputs.contains(where: { $0 > 0 }) else {
       throw MusikaError.invalidInput(skipped.count == files.count
         ? "every file was too short to calibrate on (\(skipped.prefix(3).joined(separator: ", "))…): give music of a few seconds or more"
         : "no audible music to calibrate on in the given files")
     }
-    return zip(inputEnergy, decodedEnergy).map { input, decoded in
+    return zip(inputs, decodeds).map { input, decoded in
       input > 0 && decoded > 0 ? 10 * Foundation.log10(input / decoded) : 0
     }
   }
