@@ -8,8 +8,10 @@ TensorFlow 2.15 CPU from PyPI, full size (its 44.1 kHz universal codec and techn
 random weights (speed does not depend on what the weights learned; nothing is downloaded: the
 Hugging Face and gradio imports on its generation path are stubbed, its model code is not touched),
 timed around its own `Utils_functions.generate` (noise, generator, both decoders, the WAV write), after
-one warm-up. Ours: `musika bench generate` (musika-44k with random weights, a stream end to end). The
-two alternate, `--rounds` times each, minutes apart at most, so a noisy machine hits both alike.
+one warm-up. Ours: `musika bench generate` (musika-44k with random weights, a stream end to end), with
+the phase from DEC's phase head as the original (`--phase-from decoder`, the default), integrated from
+the magnitude as the bundled models play (`magnitude`), or `both` in each round. The two programs
+alternate, `--rounds` times each, minutes apart at most, so a noisy machine hits both alike.
 
 It prints each round and then, from the best round of each (the least disturbed), both real-time
 factors and their ratio, per requested second (what a user asks for) and per produced second (the
@@ -90,18 +92,20 @@ def run_original(args):
     return {"seconds": report["seconds"], "produced": report["produced"], "time": best}
 
 
-def run_ours(args):
+def run_ours(args, phase_from):
     command = [args.musika, "bench", "generate", "--seconds", str(args.seconds), "--stream-minutes", "0",
-               "--threads", str(args.threads)] + (["--no-bf16"] if args.no_bf16 else [])
+               "--threads", str(args.threads), "--phase-from", phase_from] + (["--no-bf16"] if args.no_bf16 else [])
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"side_by_side: `{' '.join(command)}` failed:\n{result.stderr[-3000:]}")
     found = {}
+    # The original takes its phase from DEC's phase head; a label says when ours does not.
+    label = "" if phase_from == "decoder" else f", phase from the {phase_from}"
     for precision in ("fp32", "bf16"):
         match = re.search(rf"{precision}\s+([\d.]+) s of audio in ([\d.]+) s", result.stdout)
         if match:
-            found[precision] = {"seconds": float(match.group(1)), "time": float(match.group(2))}
-    if "fp32" not in found:
+            found[precision + label] = {"seconds": float(match.group(1)), "time": float(match.group(2))}
+    if "fp32" + label not in found:
         sys.exit(f"side_by_side: could not read `musika bench generate`'s output:\n{result.stdout}")
     return found
 
@@ -116,6 +120,10 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--no-bf16", action="store_true",
                         help="skip our bf16 measurement (CPUs without AVX-512 BF16/AMX run bf16 convolutions slowly)")
+    parser.add_argument("--phase-from", choices=["decoder", "magnitude", "both"], default="decoder",
+                        help="where our decoders take the phase from: DEC's phase head, as the original (default), "
+                             "integrated from the magnitude, as the bundled models (DEC's phase head is skipped), "
+                             "or both, one after the other in each round")
     args = parser.parse_args()
     if not os.path.isfile(os.path.join(args.original, "models.py")):
         sys.exit(f"side_by_side: {args.original} is not a checkout of the original Musika (no models.py); see --help")
@@ -128,7 +136,9 @@ def main():
         originals.append(o)
         print(f"round {round_}: original {o['seconds']:.0f} s requested ({o['produced']:.2f} s produced) in "
               f"{o['time']:.2f} s = {o['seconds'] / o['time']:.1f}× real time", flush=True)
-        u = run_ours(args)
+        u = {}
+        for source in (["decoder", "magnitude"] if args.phase_from == "both" else [args.phase_from]):
+            u.update(run_ours(args, source))
         ours.append(u)
         line = ", ".join(f"{p} {v['seconds']:.0f} s in {v['time']:.2f} s = {v['seconds'] / v['time']:.1f}×" for p, v in u.items())
         print(f"round {round_}: ours {line}", flush=True)
@@ -138,7 +148,7 @@ def main():
     per_produced = o["produced"] / o["time"]
     print(f"\noriginal (best of {args.rounds}): {per_requested:.1f}× real time per requested second, "
           f"{per_produced:.1f}× per produced second")
-    for precision in ("fp32", "bf16"):
+    for precision in dict.fromkeys(key for r in ours for key in r):
         runs = [r[precision] for r in ours if precision in r]
         if not runs:
             continue

@@ -85,6 +85,11 @@ extension MusikaCommand.Bench {
     var streams = 0
     @Option(help: "Latent vectors per decoded chunk, a multiple of 16 (default: what `generate` renders with; live streams use 64).")
     var chunkVectors = MusicStream.renderingChunkVectors
+    @Option(name: .customLong("phase-from"),
+            help: ArgumentHelp("Where the decoders take the phase from: decoder or magnitude (default: the codec's own).",
+                               discussion: "musika-44k's random codec takes it from DEC's phase head, as the original; "
+                                 + "the bundled models integrate it from the magnitude, which skips the phase head."))
+    var phaseSource: PhaseSource?
 
     func validate() throws {
       guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
@@ -103,6 +108,7 @@ extension MusikaCommand.Bench {
       options.gan = config.config
       options.chunkVectors = chunkVectors
       options.concurrentStreams = streams
+      options.phaseSource = phaseSource
       if let model {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
@@ -129,7 +135,7 @@ extension MusikaCommand.Bench {
         let d = speed.decodeSeconds
         let share = { (x: Double) in f(100 * x / speed.computeSeconds, 0) + " %" }
         lines.append("        time: generator \(share(speed.generatorSeconds)) · DEC2 \(share(d.dec2)) · DEC \(share(d.dec))"
-          + " · phase + inverse STFT \(share(d.inverse))"
+          + " · phase \(share(d.phase)) · inverse STFT \(share(d.inverse - d.phase))"
           + " · other \(share(speed.computeSeconds - speed.generatorSeconds - d.dec2 - d.dec - d.inverse))")
       }
       lines.append("  generate, stream and serve decode here in \(DecoderPrecision.auto.describe()) by default")

@@ -128,6 +128,11 @@ extension MusikaCommand {
       onset the generator learns to follow, then lacks in a stream (one onset per latent vector). Also \
       applies when resuming; runs saved before this option resume with `vector`.
       """) var conditionsPer: ConditionSpan?
+    @Option(help: ArgumentHelp("Precision of the convolutions: fp32 (default) or bf16 (mixed precision).",
+                               discussion: "bf16 runs the generator's, the critic's and DEC2's convolutions in bfloat16 "
+                                 + "through oneDNN (fast on CPUs with AVX-512 BF16 or AMX; slow elsewhere); weights, "
+                                 + "gradients, optimiser state and losses stay float32. Also applies when resuming."))
+    var precision: String?
     @Flag(help: """
       Tempo-conditioned runs: give the generator a beat clock (sine and cosine of the beat and bar \
       phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
@@ -148,6 +153,9 @@ extension MusikaCommand {
       if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
       if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch)).") }
       if let lr, lr <= 0 { throw ValidationError("--lr must be positive (got \(lr)).") }
+      if let precision, !["fp32", "bf16"].contains(precision) {
+        throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)').")
+      }
     }
 
     func run() throws {
@@ -234,6 +242,7 @@ extension MusikaCommand {
       if let profileWeight { options.profileWeight = profileWeight }
       if let seamWeight { options.seamWeight = seamWeight }
       if let conditionsPer { options.conditionsPerCrop = conditionsPer == .crop }
+      if let precision { options.precision = precision }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
       if let batch { options.batchSize = batch }
       if let lr { options.learningRate = lr }

@@ -165,6 +165,38 @@ struct GANTrainerTests {
     #expect(throws: MusikaError.self) { try options.validate() }
   }
 
+  /// Mixed precision (bf16 convolutions in the generator, the critic and DEC2) and fp32 agree on the
+  /// losses of the first steps from the same start within 5 %; the weights stay float32; runs saved
+  /// without the option trained in fp32; only fp32 and bf16 are accepted.
+  @Test func bf16AndFp32TrainingStepsAgreeInLoss() throws {
+    var options = Self.options(steps: 3)
+    options.boundaryWeight = 1
+    var losses: [String: [[Double]]] = [:]
+    for precision in ["fp32", "bf16"] {
+      options.precision = precision
+      try Self.withTrainer(options) { trainer in
+        var steps: [[String: Double]] = []
+        for _ in 0..<3 { steps.append(try trainer.trainStep()) }
+        for name in ["critic_hinge", "critic_real", "generator", "r1", "boundary_jump"] {
+          losses[name, default: []].append(steps.map { $0[name]! })
+        }
+        #expect(trainer.generator.parameters.allSatisfy { $0.dtype == .float32 })
+        #expect(trainer.critic.parameters.allSatisfy { $0.dtype == .float32 })
+      }
+    }
+    for (name, runs) in losses {
+      for (i, (fp32, bf16)) in zip(runs[0], runs[1]).enumerated() {
+        #expect(abs(fp32 - bf16) <= 0.05 * abs(fp32) + 1e-3, "\(name) step \(i): fp32 \(fp32), bf16 \(bf16)")
+      }
+    }
+    #expect(losses.values.contains { $0[0] != $0[1] }, "bf16 changed no loss: the convolutions were not cast")
+    var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
+    saved.removeValue(forKey: "precision")
+    #expect(try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved)).precision == "fp32")
+    options.precision = "fp16"
+    #expect(throws: MusikaError.self) { try options.validate() }
+  }
+
   /// The seam term: the latent step across a pair's seam over the step inside its windows, the figure
   /// `musika analyze` prints for a stream; a loss only above 1; a gradient into the generator; off by
   /// default and for runs saved without it.

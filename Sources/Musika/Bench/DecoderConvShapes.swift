@@ -57,4 +57,12 @@ public enum DecoderConvShapes {
   ]
 
   public static var all: [ConvShape] { level2 + level1 }
+
+  /// The layers a decode runs: with the phase integrated from the magnitude, DEC's phase head
+  /// (`dec.p1`, `dec.p2`, `dec.phase`) is skipped.
+  public static func run(phaseFrom source: PhaseSource) -> [ConvShape] {
+    source == .decoder ? all : all.filter { !phaseHead.contains($0.name) }
+  }
+
+  static let phaseHead: Set<String> = ["dec.p1 k4s2↑", "dec.p2 k4s2↑", "dec.phase k1"]
 }

@@ -26,6 +26,9 @@ public struct GenerationBenchmark {
     public var modelFolder: URL?
     /// Streams rendered at once, each on its own thread, as a server's listeners are (0 or 1: skip).
     public var concurrentStreams = 0
+    /// Where the decoders take the phase from, overriding the codec's own (`generate --phase-from`):
+    /// from the magnitude, DEC's phase head (about 37 % of DEC's multiply-adds) is never run.
+    public var phaseSource: PhaseSource?
 
     public init(threads: Int) { self.threads = threads }
   }
@@ -108,6 +111,7 @@ public struct GenerationBenchmark {
     }
     let model = try options.modelFolder.map { try GANModel.load(from: $0) }
       ?? GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
+    if let source = options.phaseSource { model.codec.phaseSource = source }
     // Counted before readying the model, which frees the codec's encoders.
     let (generatorParameters, codecParameters) = (model.generator.parameterCount, model.codec.parameterCount)
     try model.packForGeneration()
@@ -142,7 +146,8 @@ public struct GenerationBenchmark {
     }
     let samplesPerWindow = Double(DecoderConvShapes.samplesPerWindow)
     let macs = Self.hasFullSizeDecoders(model.codec.config)
-      ? Double(DecoderConvShapes.all.reduce(0) { $0 + $1.macs }) * 2 * Double(options.codec.sampleRate) / samplesPerWindow : nil
+      ? Double(DecoderConvShapes.run(phaseFrom: model.codec.phaseSource).reduce(0) { $0 + $1.macs }) * 2
+        * Double(options.codec.sampleRate) / samplesPerWindow : nil
     return Report(modelName: options.modelFolder?.standardizedFileURL.lastPathComponent ?? options.gan.name,
                   phaseSource: model.codec.phaseSource, threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
                   codecParameters: codecParameters, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,

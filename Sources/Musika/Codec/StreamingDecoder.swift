@@ -152,7 +152,9 @@ public final class StreamingDecoder {
     let started = ContinuousClock.now
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
+      let phaseStarted = ContinuousClock.now
       let angles = phase.angles(magnitude: magnitude, phase: decodedPhase, next: next)
+      stageSeconds.phase += (ContinuousClock.now - phaseStarted).seconds
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
       let frames = magnitude.size(2)
@@ -188,5 +190,8 @@ public final class StreamingDecoder {
 public struct DecodeStageSeconds: Sendable {
   public var dec2 = 0.0
   public var dec = 0.0
+  /// Phase reconstruction and the inverse STFT together.
   public var inverse = 0.0
+  /// Of `inverse`: the phase alone (read from DEC's head, or integrated from the magnitude).
+  public var phase = 0.0
 }

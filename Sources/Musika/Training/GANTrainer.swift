@@ -97,6 +97,11 @@ public final class GANTrainer: TrainingTask {
     // The codec is never trained here: DEC2's weights need no gradient when the boundary term runs
     // through it.
     for parameter in codec.latentDecoder.parameters { parameter.requiresGrad = false }
+    if options.precision == "bf16" {
+      generator.setComputeDType(.bfloat16)
+      critic.setComputeDType(.bfloat16)
+      codec.latentDecoder.setComputeDType(.bfloat16)
+    }
   }
 
   /// Continues the run saved in `output/checkpoints` (its newest intact checkpoint); `extend` may raise
