@@ -180,7 +180,7 @@ private final class ChannelState: @unchecked Sendable {
         // of equals). `starts` holds the frame's pending bins by level, so this is no scan of the
         // frame: a scan per new component was 70 % of the integration where many small ones start.
         let pendingBins = pending
-        let best = starts.popBest(keep: { pendingBins[$0] }, better: { s[$0] > s[$1] || (s[$0] == s[$1] && $0 < $1) })!
+        let best = starts.best(keep: { pendingBins[$0] }, better: { s[$0] > s[$1] || (s[$0] == s[$1] && $0 < $1) })!
         settle(best, hasLast ? lastPhase[best] + (lastAdvance[best] + advance[best]) / 2 : 0)
         continue
       }
@@ -290,10 +290,10 @@ private final class BinQueue {
   }
 
   /// Of the entries (current-frame bins) in the highest bucket that holds one `keep` accepts, the one
-  /// `better` ranks first; entries `keep` rejects are dropped on the way. The entry returned stays
-  /// queued (a caller that settles it makes `keep` drop it next time). Exact, not bucket-quantised:
-  /// every key of a higher bucket is above every key of a lower one.
-  func popBest(keep: (Int) -> Bool, better: (Int, Int) -> Bool) -> Int? {
+  /// `better` ranks first; entries `keep` rejects are dropped on the way, the one returned is not (a
+  /// caller that settles it makes `keep` drop it next time). Exact, not bucket-quantised: every key of
+  /// a higher bucket is above every key of a lower one.
+  func best(keep: (Int) -> Bool, better: (Int, Int) -> Bool) -> Int? {
     while true {
       var w = topWord
       while w >= 0 && occupied[w] == 0 { w -= 1 }

@@ -88,7 +88,8 @@ extension MusikaCommand.Bench {
     @Option(name: .customLong("phase-from"),
             help: ArgumentHelp("Where the decoders take the phase from: decoder or magnitude (default: the codec's own).",
                                discussion: "musika-44k's random codec takes it from DEC's phase head, as the original; "
-                                 + "the bundled models integrate it from the magnitude, which skips the phase head."))
+                                 + "the bundled models integrate it from the magnitude, which skips the phase head.",
+                               valueName: "source"))
     var phaseSource: PhaseSource?
 
     func validate() throws {

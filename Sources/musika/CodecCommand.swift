@@ -118,7 +118,7 @@ extension MusikaCommand.Codec {
     @Option(help: ArgumentHelp("Precision of the convolutions: fp32 or bf16 (mixed precision; fixed at the start of a run).",
                                discussion: "bf16 runs the convolutions in bfloat16 through oneDNN (fast on CPUs with "
                                  + "AVX-512 BF16 or AMX); weights, gradients, optimiser and losses stay float32."))
-    var precision: String?
+    var precision: TrainingPrecision?
     @Option(help: ArgumentHelp("What level 2's magnitude term compares with: spectrogram (the input's, default) or level1 (DEC's output through the true level-1 latents).",
                                discussion: "With 'spectrogram', level 2 learns to reproduce the audio itself and may correct level 1's errors."))
     var level2Target: String?
@@ -137,9 +137,6 @@ extension MusikaCommand.Codec {
 
     func validate() throws {
       if audio.isEmpty { throw ValidationError("--audio: give at least one folder of training audio.") }
-      if let precision, !["fp32", "bf16"].contains(precision) {
-        throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)').")
-      }
       if let level2Target, !["spectrogram", "level1"].contains(level2Target) {
         throw ValidationError("--level2-target must be spectrogram or level1 (got '\(level2Target)').")
       }

@@ -29,6 +29,7 @@ enum GANPreset: String, ExpressibleByArgument, CaseIterable {
 
 extension GANConfig.Upsampling: ExpressibleByArgument {}
 extension GANConfig.Edges: ExpressibleByArgument {}
+extension TrainingPrecision: ExpressibleByArgument {}
 
 enum ConditionName: String, ExpressibleByArgument, CaseIterable {
   case tempo, density
@@ -132,7 +133,7 @@ extension MusikaCommand {
                                discussion: "bf16 runs the generator's, the critic's and DEC2's convolutions in bfloat16 "
                                  + "through oneDNN (fast on CPUs with AVX-512 BF16 or AMX; slow elsewhere); weights, "
                                  + "gradients, optimiser state and losses stay float32. Also applies when resuming."))
-    var precision: String?
+    var precision: TrainingPrecision?
     @Flag(help: """
       Tempo-conditioned runs: give the generator a beat clock (sine and cosine of the beat and bar \
       phase at the asked tempo) beside the tempo channel, so that it can place beats between latent \
@@ -153,9 +154,6 @@ extension MusikaCommand {
       if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
       if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch)).") }
       if let lr, lr <= 0 { throw ValidationError("--lr must be positive (got \(lr)).") }
-      if let precision, !["fp32", "bf16"].contains(precision) {
-        throw ValidationError("--precision must be fp32 or bf16 (got '\(precision)').")
-      }
     }
 
     func run() throws {
@@ -206,6 +204,7 @@ extension MusikaCommand {
       if device != .cpu {
         report("training on \(device) (crops, coordinates and noise are drawn on the CPU, as on any device)")
       }
+      if trainer.options.precision == .bf16 { report("convolutions in bf16 (mixed precision)") }
       let bar = ProgressLine()
       StopRequest.install { name in report("\(name): stopping after this step (send it again to stop at once)") }
       try trainer.run(stopAfter: stopAfter, progress: { p in

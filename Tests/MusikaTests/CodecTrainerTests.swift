@@ -337,10 +337,10 @@ struct CodecTrainerTests {
     var o = Self.options(level1: 2, level2: 2)
     o.adversarialStart = 100
     var losses: [String: [Double]] = [:]
-    for precision in ["fp32", "bf16"] {
+    for precision in TrainingPrecision.allCases {
       o.precision = precision
       let trainer = try CodecTrainer(config: Self.config, options: o, corpus: corpus,
-                                     output: folder.appendingPathComponent(precision))
+                                     output: folder.appendingPathComponent(precision.rawValue))
       for _ in 0..<4 {
         for (name, value) in try trainer.trainStep() { losses[name, default: []].append(value) }
       }

@@ -144,6 +144,31 @@ struct PhaseProbeAndLossTests {
     #expect(!timeOnly.cents.allSatisfy { abs($0) <= 4 }, "\(timeOnly.summary)")
   }
 
+  /// A frame of many separate components (islands of bins above the tolerance, nothing to continue
+  /// from): each starts from its strongest bin, the lowest of equals, at phase 0, and its neighbours
+  /// follow from it (a steady frame steps the phase by π per bin). The integrator finds each start in
+  /// a queue by level rather than by scanning the frame; this holds it to the scan's choice.
+  @Test func eachNewComponentStartsAtItsStrongestBin() {
+    let bins = Self.stft.bins
+    var log = [Float](repeating: -40, count: bins)  // far under the tolerance: not integrated
+    var peaks: [Int] = [], seconds: [Int] = []
+    for (i, start) in stride(from: 2, to: bins - 4, by: 5).enumerated() {
+      let level = Float(-((i * 7) % 13)) * 0.5  // levels repeat across islands
+      if i % 4 == 0 {  // two equal maxima: the lower bin starts
+        (log[start], log[start + 1], log[start + 2]) = (level - 1, level, level)
+        peaks.append(start + 1)
+        seconds.append(start + 2)
+      } else {
+        (log[start], log[start + 1], log[start + 2]) = (level - 1, level, level - 2)
+        peaks.append(start + 1)
+      }
+    }
+    let angles = PhaseGradientIntegrator(stft: Self.stft, channels: 1).angles(logMagnitude: log, frames: 1, next: nil)
+    #expect(peaks.count > 90)
+    #expect(peaks.allSatisfy { angles[$0] == 0 }, "\(peaks.filter { angles[$0] != 0 }.map { ($0, angles[$0]) })")
+    #expect(seconds.allSatisfy { abs(abs(angles[$0]) - Float.pi) < 1e-5 }, "\(seconds.map { angles[$0] })")
+  }
+
   @Test func phaseIntegratedSpanBySpanEqualsThePieceAtOnce() throws {
     let probe = MidBinPitchProbe(sampleRate: Self.rate, nFFT: 1024)
     let (log, frames) = try Self.probeLogMagnitude(probe, stft: Self.stft)

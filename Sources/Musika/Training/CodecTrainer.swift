@@ -69,10 +69,8 @@ public final class CodecTrainer: TrainingTask {
     discriminator = MultiResolutionDiscriminator(width: options.discriminatorWidth)
     codec.initialize(seed: options.seed)
     discriminator.initialize(seed: Seed.derive(options.seed, ["discriminator"]))
-    if options.precision == "bf16" {
-      codec.setComputeDType(.bfloat16)
-      discriminator.setComputeDType(.bfloat16)
-    }
+    codec.setComputeDType(options.precision.computeDType)
+    discriminator.setComputeDType(options.precision.computeDType)
     let params = codec.namedParameters()
     func group(_ prefixes: [String]) -> [(String, Tensor)] {
       params.filter { name, _ in prefixes.contains { name.hasPrefix($0) } }

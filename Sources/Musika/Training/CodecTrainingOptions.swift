@@ -33,9 +33,8 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
   /// Level 2's magnitude term compares DEC's output through the rebuilt latents with the input's own
   /// log-magnitude ("spectrogram") or with DEC's output through the true level-1 latents ("level1").
   public var level2MagnitudeTarget = "spectrogram"
-  /// Precision of the convolutions in training: "fp32", or "bf16" (mixed: parameters, gradients,
-  /// optimiser and losses stay float32).
-  public var precision = "fp32"
+  /// Precision of the convolutions in training. Fixed when a run starts.
+  public var precision = TrainingPrecision.fp32
   public var discriminatorWidth = 32
   public var checkpointEvery = 250
   public var sampleEvery = 500
@@ -89,9 +88,6 @@ public struct CodecTrainingOptions: Codable, Sendable, Equatable {
     }
     guard ["spectrogram", "level1"].contains(level2MagnitudeTarget) else {
       throw MusikaError.invalidConfig("level-2 magnitude target must be 'spectrogram' or 'level1' (got '\(level2MagnitudeTarget)')")
-    }
-    guard ["fp32", "bf16"].contains(precision) else {
-      throw MusikaError.invalidConfig("training precision must be 'fp32' or 'bf16' (got '\(precision)')")
     }
     guard checkpointEvery >= 1, sampleEvery >= 1, logEvery >= 1, milestoneEvery >= 1 else {
       throw MusikaError.invalidConfig("checkpoint, sample and log intervals must be at least 1")

@@ -97,11 +97,16 @@ public final class GANTrainer: TrainingTask {
     // The codec is never trained here: DEC2's weights need no gradient when the boundary term runs
     // through it.
     for parameter in codec.latentDecoder.parameters { parameter.requiresGrad = false }
-    if options.precision == "bf16" {
-      generator.setComputeDType(.bfloat16)
-      critic.setComputeDType(.bfloat16)
-      codec.latentDecoder.setComputeDType(.bfloat16)
-    }
+    setTrainingPrecision()
+  }
+
+  /// The convolutions' compute type for training steps: DEC2 only where a term runs through it, so that
+  /// samples of a run without one decode as `generate` does.
+  private func setTrainingPrecision() {
+    generator.setComputeDType(options.precision.computeDType)
+    critic.setComputeDType(options.precision.computeDType)
+    let throughDEC2 = options.boundaryWeight > 0 || options.profileWeight > 0
+    codec.latentDecoder.setComputeDType(throughDEC2 ? options.precision.computeDType : nil)
   }
 
   /// Continues the run saved in `output/checkpoints` (its newest intact checkpoint); `extend` may raise
@@ -399,6 +404,9 @@ public final class GANTrainer: TrainingTask {
   public func writeSample(log: (String) -> Void = { _ in }) throws {
     let folder = output.appendingPathComponent("samples")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    // Decoded in fp32, as `generate --precision fp32`, whatever the training precision (the codec is shared).
+    codec.latentDecoder.setComputeDType(nil)
+    defer { setTrainingPrecision() }
     let model = try model()
     var controls = GenerationControls(seed: options.seed, truncation: modelConfig.defaultTruncation)
     if let tempo = modelConfig.conditioning.tempo { controls.tempo = tempo.mean }

@@ -80,11 +80,10 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// vector. Tempo labels are one per file and do not change. Runs saved without it keep per-vector
   /// labels; may be set when resuming.
   public var conditionsPerCrop = true
-  /// Precision of the convolutions (generator, critic, and DEC2 for the boundary terms): "fp32", or
-  /// "bf16" (mixed: parameters, gradients, optimiser state and losses stay float32; each convolution
-  /// casts its input and weights). May be set when resuming: the checkpoint holds float32 state either
-  /// way. Runs saved without it trained in fp32.
-  public var precision = "fp32"
+  /// Precision of the convolutions of the generator, the critic, and DEC2 where the boundary or profile
+  /// term runs through it. May be set when resuming: the checkpoint holds float32 state either way.
+  /// Runs saved without it trained in fp32.
+  public var precision = TrainingPrecision.fp32
 
   public init() {}
 
@@ -133,9 +132,6 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     }
     guard seamWeight >= 0, seamWeight.isFinite else {
       throw MusikaError.invalidConfig("the seam weight must be ≥ 0 (got \(seamWeight))")
-    }
-    guard ["fp32", "bf16"].contains(precision) else {
-      throw MusikaError.invalidConfig("training precision must be 'fp32' or 'bf16' (got '\(precision)')")
     }
     guard (0...1).contains(mismatchWeight) else {
       throw MusikaError.invalidConfig("the mismatch weight must lie in [0, 1] (got \(mismatchWeight))")
