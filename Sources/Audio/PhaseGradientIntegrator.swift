@@ -162,8 +162,7 @@ private final class ChannelState: @unchecked Sendable {
       if pending[k] { remaining += 1 }
     }
     queue.reset(floor: threshold)
-    starts.reset(floor: threshold)
-    for k in 0..<bins where pending[k] { starts.push(key: Double(s[k]), bin: k, previousFrame: false) }
+    var startsFilled = false
     if hasLast {
       for k in 0..<bins where Double(lastLog[k]) >= threshold { queue.push(key: Double(lastLog[k]), bin: k, previousFrame: true) }
     }
@@ -179,6 +178,13 @@ private final class ChannelState: @unchecked Sendable {
         // A component with nothing to continue from: start at the strongest pending bin (the lowest
         // of equals). `starts` holds the frame's pending bins by level, so this is no scan of the
         // frame: a scan per new component was 70 % of the integration where many small ones start.
+        // Filled at the frame's first start only (most frames of music have none): bins only ever
+        // leave `pending`, so the bins pending now are all that later starts can choose from.
+        if !startsFilled {
+          starts.reset(floor: threshold)
+          for k in 0..<bins where pending[k] { starts.push(key: Double(s[k]), bin: k, previousFrame: false) }
+          startsFilled = true
+        }
         let pendingBins = pending
         let best = starts.best(keep: { pendingBins[$0] }, better: { s[$0] > s[$1] || (s[$0] == s[$1] && $0 < $1) })!
         settle(best, hasLast ? lastPhase[best] + (lastAdvance[best] + advance[best]) / 2 : 0)
