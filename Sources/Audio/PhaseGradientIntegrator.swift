@@ -150,12 +150,13 @@ private final class ChannelState: @unchecked Sendable {
     // differences; one-sided at a piece's ends; ∂s/∂k is 0 at DC and Nyquist, where a real signal's
     // spectrum is symmetric.
     let before = hasLast ? UnsafeBufferPointer(lastLog) : s, after = following ?? s
-    let span = (hasLast && following != nil) ? 2.0 : 1.0
+    // 1/2 or 1: a multiply, exact, where a division per bin was a tenth of the integration.
+    let perSpan = (hasLast && following != nil) ? 0.5 : 1.0
     var remaining = 0
     for k in 0..<bins {
       let dsdk = (k == 0 || k == bins - 1) ? 0 : (Double(s[k + 1]) - Double(s[k - 1])) / 2
       advance[k] = timeScale * dsdk + centreTurn * Double(k)
-      step[k] = -frequencyScale * (Double(after[k]) - Double(before[k])) / span - Double.pi
+      step[k] = -frequencyScale * (Double(after[k]) - Double(before[k])) * perSpan - Double.pi
       pending[k] = Double(s[k]) >= threshold
       // A bin too quiet to integrate continues along time at its own rate.
       phase[k] = pending[k] || !hasLast ? 0 : lastPhase[k] + (lastAdvance[k] + advance[k]) / 2
@@ -201,13 +202,21 @@ private final class ChannelState: @unchecked Sendable {
     // Wrapped, so that a long piece's running sums keep their fraction of a turn; kept as state.
     for k in 0..<bins {
       let x = phase[k] + Double.pi
-      let wrapped = x - 2 * Double.pi * (x / (2 * Double.pi)).rounded(.down) - Double.pi
+      let wrapped = x - 2 * Double.pi * Self.floor(x / (2 * Double.pi)) - Double.pi
       output[k] = Float(wrapped)
       lastPhase[k] = wrapped
       lastAdvance[k] = advance[k]
       lastLog[k] = s[k]
     }
     hasLast = true
+  }
+
+  /// ⌊x⌋ for |x| < 2⁶³, as `rounded(.down)` gives it, by truncation: baseline x86-64 has no rounding
+  /// instruction, so `rounded(.down)` is a call into libm for every bin of every frame.
+  @inline(__always) static func floor(_ x: Double) -> Double {
+    guard abs(x) < 9e18 else { return x.rounded(.down) }  // NaN and ±∞ too: no trap
+    let truncated = Double(Int64(x))
+    return truncated > x ? truncated - 1 : truncated
   }
 }
 

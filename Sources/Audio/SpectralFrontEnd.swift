@@ -50,6 +50,16 @@ public struct SpectralFrontEnd: Sendable {
   /// Decoder magnitude (clipped to [−1, 1] here) and phase angles in radians → complex spectrum, with
   /// the output equalisation. magnitude, angles: (…, bins, frames).
   public func spectrum(magnitude: Tensor, angles: Tensor) -> Tensor {
+    spectrum(magnitude: magnitude, angles: angles, equalization: equalization)
+  }
+
+  /// As `spectrum(magnitude:angles:)`, both laid out (…, frames, bins), as `InverseSTFT.signal(framesMajor:)`
+  /// reads them.
+  public func framesMajorSpectrum(magnitude: Tensor, angles: Tensor) -> Tensor {
+    spectrum(magnitude: magnitude, angles: angles, equalization: equalization?.transposed(0, 1))
+  }
+
+  private func spectrum(magnitude: Tensor, angles: Tensor, equalization: Tensor?) -> Tensor {
     var level = decibels(magnitude)
     if let equalization { level = level.to(dtype: .float32) + equalization }  // hundredths of a dB: not in bf16
     let linear = (level * (Foundation.log(10.0) / 10)).exp() + 1e-7  // 10^(dB/10)

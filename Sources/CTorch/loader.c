@@ -488,6 +488,11 @@ int ct_op_polar(ct_tensor *out, ct_tensor magnitude, ct_tensor phase) {
   return ((int (*)(ct_tensor *out, ct_tensor magnitude, ct_tensor phase))ct_engine_symbol(&function, "ct_op_polar"))(out, magnitude, phase);
 }
 
+int ct_op_overlap_add(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_t hop) {
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_t hop))ct_engine_symbol(&function, "ct_op_overlap_add"))(out, frames, window, hop);
+}
+
 int ct_autograd_backward(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph) {
   static ct_engine_slot function;
   return ((int (*)(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph))ct_engine_symbol(&function, "ct_autograd_backward"))(t, grad, retain_graph, create_graph);

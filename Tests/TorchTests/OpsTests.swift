@@ -238,6 +238,31 @@ struct OpsTests {
     let z = Tensor.polar(magnitude: Tensor([2] as [Float]), phase: Tensor([Float.pi / 2]))
     #expect(close(values(z.real()), [0], tolerance: 1e-6) && close(values(z.imag()), [2]))
     #expect(close(values(z.angle()), [Double.pi / 2], tolerance: 1e-6))
+    // The fast polar (no gradient: cos and sin into the two planes) and libtorch's own (taken when a
+    // gradient is wanted) give the same spectrum.
+    let generator = Generator(seed: 5)
+    let radius = Tensor.uniform([2, 3, 7], generator: generator), angle = Tensor.uniform([2, 3, 7], low: -10, high: 10, generator: generator)
+    let fast = withNoGrad { Tensor.polar(magnitude: radius, phase: angle) }
+    let tracked = Tensor.polar(magnitude: radius.requiringGrad(), phase: angle)
+    #expect(tracked.requiresGrad && !fast.requiresGrad && fast.shape == [2, 3, 7] && fast.dtype == .complex64)
+    #expect(close(values(fast.real()), values(tracked.real().detach()), tolerance: 1e-6))
+    #expect(close(values(fast.imag()), values(tracked.imag().detach()), tolerance: 1e-6))
+  }
+
+  @Test func overlapAdd() {
+    // Frames of 4 samples at hop 2, window (1, 2, 3, 4): frame t adds its windowed samples at 2t.
+    let frames = Tensor([1, 1, 1, 1, 10, 10, 10, 10, 100, 100, 100, 100] as [Double], shape: [1, 3, 4])
+    let window = Tensor([1, 2, 3, 4] as [Double])
+    let sum = frames.overlapAdded(window: window, hop: 2)
+    #expect(sum.shape == [1, 8])
+    let expected: [Double] = [1, 2, 13, 24, 130, 240, 300, 400]  // 3 + 10, 4 + 20, 30 + 100, 40 + 200 in the middle
+    #expect(values(sum) == expected)
+    // Channels stay apart; the gradient reaches the frames (training synthesises through it).
+    let two = Tensor.randn([2, 5, 8], generator: Generator(seed: 6), dtype: .float64).requiringGrad()
+    let added = two.overlapAdded(window: Tensor.ones([8], dtype: .float64), hop: 4)
+    #expect(added.shape == [2, 24])
+    added.sum().backward()
+    #expect(values(two.grad!).allSatisfy { $0 == 1 })
   }
 
   @Test func stftRoundTrip() {

@@ -231,6 +231,8 @@ int ct_op_rfft(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim);
 int ct_op_irfft(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim);
 /// magnitude · e^{i·phase} as a complex tensor.
 int ct_op_polar(ct_tensor *out, ct_tensor magnitude, ct_tensor phase);
+/// frames (C, T, n) × window (n), block k of frame t added at output block t + k: (C, (T − 1)·hop + n).
+int ct_op_overlap_add(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_t hop);
 
 // ---------------------------------------------------------------- autograd (autograd.cpp)
 /// Backpropagates from `t` (a scalar unless `grad` is given; grad may be NULL).

@@ -26,20 +26,21 @@ final class PhaseTrack {
   /// (60 dB: 27.2, 50 dB: 35.2; orchestral 39.6 → 40.6, techno 53.3 → 52.8).
   static let integrationFloorDecibels = 70.0
 
-  /// Angles (channels, bins, frames) of the next span from DEC's magnitude and phase outputs (each
+  /// Angles laid out (channels, frames, bins), as the inverse STFT reads them
+  /// (`InverseSTFT.signal(framesMajor:)`), of the next span from DEC's magnitude and phase outputs (each
   /// (channels, bins, frames); the phase may be nil when integrated from the magnitude); `next`
   /// (channels, bins, 1) is the magnitude of the frame after the span, nil at a piece's end (only the
   /// integrator reads it). Training passes `clipPhase: false`.
-  func angles(magnitude: Tensor, phase: Tensor?, next: Tensor?, clipPhase: Bool = true) -> Tensor {
+  func framesMajorAngles(magnitude: Tensor, phase: Tensor?, next: Tensor?, clipPhase: Bool = true) -> Tensor {
     if let integrator {
       let (channels, bins, frames) = (magnitude.size(0), magnitude.size(1), magnitude.size(2))
       let angles = integrator.angles(logMagnitude: logMagnitudes(magnitude), frames: frames, next: next.map(logMagnitudes))
-      return Tensor(angles, shape: [channels, frames, bins]).transposed(1, 2).contiguous()
+      return Tensor(angles, shape: [channels, frames, bins])  // the integrator's own layout
     }
     guard let phase else { preconditionFailure("PhaseTrack: DEC's phase head is the source but no phase was decoded") }
     let (angles, last) = codec.phaseAngles(phase, clip: clipPhase, start: lastAngle)
     lastAngle = last
-    return angles
+    return angles.transposed(1, 2).contiguous()
   }
 
   /// DEC's magnitude (channels, bins, frames) → natural-log magnitudes laid out (channels, frames, bins),

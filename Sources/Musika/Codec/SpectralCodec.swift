@@ -207,8 +207,9 @@ public final class SpectralCodec: Module {
   /// frame (see `PhaseTrack`). Training passes `.decoder`: its losses teach the head.
   public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) -> Tensor {
     let track = PhaseTrack(codec: self, source: source ?? phaseSource, channels: magnitude.size(0))
-    return inverseSTFT(frontEnd.spectrum(magnitude: magnitude,
-                                         angles: track.angles(magnitude: magnitude, phase: phase, next: nil, clipPhase: clipPhase)))
+    let angles = track.framesMajorAngles(magnitude: magnitude, phase: phase, next: nil, clipPhase: clipPhase)
+    return inverseSTFT.signal(framesMajor: frontEnd.framesMajorSpectrum(magnitude: magnitude.transposed(1, 2).contiguous(),
+                                                                        angles: angles))
   }
 
   private func checkLatents(_ latents: Tensor) throws -> Int {

@@ -153,17 +153,18 @@ public final class StreamingDecoder {
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
       let phaseStarted = ContinuousClock.now
-      let angles = phase.angles(magnitude: magnitude, phase: decodedPhase, next: next)
+      let angles = phase.framesMajorAngles(magnitude: magnitude, phase: decodedPhase, next: next)  // (2, frames, bins)
       stageSeconds.phase += (ContinuousClock.now - phaseStarted).seconds
+      let levels = magnitude.transposed(1, 2).contiguous()  // (2, frames, bins)
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
-      let frames = magnitude.size(2)
+      let frames = levels.size(1)
       let block = Self.inverseBlockFrames
       var pieces: [Tensor] = []
       for first in stride(from: 0, to: frames, by: block) {
         let count = min(block, frames - first)
-        pieces.append(inverse.push(codec.frontEnd.spectrum(magnitude: magnitude.narrow(dim: 2, start: first, length: count),
-                                                           angles: angles.narrow(dim: 2, start: first, length: count))))
+        pieces.append(inverse.push(framesMajor: codec.frontEnd.framesMajorSpectrum(
+          magnitude: levels.narrow(dim: 1, start: first, length: count), angles: angles.narrow(dim: 1, start: first, length: count))))
       }
       return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 1)
     }

@@ -58,4 +58,11 @@ extension Tensor {
   public static func polar(magnitude: Tensor, phase: Tensor) -> Tensor {
     must { try make("polar") { ct_op_polar($0, magnitude.handle, phase.handle) } }
   }
+
+  /// Weighted overlap-add of frames (channels, frames, n) laid side by side at `hop`: each frame times
+  /// `window` (n), frame t starting at sample hop·t → (channels, (frames − 1)·hop + n). n must be a
+  /// multiple of hop. Differentiable.
+  public func overlapAdded(window: Tensor, hop: Int) -> Tensor {
+    must { try Tensor.make("overlap_add") { ct_op_overlap_add($0, handle, window.handle, Int64(hop)) } }
+  }
 }
