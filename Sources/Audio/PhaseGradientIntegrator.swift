@@ -228,6 +228,7 @@ private final class ChannelState: @unchecked Sendable {
 private final class BinQueue {
   /// Bucket width in nepers (0.0115: 0.1 dB).
   static let resolution = 0.0115
+  static let perResolution = 1 / resolution
   private let bucketCount: Int
   private let words: Int
   /// Per bucket: its newest entry, −1 when empty; per entry: the next older entry in its bucket, and
@@ -280,7 +281,7 @@ private final class BinQueue {
 
   func push(key: Double, bin: Int, previousFrame: Bool) {
     precondition(count < capacity, "BinQueue: full")
-    let level = (key - floor) / Self.resolution
+    let level = (key - floor) * Self.perResolution
     let b = level <= 0 ? 0 : min(bucketCount - 1, Int(level))
     let e = count
     count += 1
