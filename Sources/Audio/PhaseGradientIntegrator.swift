@@ -164,15 +164,22 @@ private final class ChannelState: @unchecked Sendable {
     }
     queue.reset(floor: threshold)
     var startsFilled = false
+    // Entries that could settle nothing are not queued: a bin only ever leaves `pending`, so a bin not
+    // pending now (or a bin whose neighbours are not) would pop as a no-op. Leaving them out keeps
+    // the order of the others (each bucket is a stack), so the phases are the same.
     if hasLast {
-      for k in 0..<bins where Double(lastLog[k]) >= threshold { queue.push(key: Double(lastLog[k]), bin: k, previousFrame: true) }
+      for k in 0..<bins where pending[k] && Double(lastLog[k]) >= threshold {
+        queue.push(key: Double(lastLog[k]), bin: k, previousFrame: true)
+      }
     }
     // Sets bin k's phase and queues it for its neighbours.
     func settle(_ k: Int, _ value: Double) {
       phase[k] = value
       pending[k] = false
       remaining -= 1
-      queue.push(key: Double(s[k]), bin: k, previousFrame: false)
+      if (k > 0 && pending[k - 1]) || (k + 1 < bins && pending[k + 1]) {
+        queue.push(key: Double(s[k]), bin: k, previousFrame: false)
+      }
     }
     while remaining > 0 {
       guard let top = queue.pop() else {
