@@ -27,14 +27,16 @@ final class PhaseTrack {
   static let integrationFloorDecibels = 70.0
 
   /// Angles laid out (channels, frames, bins), as the inverse STFT reads them
-  /// (`InverseSTFT.signal(framesMajor:)`), of the next span from DEC's magnitude and phase outputs (each
-  /// (channels, bins, frames); the phase may be nil when integrated from the magnitude); `next`
-  /// (channels, bins, 1) is the magnitude of the frame after the span, nil at a piece's end (only the
-  /// integrator reads it). Training passes `clipPhase: false`.
-  func framesMajorAngles(magnitude: Tensor, phase: Tensor?, next: Tensor?, clipPhase: Bool = true) -> Tensor {
+  /// (`InverseSTFT.signal(framesMajor:)`), of the next span from DEC's magnitude `levels`, laid out the
+  /// same way (the caller transposes it once for the spectrum anyway), and DEC's phase output (channels,
+  /// bins, frames; nil when integrated from the magnitude); `next` (channels, bins, 1) is the magnitude
+  /// of the frame after the span, nil at a piece's end (only the integrator reads it). Training passes
+  /// `clipPhase: false`.
+  func framesMajorAngles(levels: Tensor, phase: Tensor?, next: Tensor?, clipPhase: Bool = true) -> Tensor {
     if let integrator {
-      let (channels, bins, frames) = (magnitude.size(0), magnitude.size(1), magnitude.size(2))
-      let angles = integrator.angles(logMagnitude: logMagnitudes(magnitude), frames: frames, next: next.map(logMagnitudes))
+      let (channels, frames, bins) = (levels.size(0), levels.size(1), levels.size(2))
+      let angles = integrator.angles(logMagnitude: logMagnitudes(levels), frames: frames,
+                                     next: next.map { logMagnitudes($0.transposed(1, 2)) })
       return Tensor(angles, shape: [channels, frames, bins])  // the integrator's own layout
     }
     guard let phase else { preconditionFailure("PhaseTrack: DEC's phase head is the source but no phase was decoded") }
@@ -43,11 +45,10 @@ final class PhaseTrack {
     return angles.transposed(1, 2).contiguous()
   }
 
-  /// DEC's magnitude (channels, bins, frames) → natural-log magnitudes laid out (channels, frames, bins),
-  /// row-major, as the integrator reads them: ln |X| = dB · ln 10 / 20. In Float: the decoder's own
-  /// precision (or less), and float64 here cost a third as much as the integration itself.
-  private func logMagnitudes(_ magnitude: Tensor) -> [Float] {
-    (codec.frontEnd.decibels(magnitude.to(dtype: .float32)) * (Foundation.log(10.0) / 20))
-      .transposed(1, 2).contiguous().toArray(of: Float.self)
+  /// DEC's magnitude laid out (channels, frames, bins) → natural-log magnitudes, row-major, as the
+  /// integrator reads them: ln |X| = dB · ln 10 / 20. In Float: the decoder's own precision (or less),
+  /// and float64 here cost a third as much as the integration itself.
+  private func logMagnitudes(_ levels: Tensor) -> [Float] {
+    (codec.frontEnd.decibels(levels.to(dtype: .float32)) * (Foundation.log(10.0) / 20)).contiguous().toArray(of: Float.self)
   }
 }

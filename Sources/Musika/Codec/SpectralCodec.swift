@@ -207,9 +207,9 @@ public final class SpectralCodec: Module {
   /// frame (see `PhaseTrack`). Training passes `.decoder`: its losses teach the head.
   public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) -> Tensor {
     let track = PhaseTrack(codec: self, source: source ?? phaseSource, channels: magnitude.size(0))
-    let angles = track.framesMajorAngles(magnitude: magnitude, phase: phase, next: nil, clipPhase: clipPhase)
-    return inverseSTFT.signal(framesMajor: frontEnd.framesMajorSpectrum(magnitude: magnitude.transposed(1, 2).contiguous(),
-                                                                        angles: angles))
+    let levels = magnitude.transposed(1, 2).contiguous()  // (channels, frames, bins)
+    let angles = track.framesMajorAngles(levels: levels, phase: phase, next: nil, clipPhase: clipPhase)
+    return inverseSTFT.signal(framesMajor: frontEnd.framesMajorSpectrum(magnitude: levels, angles: angles))
   }
 
   private func checkLatents(_ latents: Tensor) throws -> Int {

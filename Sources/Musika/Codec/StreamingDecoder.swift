@@ -152,10 +152,10 @@ public final class StreamingDecoder {
     let started = ContinuousClock.now
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
     return withNoGrad {
-      let phaseStarted = ContinuousClock.now
-      let angles = phase.framesMajorAngles(magnitude: magnitude, phase: decodedPhase, next: next)  // (2, frames, bins)
-      stageSeconds.phase += (ContinuousClock.now - phaseStarted).seconds
       let levels = magnitude.transposed(1, 2).contiguous()  // (2, frames, bins)
+      let phaseStarted = ContinuousClock.now
+      let angles = phase.framesMajorAngles(levels: levels, phase: decodedPhase, next: next)  // (2, frames, bins)
+      stageSeconds.phase += (ContinuousClock.now - phaseStarted).seconds
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
       let frames = levels.size(1)
