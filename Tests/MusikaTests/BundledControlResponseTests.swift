@@ -24,11 +24,12 @@ struct BundledControlResponseTests {
   }
 
   /// techno at 120 vs 160 BPM, seed by seed (eight seeds: a single seed can land an octave off, so
-  /// four would make the bound a matter of which four). Measured (20 000 steps, new codec): 118, 119,
-  /// 191, 118, 161, 118, 117, 119 vs 161, 161, 161, 161, 161, 161, 161, 163 BPM: 6 of 8 faster, mean
-  /// gap 29; a model that ignored its tempo (the bundled one before the beat clock) gave 1 of 4
-  /// faster, gap 14, from seeds that happened to sit on different whole-vector tempi. With the phase
-  /// from the magnitude (as shipped since 2026-12-05): 6 of 8 faster, gap 27.
+  /// four would make the bound a matter of which four). Measured (run techno12 at 34 000 steps on
+  /// `models/codec`, with the beat critic, as shipped since 2026-12-06): 120, 119, 120, 161, 119, 120,
+  /// 120, 161 vs 160, 160, 160, 161, 161, 160, 160, 161 BPM: 6 of 8 faster, mean gap 30.5. The model
+  /// before it (tiny codec, 20 000 steps) measured 6 of 8 and gap 27–29; a model that ignored its tempo
+  /// (the bundled one before the beat clock) gave 1 of 4 faster, gap 14, from seeds that happened to
+  /// sit on different whole-vector tempi.
   @Test func technoFollowsItsTempo() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("techno"))
     var labeler = DatasetLabeler()
