@@ -26,50 +26,11 @@ import argparse
 import json
 import os
 import shutil
-import struct
 import sys
 
 import numpy as np
 
-DTYPES = {'F32': '<f4', 'F64': '<f8', 'I64': '<i8'}
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    meta = header.pop('__metadata__', None)
-    tensors = {}
-    for key, entry in header.items():
-        if entry['dtype'] not in DTYPES:
-            sys.exit(f"{path}: tensor {key} is {entry['dtype']}; a training checkpoint holds float32 and int64 only")
-        start, end = entry['data_offsets']
-        tensors[key] = np.frombuffer(data[start:end], dtype=DTYPES[entry['dtype']]).reshape(entry['shape']).copy()
-    return tensors, meta
-
-
-def write_safetensors(path, tensors, meta):
-    """Written to a temporary file and renamed, so a crash leaves no half-written checkpoint."""
-    names = {v: k for k, v in DTYPES.items()}
-    header, blobs, offset = {}, [], 0
-    if meta is not None:
-        header['__metadata__'] = meta
-    for key in sorted(tensors):
-        blob = tensors[key].tobytes()
-        header[key] = {'dtype': names[tensors[key].dtype.str], 'shape': list(tensors[key].shape),
-                       'data_offsets': [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    encoded = json.dumps(header, separators=(',', ':')).encode()
-    encoded += b' ' * ((8 - len(encoded) % 8) % 8)
-    with open(path + '.tmp', 'wb') as f:
-        f.write(struct.pack('<Q', len(encoded)))
-        f.write(encoded)
-        for blob in blobs:
-            f.write(blob)
-    os.replace(path + '.tmp', path)
-
+from safetensors_file import read_safetensors, write_safetensors
 
 def widened(weight, extra):
     """(out, in, k) → (out, in + extra, k), the new input columns zero."""
@@ -106,11 +67,11 @@ def main():
     if critic['first.weight'].shape[1] != inputs:
         sys.exit(f"critic's first layer reads {critic['first.weight'].shape[1]} channels, expected {inputs}")
     critic['first.weight'] = widened(critic['first.weight'], beat)
-    write_safetensors(os.path.join(target, 'critic.safetensors'), critic, meta)
+    write_safetensors(critic, os.path.join(target, 'critic.safetensors'), meta)
     optimizer, meta = read_safetensors(os.path.join(target, 'optimizer.safetensors'))
     for key in ('critic.exp_avg.first.weight', 'critic.exp_avg_sq.first.weight'):
         optimizer[key] = widened(optimizer[key], beat)
-    write_safetensors(os.path.join(target, 'optimizer.safetensors'), optimizer, meta)
+    write_safetensors(optimizer, os.path.join(target, 'optimizer.safetensors'), meta)
 
     for path in (os.path.join(target, 'trainer.json'), os.path.join(args.new_run, 'model', 'config.json')):
         config = json.load(open(path))

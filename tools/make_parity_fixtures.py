@@ -34,16 +34,16 @@ librosa, matplotlib, scipy, tqdm, huggingface_hub) are replaced by empty stand-i
 """
 
 import argparse
-import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import types
 
 import numpy as np
+
+from safetensors_file import write_safetensors
 
 SIZES = {
     "tiny": dict(hop=32, latdepth=8, base_channels=8),
@@ -142,23 +142,6 @@ def heads_of(dec, bins):
     names = [l.name for l in dec.layers if l.__class__.__name__ == "Conv2D" and l.filters == bins]
     assert len(names) == 2, names
     return tuple(names)
-
-
-def write_safetensors(tensors, metadata, path):
-    """A safetensors file with its header's keys in sorted order. (The `safetensors` package writes
-    the metadata in hash order, which changes from run to run; the fixtures must be reproducible
-    byte for byte.)"""
-    header, offset = {"__metadata__": dict(sorted(metadata.items()))}, 0
-    for name in sorted(tensors):
-        size = tensors[name].nbytes
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + size]}
-        offset += size
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)  # the format aligns the data to 8 bytes
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text)
-        for name in sorted(tensors):
-            f.write(np.ascontiguousarray(tensors[name], dtype="<f4").tobytes())
 
 
 def original_commit(folder):
@@ -292,7 +275,8 @@ def main():
         if options.size == "tiny":
             metadata.update(break_enc2(os.path.join(staging, "ae", "enc2.h5"), os.path.join(staging, "broken"), h5py))
             fixed_length_names(os.path.join(staging, "ae", "enc.h5"), h5py)
-        write_safetensors(record, metadata, os.path.join(staging, "reference.safetensors"))
+        write_safetensors({name: np.asarray(value, dtype="<f4") for name, value in record.items()},
+                          os.path.join(staging, "reference.safetensors"), metadata)
 
         for root, folders, files in os.walk(staging):
             os.chmod(root, 0o755)
