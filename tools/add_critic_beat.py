@@ -58,14 +58,16 @@ def main():
     inputs = gan['latentChannels'] + gan.get('conditionChannels', 0)
     beat = 2  # TempoClock.beatChannelCount: sine and cosine of the beat phase
 
+    # Checked on the old run before anything is written, so a refusal leaves no half-made new run.
+    critic, meta = read_safetensors(os.path.join(latest, 'critic.safetensors'))
+    if critic['first.weight'].shape[1] != inputs:
+        sys.exit(f"critic's first layer reads {critic['first.weight'].shape[1]} channels, expected {inputs}")
+
     os.makedirs(os.path.join(args.new_run, 'checkpoints'))
     shutil.copytree(os.path.join(args.old_run, 'model'), os.path.join(args.new_run, 'model'))
     target = os.path.join(args.new_run, 'checkpoints', 'latest')
     shutil.copytree(os.path.realpath(latest), target)
 
-    critic, meta = read_safetensors(os.path.join(target, 'critic.safetensors'))
-    if critic['first.weight'].shape[1] != inputs:
-        sys.exit(f"critic's first layer reads {critic['first.weight'].shape[1]} channels, expected {inputs}")
     critic['first.weight'] = widened(critic['first.weight'], beat)
     write_safetensors(critic, os.path.join(target, 'critic.safetensors'), meta)
     optimizer, meta = read_safetensors(os.path.join(target, 'optimizer.safetensors'))
