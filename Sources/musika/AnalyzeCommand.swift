@@ -83,7 +83,7 @@ extension MusikaCommand {
         let vectors = max(2, Int(seconds / loaded.secondsPerVector))
         var generated: [Double] = []
         var generatedPairings: [Double] = []
-        var boundaryLevels: [Double] = []
+        var boundaryLevels: [WindowBoundaryLevel.Powers] = []
         var pulses: [Double] = []
         var generatedJumps: [Double] = []
         var edgeProfiles: [[Double]] = []
@@ -100,7 +100,7 @@ extension MusikaCommand {
           edgeProfiles.append(WindowEdgePower.profile(latents, window: loaded.config.gan.windowVectors))
           if let step = WindowEdgePower.seamStep(latents, window: loaded.config.gan.windowVectors) { seamSteps.append(step) }
           let audio = try stream.render(seconds: seconds)
-          if let level = WindowBoundaryLevel.decibels(audio, period: window, radius: radius) {
+          if let level = WindowBoundaryLevel.powers(audio, period: window, radius: radius) {
             boundaryLevels.append(level)
             boundariesPerSeed = audio.size(1) / window - 1
           }
@@ -129,9 +129,11 @@ extension MusikaCommand {
           print(String(format: "%@ level at generator-window boundaries: not measured (needs --seconds ≥ %.1f, two windows)",
                        model, 2 * windowSeconds))
         } else {
-          print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s, %d per seed) vs elsewhere: %+.2f dB (per seed %@)",
-                       model, windowSeconds, boundariesPerSeed, mean(boundaryLevels),
-                       boundaryLevels.map { String(format: "%+.2f", $0) }.joined(separator: ", ")))
+          print(String(format: "%@ level within a vector of a generator-window boundary (every %.1f s, %d per seed) vs elsewhere: "
+                         + "%+.2f dB over all seeds' audio (mean of the seeds' figures %+.2f dB; per seed %@)",
+                       model, windowSeconds, boundariesPerSeed, WindowBoundaryLevel.pooledDecibels(boundaryLevels)!,
+                       mean(boundaryLevels.map(\.decibels)),
+                       boundaryLevels.map { String(format: "%+.2f", $0.decibels) }.joined(separator: ", ")))
         }
         print(String(format: "%@ pulse at the latent-vector rate (onset-strength autocorrelation at one vector, %.3f s): %.3f (per seed %@)",
                      model, loaded.secondsPerVector, mean(pulses),
@@ -143,7 +145,7 @@ extension MusikaCommand {
         }
       }
       let vectorSeconds = loadedModel?.secondsPerVector
-      var chanceLevels: [Double] = []
+      var chanceLevels: [WindowBoundaryLevel.Powers] = []
       var filePulses: [Double] = []
       for file in files where !file.hasSuffix(".safetensors") {
         let audio = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: DatasetLabeler.analysisRate)
@@ -165,9 +167,9 @@ extension MusikaCommand {
           var level = ""
           if let loaded = loadedModel {
             let (period, radius) = Self.windowSamples(loaded, sampleRate: DatasetLabeler.analysisRate)
-            if let decibels = WindowBoundaryLevel.decibels(audio.samples, period: period, radius: radius) {
-              chanceLevels.append(decibels)
-              level = String(format: ", level at every window length vs elsewhere %+.2f dB", decibels)
+            if let powers = WindowBoundaryLevel.powers(audio.samples, period: period, radius: radius) {
+              chanceLevels.append(powers)
+              level = String(format: ", level at every window length vs elsewhere %+.2f dB", powers.decibels)
             }
           }
           print(String(format: "%@: %@, %d onsets (%.2f per second)%@%@", file, bpm, onsets.count,
@@ -179,10 +181,13 @@ extension MusikaCommand {
                      mean(filePulses), filePulses.min()!, filePulses.max()!))
       }
       if chanceLevels.count > 1 {
-        let center = mean(chanceLevels)
-        let spread = (chanceLevels.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(chanceLevels.count - 1)).squareRoot()
-        print(String(format: "audio files (%d): level at every window length vs elsewhere %+.2f dB mean, %.2f dB standard deviation "
-                       + "(no boundaries there: the chance spread of the window-boundary level)", chanceLevels.count, center, spread))
+        let levels = chanceLevels.map(\.decibels)
+        let center = mean(levels)
+        let spread = (levels.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(levels.count - 1)).squareRoot()
+        print(String(format: "audio files (%d): level at every window length vs elsewhere %+.2f dB over all files' audio, "
+                       + "%+.2f dB mean of the files' figures, %.2f dB standard deviation "
+                       + "(no boundaries there: the chance spread of the window-boundary level)", chanceLevels.count,
+                     WindowBoundaryLevel.pooledDecibels(chanceLevels)!, center, spread))
       }
     }
 

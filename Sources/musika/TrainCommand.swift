@@ -124,6 +124,12 @@ extension MusikaCommand {
       `musika analyze`'s seam figure). Default 0: off. Also applies when resuming.
       """) var seamWeight: Double?
     @Option(help: """
+      Weight of a term that holds the latent power of each generator window's first and last two \
+      vectors to its interior's (quiet ends are heard as a level dip at every window boundary, every \
+      23.8 s for our presets; see `musika analyze`'s power profile and boundary level). Default 0: \
+      off. Also applies when resuming.
+      """) var edgeWeight: Double?
+    @Option(help: """
       Density-conditioned runs: `crop` (default) trains on each crop's mean density, held along it, as \
       generation asks for one density; `vector` on the per-vector labels, whose steps around every \
       onset the generator learns to follow, then lacks in a stream (one onset per latent vector). Also \
@@ -240,6 +246,7 @@ extension MusikaCommand {
       if let boundaryWeight { options.boundaryWeight = boundaryWeight }
       if let profileWeight { options.profileWeight = profileWeight }
       if let seamWeight { options.seamWeight = seamWeight }
+      if let edgeWeight { options.edgeWeight = edgeWeight }
       if let conditionsPer { options.conditionsPerCrop = conditionsPer == .crop }
       if let precision { options.precision = precision }
       guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume

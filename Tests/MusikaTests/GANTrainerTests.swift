@@ -256,6 +256,50 @@ struct GANTrainerTests {
     #expect(throws: MusikaError.self) { try options.validate() }
   }
 
+  /// The edge term: the power of each window's end vectors over its interior's (the figure `musika
+  /// analyze` prints as the ends of a stream's power profile) and the steps around the seam over the
+  /// interior's; no loss for ends like the interior, a loss for quiet ones whose gradient lifts them
+  /// (the interior held), a seam step that reads a jump; off by default and for runs saved without it.
+  @Test func theEdgeTermHoldsTheWindowEndsToTheInteriorsPower() throws {
+    let (window, channels) = (32, 8)
+    let noise = Tensor.randn([64, channels, 2 * window], generator: Generator(seed: 6))
+    let level = GANTrainer.edgeTerm(noise, window: window)
+    #expect(Swift.abs(level.first - 1) < 0.15 && Swift.abs(level.last - 1) < 0.15 && Swift.abs(level.seam - 1) < 0.15,
+            "\(level.first), \(level.last), \(level.seam)")
+    let jump = Tensor((0..<(2 * window)).map { $0 >= window ? Float(3) : 0 }, shape: [1, 1, 2 * window])
+    #expect(GANTrainer.edgeTerm(noise + jump, window: window).seam > 5, "a jump at the seam")
+    #expect(level.loss.item() < 0.01)
+    let gain = Tensor((0..<(2 * window)).map { $0 % window == window - 1 ? Float(0.5) : 1 }, shape: [1, 1, 2 * window])
+    let quiet = (noise * gain).detach().requiringGrad()
+    let term = GANTrainer.edgeTerm(quiet, window: window)
+    #expect(Swift.abs(term.last - 0.25) < 0.05 && Swift.abs(term.first - 1) < 0.15, "\(term.first), \(term.last)")
+    #expect(term.loss.item() > 0.1)
+    let stream = quiet.detach().narrow(dim: 0, start: 0, length: 1).squeeze(0)
+    let profile = WindowEdgePower.profile(stream, window: window)
+    let one = GANTrainer.edgeTerm(stream.unsqueeze(0), window: window)
+    #expect(Swift.abs(profile[window - 1] - one.last) < 1e-4 && Swift.abs(profile[0] - one.first) < 1e-4)
+    // Descending the loss raises the quiet last vectors and leaves the interior's power alone.
+    let slope = try grad(of: term.loss, wrt: [quiet])[0]
+    let lastVectors = Tensor((0..<(2 * window)).map { $0 % window == window - 1 ? Float(1) : 0 }, shape: [1, 1, 2 * window])
+    #expect((slope * quiet * lastVectors).sum().item() < 0, "a step against the gradient makes the last vectors louder")
+    let ends = Tensor((0..<(2 * window)).map { $0 % window < 2 || $0 % window >= window - 2 ? Float(1) : 0 }, shape: [1, 1, 2 * window])
+    #expect((slope * (1 - ends)).abs().amax().item() == 0, "no gradient into the interior")
+
+    var options = Self.options(steps: 1)
+    let (plain, plainWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
+    options.edgeWeight = 1
+    let (with, withWeights) = try Self.withTrainer(options) { t in (try t.trainStep(), t.generator.stateDict()) }
+    #expect(plain["edge_power_last"] == nil && with["edge_power_last"]!.isFinite && with["edge_power_first"]!.isFinite
+            && with["edge_seam_step"]!.isFinite)
+    #expect(plain["generator"] == with["generator"], "the adversarial term is unchanged")
+    #expect(withWeights.contains { name, value in (value - plainWeights[name]!).abs().amax().item() > 0 })
+    var saved = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GANTrainingOptions())) as! [String: Any]
+    saved.removeValue(forKey: "edgeWeight")
+    #expect(try JSONDecoder().decode(GANTrainingOptions.self, from: JSONSerialization.data(withJSONObject: saved)).edgeWeight == 0)
+    options.edgeWeight = .nan
+    #expect(throws: MusikaError.self) { try options.validate() }
+  }
+
   /// With `conditionsPerCrop` (new runs), each crop's density channel is the crop's mean, held along
   /// it; the same crops, latents and tempo as per-vector labels; runs saved without it keep those.
   @Test func densityLabelsAreHeldAtEachCropsMean() throws {

@@ -50,6 +50,21 @@ struct WindowEdgeMeasureTests {
     #expect(level < -5 && level > -7, "\(level) dB")
   }
 
+  /// Over several pieces the powers are pooled before the ratio: a piece 3 dB down at its boundaries and
+  /// one 3 dB up, equally loud elsewhere, average 0 dB as figures but read +0.97 dB pooled (the louder
+  /// boundaries carry more power); one piece pooled is its own figure; none, no figure.
+  @Test func boundaryLevelsPoolOverPieces() throws {
+    let down = WindowBoundaryLevel.Powers(near: 1, far: 2), up = WindowBoundaryLevel.Powers(near: 4, far: 2)
+    #expect(Swift.abs(down.decibels + up.decibels) < 1e-12)
+    let pooled = try #require(WindowBoundaryLevel.pooledDecibels([down, up]))
+    #expect(Swift.abs(pooled - 10 * log10(2.5 / 2)) < 1e-12, "\(pooled)")
+    #expect(WindowBoundaryLevel.pooledDecibels([down]) == down.decibels)
+    #expect(WindowBoundaryLevel.pooledDecibels([]) == nil)
+    let audio = Tensor.randn([2, 8_000], generator: Generator(seed: 9))
+    let powers = try #require(WindowBoundaryLevel.powers(audio, period: 1_000, radius: 50))
+    #expect(powers.decibels == WindowBoundaryLevel.decibels(audio, period: 1_000, radius: 50))
+  }
+
   /// `musika analyze --model M FILE…` gives real audio the same level measure at the model's window
   /// length, where real music has no boundary: steady noise reads about 0 dB, noise dipped 6 dB around
   /// every window length reads about −6 dB, and two files get the summary of the chance spread.

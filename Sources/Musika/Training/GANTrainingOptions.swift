@@ -72,6 +72,14 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// plays as a swell of +2.4 dB at each boundary. 0: off (runs saved without it). May be set when
   /// resuming.
   public var seamWeight = 0.0
+  /// Weight of a generator term on each window's ends: the latent power of its first and last two
+  /// vectors and the steps around the seam, pushed to the interior's (squared deviations of the ratios
+  /// from 1, the interior held fixed; `GANTrainer.edgeTerm`). The generator's convolutions see only
+  /// padding past a window's ends, and the piano model (seam term on) made its last vector 0.85 and its
+  /// first 0.91 of the interior's power, with a 1.3 dB level dip at every boundary over 24 seeds; the
+  /// term fixed the latents but not that dip (README). 0: off (runs saved without it). May be set when
+  /// resuming.
+  public var edgeWeight = 0.0
   /// Density-conditioned runs: each crop's density label is its mean over the crop, one value held
   /// along it, as a listener asks for one density. Labelled per vector (onsets within ±1 s), the label
   /// steps up and down a second before and after every onset, and the piano run learned to place its
@@ -106,6 +114,7 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     o.boundaryWeight = try c.decodeIfPresent(Double.self, forKey: .boundaryWeight) ?? 0
     o.profileWeight = try c.decodeIfPresent(Double.self, forKey: .profileWeight) ?? 0
     o.seamWeight = try c.decodeIfPresent(Double.self, forKey: .seamWeight) ?? 0
+    o.edgeWeight = try c.decodeIfPresent(Double.self, forKey: .edgeWeight) ?? 0
     o.conditionsPerCrop = try c.decodeIfPresent(Bool.self, forKey: .conditionsPerCrop) ?? false
     try read(.precision, &o.precision)
     self = o
@@ -132,6 +141,9 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     }
     guard seamWeight >= 0, seamWeight.isFinite else {
       throw MusikaError.invalidConfig("the seam weight must be ≥ 0 (got \(seamWeight))")
+    }
+    guard edgeWeight >= 0, edgeWeight.isFinite else {
+      throw MusikaError.invalidConfig("the edge weight must be ≥ 0 (got \(edgeWeight))")
     }
     guard (0...1).contains(mismatchWeight) else {
       throw MusikaError.invalidConfig("the mismatch weight must lie in [0, 1] (got \(mismatchWeight))")
