@@ -5,10 +5,11 @@ import Torch
 /// at every boundary): 10·log10 of the mean power within `radius` samples of each boundary over the
 /// mean power elsewhere; negative is quieter at the boundaries.
 ///
-/// Over several pieces, pool the powers (`pooledDecibels`) rather than average each piece's decibels:
-/// a piece's ratio is noisy (piano: a loud chord by a boundary or not), and the mean of noisy
-/// logarithms sits below the logarithm of the mean (Jensen): the 18 held-out piano renders, which have
-/// no boundaries, average −0.23 dB that way (README, `musika analyze`).
+/// Over several pieces, `pooledDecibels` pools the powers before the ratio. A piece's ratio is noisy
+/// (piano: a loud chord by a boundary or not) and the mean of noisy logarithms sits below the logarithm
+/// of the mean (Jensen): the 18 held-out piano renders, which have no boundaries, average −0.23 dB as
+/// figures and +0.16 dB pooled. The pooled figure leans on the loudest pieces instead, so `musika
+/// analyze` prints both (README).
 public enum WindowBoundaryLevel {
   /// Mean power per sample within `radius` of the boundaries (`near`) and elsewhere (`far`).
   public struct Powers: Sendable, Equatable {
