@@ -125,9 +125,10 @@ extension MusikaCommand {
       """) var seamWeight: Double?
     @Option(help: """
       Weight of a term that holds the latent power of each generator window's first and last two \
-      vectors to its interior's (quiet ends are heard as a level dip at every window boundary, every \
-      23.8 s for our presets; see `musika analyze`'s power profile and boundary level). Default 0: \
-      off. Also applies when resuming.
+      vectors, and the latent steps around the seam between two windows, to the interior's (quiet or \
+      still ends can be heard as a level dip at every window boundary, every 23.8 s for our presets; \
+      see `musika analyze`'s power profile, seam step and boundary level). Default 0: off. Also \
+      applies when resuming.
       """) var edgeWeight: Double?
     @Option(help: """
       Density-conditioned runs: `crop` (default) trains on each crop's mean density, held along it, as \

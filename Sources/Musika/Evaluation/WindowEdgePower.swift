@@ -7,52 +7,54 @@ import Torch
 public enum WindowEdgePower {
   /// latents (channels, vectors), windows of `window` vectors from vector 0 (a partial last window is
   /// left out) → one ratio per position in the window: the mean power (over channels and windows) at
-  /// that position over the mean power of positions `window/8 ..< window − window/8`. Empty when the
-  /// latents hold no whole window.
+  /// that position over the mean power of the interior (`interior(window)`). Empty when the latents
+  /// hold no whole window.
   public static func profile(_ latents: Tensor, window: Int) -> [Double] {
-    let windows = latents.size(1) / window
-    guard windows >= 1, window >= 8 else { return [] }
-    return withNoGrad {
-      // (channels, windows, window) → power by position (window)
-      let power = latents.narrow(dim: 1, start: 0, length: windows * window).to(dtype: .float64)
-        .reshape(latents.size(0), windows, window).square().mean(dims: [0, 1]).toArray(of: Double.self)
-      let margin = window / 8
-      let interior = power[margin..<(window - margin)].reduce(0, +) / Double(window - 2 * margin)
-      guard interior > 0 else { return power.map { _ in 1 } }
-      return power.map { $0 / interior }
-    }
+    guard window >= 8, let byPosition = withNoGrad({ powerByPosition(latents.to(dtype: .float64), window: window) }) else { return [] }
+    let power = byPosition.toArray(of: Double.self)
+    let inside = interior(window)
+    let interior = power[inside].reduce(0, +) / Double(inside.count)
+    guard interior > 0 else { return power.map { _ in 1 } }
+    return power.map { $0 / interior }
   }
 
-  /// The latent power of windows' end vectors over their interior's: latents (…, channels, vectors),
-  /// windows of `window` vectors from vector 0 → (power at each of the first and last `ends` positions
-  /// over the mean power of positions `window/8 ..< window − window/8`, (2·ends); that interior power),
-  /// differentiable, powers averaged over everything but the position. The trainer's edge term pushes
-  /// the ratios to 1 (`GANTrainer.edgeTerm`); `profile` is the same figure for one stream. nil when the
-  /// latents hold no whole window or the window is too short for an interior beside its ends.
-  public static func endPowers(_ latents: Tensor, window: Int, ends: Int) -> (ratios: Tensor, interior: Tensor)? {
+  /// Positions of a window that count as its interior, away from both ends: `window/8 ..< window − window/8`.
+  static func interior(_ window: Int) -> Range<Int> { (window / 8)..<(window - window / 8) }
+
+  /// latents (…, channels, vectors), windows of `window` vectors from vector 0 → the mean power at
+  /// each position of a window (window), averaged over everything else; differentiable. nil when the
+  /// latents hold no whole window.
+  static func powerByPosition(_ latents: Tensor, window: Int) -> Tensor? {
     let time = latents.rank - 1
     let windows = latents.size(time) / window
-    let margin = window / 8
-    guard windows >= 1, ends >= 1, margin >= ends, window - 2 * margin >= 1 else { return nil }
-    // (rows, windows, window) → mean power by position (window)
+    guard windows >= 1 else { return nil }
     let rows = latents.count / latents.size(time)
-    let power = latents.narrow(dim: time, start: 0, length: windows * window).reshape(rows, windows, window)
+    return latents.narrow(dim: time, start: 0, length: windows * window).reshape(rows, windows, window)
       .square().mean(dims: [0, 1])
-    let interior = power.narrow(dim: 0, start: margin, length: window - 2 * margin).mean()
-    let edges = Tensor.cat([power.narrow(dim: 0, start: 0, length: ends), power.narrow(dim: 0, start: window - ends, length: ends)], dim: 0)
-    return (edges / interior, interior)
   }
 
-  /// The squared latent step around the seams against the steps inside windows: latents (…, channels,
-  /// vectors), windows of `window` vectors from vector 0 → (the mean squared step into each window's
-  /// last vector, across the seam, and out of the next window's first vector, each over the mean
-  /// squared step between the interiors' neighbours (positions `window/8 ..< window − window/8`), (3);
-  /// that interior step), differentiable. nil without a seam.
-  public static func seamStepRatios(_ latents: Tensor, window: Int) -> (ratios: Tensor, interior: Tensor)? {
+  /// The latent power at windows' ends and inside them: latents (…, channels, vectors), windows of
+  /// `window` vectors from vector 0 → (the mean power at each of the first and last `ends` positions,
+  /// (2·ends); the mean power of the interior), differentiable. The trainer's edge term pushes their
+  /// ratio to 1 (`GANTrainer.edgeTerm`); `profile` gives the same ratios for one stream. nil when the
+  /// latents hold no whole window or the ends reach into the interior.
+  public static func endPowers(_ latents: Tensor, window: Int, ends: Int) -> (ends: Tensor, interior: Tensor)? {
+    let inside = interior(window)
+    guard ends >= 1, inside.lowerBound >= ends, !inside.isEmpty,
+          let power = powerByPosition(latents, window: window) else { return nil }
+    return (Tensor.cat([power.narrow(dim: 0, start: 0, length: ends), power.narrow(dim: 0, start: window - ends, length: ends)], dim: 0),
+            power.narrow(dim: 0, start: inside.lowerBound, length: inside.count).mean())
+  }
+
+  /// The squared latent steps around the seams and inside windows: latents (…, channels, vectors),
+  /// windows of `window` vectors from vector 0 → (the mean squared step into each window's last
+  /// vector, across the seam, and out of the next window's first vector, (3); the mean squared step
+  /// between the interior's neighbours), differentiable. nil without a seam.
+  public static func seamNeighbourSteps(_ latents: Tensor, window: Int) -> (around: Tensor, interior: Tensor)? {
     let time = latents.rank - 1
     let windows = latents.size(time) / window
-    let margin = window / 8
-    guard windows >= 2, margin >= 2, window - 2 * margin >= 2 else { return nil }
+    let inside = interior(window)
+    guard windows >= 2, inside.lowerBound >= 2, inside.count >= 2 else { return nil }
     let rows = latents.count / latents.size(time)
     let length = windows * window
     let x = latents.narrow(dim: time, start: 0, length: length).reshape(rows, length)
@@ -60,13 +62,12 @@ public enum WindowEdgePower {
     // the last window's final vector has no step out (a 0 that nothing below reads).
     let steps = Tensor.cat([(x.narrow(dim: 1, start: 1, length: length - 1) - x.narrow(dim: 1, start: 0, length: length - 1))
       .square().mean(dims: [0]), Tensor.zeros([1], dtype: x.dtype, device: x.device)], dim: 0).reshape(windows, window)
-    let interior = steps.narrow(dim: 1, start: margin, length: window - 2 * margin - 1).mean()
     let seams = windows - 1
     let around = Tensor.cat([
       steps.narrow(dim: 0, start: 0, length: seams).narrow(dim: 1, start: window - 2, length: 2).mean(dims: [0]),  // into the last, across
       steps.narrow(dim: 0, start: 1, length: seams).narrow(dim: 1, start: 0, length: 1).mean(dims: [0]),  // out of the next's first
     ], dim: 0)
-    return (around / interior, interior)
+    return (around, steps.narrow(dim: 1, start: inside.lowerBound, length: inside.count - 1).mean())
   }
 
   /// The mean squared latent step across window seams (from the last vector of one window to the

@@ -330,7 +330,7 @@ public final class GANTrainer: TrainingTask {
   /// ends made like the interior. The latent power at each window's first and last `edgeVectors`
   /// positions over the interior's (`WindowEdgePower.endPowers`), and the squared step into the first
   /// window's last vector, across the seam and out of the second's first over the interior's step
-  /// (`WindowEdgePower.seamStepRatios`); the interior figures held fixed, so that the generator changes
+  /// (`WindowEdgePower.seamNeighbourSteps`); the interior figures held fixed, so that the generator changes
   /// its ends instead of its middle. The loss is the mean squared deviation of these 7 ratios from 1;
   /// logged: the power ratio at the first and at the last vector, and the seam's step ratio. With the
   /// one-sided seam term alone the piano model's last vector held 0.85 of the interior's power, its
@@ -339,9 +339,9 @@ public final class GANTrainer: TrainingTask {
   /// not the audio's level (README, piano card).
   static func edgeTerm(_ pairs: Tensor, window: Int) -> (loss: Tensor, first: Double, last: Double, seam: Double) {
     let ends = edgeVectors
-    let (powers, interiorPower) = WindowEdgePower.endPowers(pairs, window: window, ends: ends)!
-    let (steps, interiorStep) = WindowEdgePower.seamStepRatios(pairs, window: window)!  // a pair always holds one seam
-    let ratios = Tensor.cat([powers * interiorPower / interiorPower.detach(), steps * interiorStep / interiorStep.detach()], dim: 0)
+    let power = WindowEdgePower.endPowers(pairs, window: window, ends: ends)!
+    let steps = WindowEdgePower.seamNeighbourSteps(pairs, window: window)!  // a pair always holds one seam
+    let ratios = Tensor.cat([power.ends / power.interior.detach(), steps.around / steps.interior.detach()], dim: 0)
     let values = ratios.detach().toArray(of: Float.self)
     return ((ratios - 1).square().mean(), Double(values[0]), Double(values[2 * ends - 1]), Double(values[2 * ends + 1]))
   }
