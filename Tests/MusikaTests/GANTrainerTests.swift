@@ -166,8 +166,9 @@ struct GANTrainerTests {
   }
 
   /// Mixed precision (bf16 convolutions in the generator, the critic and DEC2) and fp32 agree on the
-  /// losses of the first steps from the same start within 5 % (r1, a squared gradient norm, is the
-  /// loosest; CPUs with other bf16 kernels may round differently). DEC2 computes in bf16 only while a
+  /// losses of the first steps from the same start within 5 % (of the hinge's margin, 1, for the score
+  /// terms; r1, a squared gradient norm, is the loosest; CPUs with other bf16 kernels may round
+  /// differently). DEC2 computes in bf16 only while a
   /// term runs through it, and the precision may change on a resume; runs saved without it were fp32.
   @Test func bf16AndFp32TrainingStepsAgreeInLoss() throws {
     func computeTypes(_ module: Module) -> Set<String> {
@@ -194,9 +195,14 @@ struct GANTrainerTests {
         }
       }
     }
+    // The hinge terms, relu(1 ∓ score), and the generator's −score carry the rounding of the critic's
+    // scores at the margin's scale, 1, however small the term is (an AVX2 CPU's bf16 moved critic_real
+    // 0.297 → 0.319 at step 0 where Zen 4 stayed within 5 %); r1 and the jump are held to their own size.
+    let hinges: Set<String> = ["critic_hinge", "critic_real", "generator"]
     for (name, runs) in losses {
+      let scale = { (x: Double) in hinges.contains(name) ? max(abs(x), 1) : abs(x) }
       for (i, (fp32, bf16)) in zip(runs[0], runs[1]).enumerated() {
-        #expect(abs(fp32 - bf16) <= 0.05 * abs(fp32) + 1e-3, "\(name) step \(i): fp32 \(fp32), bf16 \(bf16)")
+        #expect(abs(fp32 - bf16) <= 0.05 * scale(fp32) + 1e-3, "\(name) step \(i): fp32 \(fp32), bf16 \(bf16)")
       }
     }
     #expect(losses.values.contains { $0[0] != $0[1] }, "bf16 changed no loss")
