@@ -21,6 +21,9 @@ extension MusikaCommand {
     @Option(help: "Markdown file to ship as MODEL_CARD.md.") var card: String?
     @Option(name: .customLong("gain-db"), help: "Output gain of a model's audio, in dB (default: keep the model's).")
     var gainDecibels: Double?
+    @Option(name: .customLong("style-truncation"),
+            help: "Draw the style vector within ±this in playback, tighter than the truncation (default: keep the model's; 0: remove it).")
+    var styleTruncation: Double?
 
     enum StoragePrecision: String, ExpressibleByArgument, CaseIterable {
       case bf16, fp16, fp32
@@ -32,8 +35,8 @@ extension MusikaCommand {
       let target = URL(fileURLWithPath: output)
       let text = try card.map { try String(contentsOfFile: $0, encoding: .utf8) }
       if SpectralCodec.isCodecFolder(source) {
-        if gainDecibels != nil {
-          throw ValidationError("--gain-db applies to models, and \(model) is a codec folder")
+        if gainDecibels != nil || styleTruncation != nil {
+          throw ValidationError("--gain-db and --style-truncation apply to models, and \(model) is a codec folder")
         }
         let kept = try? String(contentsOf: source.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
         try SpectralCodec.load(from: source).save(to: target, dtype: precision.dtype, card: text ?? kept)
@@ -41,6 +44,8 @@ extension MusikaCommand {
         let loaded = try GANModel.load(from: source)
         var config = loaded.config
         if let gainDecibels { config.outputGainDecibels = gainDecibels }
+        if let styleTruncation { config.styleTruncation = styleTruncation == 0 ? nil : styleTruncation }
+        try config.validate()
         try GANModel(config: config, generator: loaded.generator, codec: loaded.codec)
           .save(to: target, dtype: precision.dtype, card: text ?? loaded.card)
       }

@@ -64,7 +64,9 @@ extension MusikaCommand {
         } else {
           print("  trained      \(c.trainedSteps == 0 ? "untrained (0 steps): it makes noise" : "\(c.trainedSteps) steps")")
         }
-        print(String(format: "  playback     truncation %g, output gain %+.1f dB", c.defaultTruncation, c.outputGainDecibels ?? 0))
+        let style = c.styleTruncation.map { String(format: " (style within ±%g)", $0) } ?? ""
+        print(String(format: "  playback     truncation %g", c.defaultTruncation) + style
+              + String(format: ", output gain %+.1f dB", c.outputGainDecibels ?? 0))
       } else {
         let codec = try SpectralCodec.load(from: folder)
         if json {

@@ -39,6 +39,24 @@ struct CoordinateSamplerTests {
     #expect(throws: MusikaError.self) { try sampler.coordinates(start: -1, count: 5) }
   }
 
+  /// A style truncation bounds the global vector alone (the tighter of it and the truncation); the
+  /// local anchors keep theirs, bit for bit.
+  @Test func styleTruncationBoundsTheStyleAlone() throws {
+    let styled = CoordinateSampler(config: .musika44k, seed: 42, truncation: 2, styleTruncation: 0.4)
+    #expect(styled.global.abs().amax().item() <= 0.4)
+    #expect(sampler.global.abs().amax().item() > 0.4)
+    #expect(identical(styled.anchor(3), sampler.anchor(3)))
+    let (plain, tight) = (try sampler.coordinates(start: 0, count: 900), try styled.coordinates(start: 0, count: 900))
+    #expect(identical(plain.narrow(dim: 0, start: 0, length: 64), tight.narrow(dim: 0, start: 0, length: 64)))
+    #expect(tight.narrow(dim: 0, start: 64, length: 64).abs().amax().item() <= 0.4)
+    // A truncation tighter than the style's bounds the style too.
+    let both = CoordinateSampler(config: .musika44k, seed: 42, truncation: 0.3, styleTruncation: 0.4)
+    #expect(both.global.abs().amax().item() <= 0.3)
+    // Without a truncation the style's bound still holds.
+    let untruncated = CoordinateSampler(config: .musika44k, seed: 42, truncation: nil, styleTruncation: 0.4)
+    #expect(untruncated.global.abs().amax().item() <= 0.4)
+  }
+
   @Test func smallModelSpacing() {
     let small = CoordinateSampler(config: .musika44kSmall, seed: 1)
     #expect(small.anchorSpacing == 192 && small.offset == 32)

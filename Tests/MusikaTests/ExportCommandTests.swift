@@ -72,6 +72,27 @@ struct ExportCommandTests {
     #expect(abs(ratio - 1.9953) < 1e-3, "ratio \(ratio)")
     let codec = try runMusika(["export", root.appendingPathComponent("codec").path, root.appendingPathComponent("c2").path,
                                "--gain-db", "6"])
-    #expect(codec.status != 0 && codec.stderr.contains("--gain-db applies to models"))
+    #expect(codec.status != 0 && codec.stderr.contains("--gain-db and --style-truncation apply to models"))
+  }
+
+  /// --style-truncation sets the style's playback bound: the audio changes, `info` names it, 0 removes
+  /// it, and a bound outside (0, 10] is refused naming the field.
+  @Test func styleTruncationChangesThePlaybackStyle() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-export-style-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let model = try MicroModels.model(MicroModels.tempo)
+    let source = root.appendingPathComponent("in")
+    try model.save(to: source, dtype: .bfloat16)
+    let (styled, plain) = (root.appendingPathComponent("styled"), root.appendingPathComponent("plain"))
+    #expect(try runMusika(["export", source.path, styled.path, "--style-truncation", "0.4"]).status == 0)
+    #expect(try GANModel.load(from: styled).config.styleTruncation == 0.4)
+    #expect(try runMusika(["info", styled.path]).stdout.contains("style within ±0.4"))
+    #expect(try runMusika(["export", styled.path, plain.path, "--style-truncation", "0"]).status == 0)
+    #expect(try GANModel.load(from: plain).config.styleTruncation == nil)
+    let render = { (folder: URL) in try MusicStream(model: GANModel.load(from: folder), controls: .init(seed: 4, tempo: 120)).render(seconds: 1) }
+    #expect(try render(styled).bytes() != render(plain).bytes())
+    #expect(try render(plain).bytes() == render(source).bytes())
+    let bad = try runMusika(["export", source.path, root.appendingPathComponent("bad").path, "--style-truncation", "20"])
+    #expect(bad.status != 0 && bad.stderr.contains("styleTruncation 20"), "\(bad.stderr)")
   }
 }

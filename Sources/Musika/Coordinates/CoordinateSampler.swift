@@ -16,6 +16,8 @@ public struct CoordinateSampler: Sendable {
   public let seed: UInt64
   /// Draws are standard normal, redrawn outside ±truncation (nil: no truncation, as in training).
   public let truncation: Double?
+  /// The global (style) vector's draws are also bounded by this (nil: by `truncation` alone).
+  public let styleTruncation: Double?
   public let coordinateChannels: Int
   public let anchorSpacing: Int
   public let offset: Int
@@ -23,9 +25,11 @@ public struct CoordinateSampler: Sendable {
   /// `loopAnchors` anchors spread evenly around the loop.
   public let loopVectors: Int?
 
-  public init(config: GANConfig, seed: UInt64, truncation: Double? = 2.0, loopVectors: Int? = nil) {
+  public init(config: GANConfig, seed: UInt64, truncation: Double? = 2.0, styleTruncation: Double? = nil,
+              loopVectors: Int? = nil) {
     self.seed = seed
     self.truncation = truncation
+    self.styleTruncation = styleTruncation
     coordinateChannels = config.coordinateChannels
     anchorSpacing = 3 * config.windowVectors
     offset = config.windowVectors / 2
@@ -47,18 +51,21 @@ public struct CoordinateSampler: Sendable {
 
   var localChannels: Int { coordinateChannels / 2 }
 
-  private func draw(_ count: Int, _ generator: Generator) -> Tensor {
-    if let truncation {
-      return Tensor.truncatedNormal([count], bound: truncation, generator: generator, dtype: .float64)
+  private func draw(_ count: Int, _ generator: Generator, bound: Double?) -> Tensor {
+    if let bound {
+      return Tensor.truncatedNormal([count], bound: bound, generator: generator, dtype: .float64)
     }
     return Tensor.randn([count], generator: generator, dtype: .float64)
   }
 
   /// The local vector of anchor k (localChannels), float64.
-  public func anchor(_ k: Int) -> Tensor { draw(localChannels, Generator(seed: seed, "anchor", .int(k))) }
+  public func anchor(_ k: Int) -> Tensor { draw(localChannels, Generator(seed: seed, "anchor", .int(k)), bound: truncation) }
 
   /// The stream's global (style) vector (coordinateChannels − localChannels), float64.
-  public var global: Tensor { draw(coordinateChannels - localChannels, Generator(seed: seed, "global")) }
+  public var global: Tensor {
+    let bound = [truncation, styleTruncation].compactMap { $0 }.min()
+    return draw(coordinateChannels - localChannels, Generator(seed: seed, "global"), bound: bound)
+  }
 
   /// Coordinates of stream vectors start ..< start + count: (coordinateChannels, count), float32.
   public func coordinates(start: Int, count: Int) throws -> Tensor {

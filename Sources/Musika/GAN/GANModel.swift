@@ -16,6 +16,12 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
   public var trainedSteps: Int
   /// Truncation used when none is asked for.
   public var defaultTruncation: Double
+  /// Bound of the style (global) vector's draws in playback where it is tighter than the truncation
+  /// asked for (absent: that truncation bounds every draw). A piano model's style decides much of a
+  /// piece's note density whatever density is asked, so drawing the style nearer the mean makes the
+  /// density control steadier; it costs less variety than truncating every draw (the model card
+  /// measures both). Training never truncates.
+  public var styleTruncation: Double?
   /// Gain applied to the decoded audio, in dB (absent: 0). It brings a model whose training audio
   /// was quiet, or whose codec loses level on it, to a listening level; `musika export --gain-db`
   /// sets it, and the model card says how it was measured.
@@ -43,6 +49,9 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
         + "understands; update musika")
     }
     try gan.validate()
+    if let bound = styleTruncation, !(bound > 0 && bound <= 10) {
+      throw MusikaError.invalidConfig("model '\(name)': styleTruncation \(bound) is outside (0, 10]; remove it to draw the style as every other vector")
+    }
     if let gain = outputGainDecibels, !gain.isFinite || abs(gain) > 60 {
       throw MusikaError.invalidConfig("model '\(name)': outputGainDecibels \(gain) is outside -60…60 dB")
     }

@@ -115,7 +115,7 @@ struct ControlTimeline {
 
   private func coordinates(_ controls: GenerationControls, start: Int, count: Int) throws -> Tensor {
     try CoordinateSampler(config: config.gan, seed: controls.seed, truncation: controls.truncation,
-                          loopVectors: loopVectors).coordinates(start: start, count: count)
+                          styleTruncation: config.styleTruncation, loopVectors: loopVectors).coordinates(start: start, count: count)
   }
 
   private func conditions(_ controls: GenerationControls, start: Int, count: Int) throws -> Tensor {
