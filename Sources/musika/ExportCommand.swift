@@ -45,7 +45,6 @@ extension MusikaCommand {
         var config = loaded.config
         if let gainDecibels { config.outputGainDecibels = gainDecibels }
         if let styleTruncation { config.styleTruncation = styleTruncation == 0 ? nil : styleTruncation }
-        try config.validate()
         try GANModel(config: config, generator: loaded.generator, codec: loaded.codec)
           .save(to: target, dtype: precision.dtype, card: text ?? loaded.card)
       }

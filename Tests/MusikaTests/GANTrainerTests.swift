@@ -168,8 +168,8 @@ struct GANTrainerTests {
   /// Mixed precision (bf16 convolutions in the generator, the critic and DEC2) and fp32 agree on the
   /// losses of the first steps from the same start within 5 % (of the hinge's margin, 1, for the score
   /// terms; r1, a squared gradient norm, is the loosest; CPUs with other bf16 kernels may round
-  /// differently). DEC2 computes in bf16 only while a
-  /// term runs through it, and the precision may change on a resume; runs saved without it were fp32.
+  /// differently). DEC2 computes in bf16 only while a term runs through it, and the precision may
+  /// change on a resume; runs saved without it were fp32.
   @Test func bf16AndFp32TrainingStepsAgreeInLoss() throws {
     func computeTypes(_ module: Module) -> Set<String> {
       Set(module.namedModules().compactMap { _, m -> String? in

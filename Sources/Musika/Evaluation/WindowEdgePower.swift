@@ -55,13 +55,11 @@ public enum WindowEdgePower {
     let windows = latents.size(time) / window
     let inside = interior(window)
     guard windows >= 2, inside.lowerBound >= 2, inside.count >= 2 else { return nil }
-    let rows = latents.count / latents.size(time)
     let length = windows * window
-    let x = latents.narrow(dim: time, start: 0, length: length).reshape(rows, length)
-    // Mean squared step out of each vector (t → t + 1), by window and position: (windows, window);
-    // the last window's final vector has no step out (a 0 that nothing below reads).
-    let steps = Tensor.cat([(x.narrow(dim: 1, start: 1, length: length - 1) - x.narrow(dim: 1, start: 0, length: length - 1))
-      .square().mean(dims: [0]), Tensor.zeros([1], dtype: x.dtype, device: x.device)], dim: 0).reshape(windows, window)
+    // The step out of each vector by window and position: (windows, window); the last window's final
+    // vector has no step out (a 0 that nothing below reads).
+    let out = meanSquaredSteps(latents.narrow(dim: time, start: 0, length: length))
+    let steps = Tensor.cat([out, Tensor.zeros([1], dtype: out.dtype, device: out.device)], dim: 0).reshape(windows, window)
     let seams = windows - 1
     let around = Tensor.cat([
       steps.narrow(dim: 0, start: 0, length: seams).narrow(dim: 1, start: window - 2, length: 2).mean(dims: [0]),  // into the last, across
@@ -75,18 +73,22 @@ public enum WindowEdgePower {
   /// of `window` vectors from vector 0 → two scalars, differentiable (the trainer's seam term pushes
   /// the first down to the second); nil without a seam.
   public static func seamSteps(_ latents: Tensor, window: Int) -> (seam: Tensor, inside: Tensor)? {
-    let time = latents.rank - 1
-    let vectors = latents.size(time)
-    let seams = (vectors - 1) / window  // steps t = k·window − 1 for k ≥ 1
+    let vectors = latents.size(latents.rank - 1)
+    let seams = (vectors - 1) / window
     guard window >= 2, seams >= 1 else { return nil }
-    // (…, vectors − 1): squared step from vector t to t + 1, summed over channels
-    let steps = (latents.narrow(dim: time, start: 1, length: vectors - 1) - latents.narrow(dim: time, start: 0, length: vectors - 1))
-      .square().sum(dims: [time - 1])
-    let atSeam = Tensor((0..<(vectors - 1)).map { ($0 + 1) % window == 0 ? Float(1) : 0 })
-      .to(dtype: steps.dtype).to(device: steps.device)
-    let rows = Double(steps.count / (vectors - 1))
-    return ((steps * atSeam).sum() / (rows * Double(seams)),
-            (steps * (1 - atSeam)).sum() / (rows * Double(vectors - 1 - seams)))
+    let steps = meanSquaredSteps(latents)  // (vectors − 1)
+    // The seams are the steps out of each window's last vector, t = k·window − 1 for k = 1 … seams.
+    let atSeams = steps.narrow(dim: 0, start: 0, length: seams * window).reshape(seams, window)
+      .narrow(dim: 1, start: window - 1, length: 1).sum()
+    return (atSeams / Double(seams), (steps.sum() - atSeams) / Double(vectors - 1 - seams))
+  }
+
+  /// latents (…, vectors) → the squared step from each vector to the next, averaged over everything
+  /// but time: (vectors − 1), the step out of vector t at t; differentiable.
+  static func meanSquaredSteps(_ latents: Tensor) -> Tensor {
+    let vectors = latents.size(latents.rank - 1)
+    let x = latents.reshape(latents.count / vectors, vectors)
+    return (x.narrow(dim: 1, start: 1, length: vectors - 1) - x.narrow(dim: 1, start: 0, length: vectors - 1)).square().mean(dims: [0])
   }
 
   /// `seamSteps`' ratio for one stream: ≈ 1 when the windows join as smoothly as their interiors flow,
