@@ -85,6 +85,14 @@ extension MusikaCommand.Codec {
       transform: { URL(fileURLWithPath: $0) })
     var decodersFrom: URL?
 
+    @Option(help: ArgumentHelp(
+      "Start from all the weights of this trained codec folder and train every stage again as the step options say.",
+      discussion: "Level 1 trained further changes the latents, so the result is a new codec (its name gets "
+        + "'-retrained'): data encoded with the old one must be encoded again, and GANs retrained. The architecture, "
+        + "rate and spectrogram normalisation come from that codec."),
+      transform: { URL(fileURLWithPath: $0) })
+    var initFrom: URL?
+
     @Option(help: ArgumentHelp("How DEC's phase output is read: absolute (the original's) or advance (instantaneous frequency, summed over frames).",
                                discussion: "With 'absolute', tones lying between two STFT bins come back pulled to a bin centre (up to "
                                  + "half a bin off; see the mid-bin probe of 'codec eval'). Fixed at the start of a run."))
@@ -126,6 +134,11 @@ extension MusikaCommand.Codec {
                                discussion: "The measure codec eval reports; it weighs the low bands, where pitch is heard, "
                                  + "as the ear does, where the linear-bin L1 spends most of its weight above 4 kHz."))
     var melWeight: Double?
+    @Option(help: ArgumentHelp("Weight of level 1's multi-resolution STFT loss on the re-synthesised waveform (default 1; new runs).",
+                               discussion: "The only term that trains DEC's phase head. 0 drops it: a codec that takes its "
+                                 + "phase from the magnitude (the bundled one) then trains DEC's magnitude path alone, "
+                                 + "faster, on the magnitude terms (with --mel-weight), until the adversarial stage."))
+    var stftWeight: Double?
     @Option(help: ArgumentHelp("Weight of the phase-advance (instantaneous frequency) loss on DEC's phase (default 0: off).",
                                discussion: "Compares the phase advance per frame of the decoder's output with the input's, "
                                  + "weighted by magnitude: the term that keeps tones lying between two STFT bins in tune."))
@@ -142,6 +155,18 @@ extension MusikaCommand.Codec {
       }
       if let level2Scale, !(0.01...2).contains(level2Scale) {
         throw ValidationError("--level2-scale must be between 0.01 and 2 (got \(level2Scale)); 0.25 is tiny's, 1 the original's.")
+      }
+      if initFrom != nil {
+        if level1From != nil || decodersFrom != nil {
+          throw ValidationError("--init-from and \(level1From != nil ? "--level1-from" : "--decoders-from") both name a codec to start from: give one.")
+        }
+        for (given, name) in [(sampleRate != nil, "--sample-rate"), (phase != nil, "--phase"), (floorDb != nil, "--floor-db"),
+                              (level2Scale != nil, "--level2-scale"), (vectorChannels != nil, "--vector-channels")] where given {
+          throw ValidationError("\(name) cannot change the codec given by --init-from: its weights fix the architecture and signal constants.")
+        }
+      }
+      if let stftWeight, !(stftWeight >= 0 && stftWeight.isFinite) {
+        throw ValidationError("--stft-weight must be 0 or more (got \(stftWeight)).")
       }
       if decodersFrom != nil {
         if level1From != nil { throw ValidationError("--decoders-from and --level1-from both name a codec to start from: give one.") }
@@ -186,6 +211,15 @@ extension MusikaCommand.Codec {
       if let floorDb { preset = preset.withFloor(decibelsBelowFullScale: floorDb) }
       let adopted = try level1From.map { try SpectralCodec.load(from: $0) }
       let whole = try decodersFrom.map { try SpectralCodec.load(from: $0) }
+      let initial = try initFrom.map { try SpectralCodec.load(from: $0) }
+      if let initial {
+        guard !resuming else {
+          throw ValidationError("\(output.path) already holds a run; --init-from starts a new one (use another --out, "
+            + "or leave --init-from out to resume it).")
+        }
+        preset = initial.config
+        preset.name = initial.config.name + "-retrained"
+      }
       if let whole, !resuming {  // on a resume, the checkpoint holds the weights and the options
         // The same name: it encodes to the same latents, so datasets encoded with either take files from both.
         preset = whole.config
@@ -237,6 +271,10 @@ extension MusikaCommand.Codec {
           try trainer.adoptLevel1(from: adopted)
           report("level 1 from \(level1From.path) (frozen); training level 2 only")
         }
+        if let initial, let initFrom {
+          try trainer.start(from: initial)
+          report("all weights from \(initFrom.path); training it again (new latents)")
+        }
         if let whole, let decodersFrom {
           try trainer.adoptCodec(from: whole)
           report("codec from \(decodersFrom.path): encoders frozen (its latents stay the same); training DEC2 + DEC")
@@ -275,6 +313,7 @@ extension MusikaCommand.Codec {
       if let precision { options.precision = precision }
       if let level2Target { options.level2MagnitudeTarget = level2Target }
       if let melWeight { options.melWeight = melWeight }
+      if let stftWeight { options.stftWeight = stftWeight }
       if let phaseAdvanceWeight { options.phaseAdvanceWeight = phaseAdvanceWeight }
       if let groupDelayWeight { options.groupDelayWeight = groupDelayWeight }
     }

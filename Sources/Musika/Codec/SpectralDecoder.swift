@@ -70,6 +70,12 @@ public final class SpectralDecoder: Module {
     return (magnitude, phase!)
   }
 
+  /// The magnitude alone before clipping: (batch, bins, frames), for training a codec whose phase comes
+  /// from its magnitude (no phase head to train).
+  public func unclippedMagnitude(_ x: Tensor, noise: NoiseSource) -> Tensor {
+    forward(x, noise: noise, phaseHead: false).magnitude
+  }
+
   /// The magnitude alone, clipped: (batch, bins, frames). A phase integrated from the magnitude never
   /// reads the phase head, whose branch (p1, p2, phase) is about 40 % of DEC's work; its noise draws
   /// come last in a pass, so the magnitude is the same as `callAsFunction`'s, bit for bit.

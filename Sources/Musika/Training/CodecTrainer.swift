@@ -143,6 +143,22 @@ public final class CodecTrainer: TrainingTask {
     codec.train()
   }
 
+  /// Starts this (new) run from all the weights of a trained codec of the same architecture and signal
+  /// constants, every stage training as the options say: level 1 trained further moves the latents, so
+  /// level 2 (starting from the trained one) follows it, and the result is a new codec (GANs trained on
+  /// the old one's latents need re-encoded data and retraining).
+  public func start(from trained: SpectralCodec) throws {
+    guard step == 0 else { throw MusikaError.invalidConfig("only a new run can start from a trained codec") }
+    var theirs = trained.config, ours = codec.config
+    theirs.name = ""; ours.name = ""
+    theirs.equalizationDb = nil; ours.equalizationDb = nil
+    guard theirs == ours else {
+      throw MusikaError.invalidConfig("codec '\(trained.config.name)' has another architecture or signal constants than '\(codec.config.name)'")
+    }
+    try withNoGrad { try codec.load(trained.stateDict()) }
+    codec.train()
+  }
+
   /// Starts this (new) run at stage 3 on all four networks of a trained codec: its decoders are
   /// trained further, its encoders stay frozen (so its latents, and GANs trained on them, stay valid).
   /// Needs `options.level1Steps == 0`, `options.level2Steps == 0` and the same architecture.
@@ -205,6 +221,12 @@ public final class CodecTrainer: TrainingTask {
     return metrics
   }
 
+  /// Whether a level-1 step reads DEC's phase head: the waveform terms (STFT loss, critics) and the
+  /// phase terms do; the magnitude terms alone do not.
+  private var needsPhaseHeadInLevel1: Bool {
+    options.stftWeight > 0 || step >= options.adversarialStart || options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0
+  }
+
   private var stepGenerator: Generator { Generator(seed: options.seed, "data", .int(step)) }
 
   private func level1Step() throws -> [String: Double] {
@@ -214,7 +236,27 @@ public final class CodecTrainer: TrainingTask {
     let noise = NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)]))
     let spectrum = try stft(x)  // complex (B, bins, frames)
     let target = codec.frontEnd.normalizedLogMagnitude(spectrum)
-    let (magnitude, phase) = codec.decoder.unclipped(codec.encoder(target), noise: noise)
+    let latents = codec.encoder(target)
+    // Without the waveform terms (the STFT loss, the critics) and the phase terms nothing reads DEC's
+    // phase head: a codec whose phase comes from its magnitude then trains DEC's magnitude path alone,
+    // without the head's work, the synthesis and the STFTs of the loss.
+    guard needsPhaseHeadInLevel1 else {
+      let magnitude = codec.decoder.unclippedMagnitude(latents, noise: noise)
+      let magnitudeLoss = (magnitude - target).abs().mean()
+      var loss = magnitudeLoss * options.magnitudeWeight
+      var metrics = ["level1/magnitude_l1": magnitudeLoss.item()]
+      if options.melWeight > 0 {
+        let mel = melLoss(magnitude.clamp(min: -1, max: 1), target)
+        loss = loss + mel * options.melWeight
+        metrics["level1/log_mel_l1"] = mel.item()
+      }
+      level1Optimizer.zeroGrad()
+      loss.backward()
+      try level1Optimizer.update()
+      metrics["level1/total"] = loss.item()
+      return metrics
+    }
+    let (magnitude, phase) = codec.decoder.unclipped(latents, noise: noise)
     let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false, source: .decoder)  // (B, L)
     // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
     let edge = stft.nFFT - stft.hop
