@@ -148,6 +148,13 @@ extension MusikaCommand.Codec {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    /// The options given that would change a codec's architecture or signal constants (which a codec to
+    /// start from fixes).
+    private var architectureOptionsGiven: [String] {
+      [(sampleRate != nil, "--sample-rate"), (phase != nil, "--phase"), (floorDb != nil, "--floor-db"),
+       (level2Scale != nil, "--level2-scale"), (vectorChannels != nil, "--vector-channels")].filter(\.0).map(\.1)
+    }
+
     func validate() throws {
       if audio.isEmpty { throw ValidationError("--audio: give at least one folder of training audio.") }
       if let level2Target, !["spectrogram", "level1"].contains(level2Target) {
@@ -156,25 +163,20 @@ extension MusikaCommand.Codec {
       if let level2Scale, !(0.01...2).contains(level2Scale) {
         throw ValidationError("--level2-scale must be between 0.01 and 2 (got \(level2Scale)); 0.25 is tiny's, 1 the original's.")
       }
-      if initFrom != nil {
-        if level1From != nil || decodersFrom != nil {
-          throw ValidationError("--init-from and \(level1From != nil ? "--level1-from" : "--decoders-from") both name a codec to start from: give one.")
-        }
-        for (given, name) in [(sampleRate != nil, "--sample-rate"), (phase != nil, "--phase"), (floorDb != nil, "--floor-db"),
-                              (level2Scale != nil, "--level2-scale"), (vectorChannels != nil, "--vector-channels")] where given {
-          throw ValidationError("\(name) cannot change the codec given by --init-from: its weights fix the architecture and signal constants.")
-        }
+      let starts = [(decodersFrom, "--decoders-from"), (level1From, "--level1-from"), (initFrom, "--init-from")]
+        .filter { $0.0 != nil }.map(\.1)
+      if starts.count > 1 {
+        throw ValidationError("\(starts.joined(separator: " and ")) \(starts.count == 2 ? "both" : "all") name a codec to start from: give one.")
+      }
+      if initFrom != nil, let name = architectureOptionsGiven.first {
+        throw ValidationError("\(name) cannot change the codec given by --init-from: its weights fix the architecture and signal constants.")
       }
       if let stftWeight, !(stftWeight >= 0 && stftWeight.isFinite) {
         throw ValidationError("--stft-weight must be 0 or more (got \(stftWeight)).")
       }
-      if decodersFrom != nil {
-        if level1From != nil { throw ValidationError("--decoders-from and --level1-from both name a codec to start from: give one.") }
-        for (given, name) in [(level1Steps != nil, "--level1-steps"), (level2Steps != nil, "--level2-steps"),
-                              (sampleRate != nil, "--sample-rate"), (phase != nil, "--phase"), (floorDb != nil, "--floor-db"),
-                              (level2Scale != nil, "--level2-scale"), (vectorChannels != nil, "--vector-channels")] where given {
-          throw ValidationError("\(name) cannot change the codec given by --decoders-from: its encoders, and so its latents, stay as they are.")
-        }
+      if decodersFrom != nil, let name = ([(level1Steps != nil, "--level1-steps"), (level2Steps != nil, "--level2-steps")]
+                                             .filter(\.0).map(\.1) + architectureOptionsGiven).first {
+        throw ValidationError("\(name) cannot change the codec given by --decoders-from: its encoders, and so its latents, stay as they are.")
       }
       if let decoderSteps, decoderSteps < (decodersFrom == nil ? 0 : 1) {
         throw ValidationError("--decoder-steps must be \(decodersFrom == nil ? "0 or more" : "at least 1 with --decoders-from") (got \(decoderSteps)).")

@@ -149,14 +149,7 @@ public final class CodecTrainer: TrainingTask {
   /// the old one's latents need re-encoded data and retraining).
   public func start(from trained: SpectralCodec) throws {
     guard step == 0 else { throw MusikaError.invalidConfig("only a new run can start from a trained codec") }
-    var theirs = trained.config, ours = codec.config
-    theirs.name = ""; ours.name = ""
-    theirs.equalizationDb = nil; ours.equalizationDb = nil
-    guard theirs == ours else {
-      throw MusikaError.invalidConfig("codec '\(trained.config.name)' has another architecture or signal constants than '\(codec.config.name)'")
-    }
-    try withNoGrad { try codec.load(trained.stateDict()) }
-    codec.train()
+    try loadAllWeights(of: trained)
   }
 
   /// Starts this (new) run at stage 3 on all four networks of a trained codec: its decoders are
@@ -166,6 +159,12 @@ public final class CodecTrainer: TrainingTask {
     guard options.level1Steps == 0, options.level2Steps == 0, step == 0 else {
       throw MusikaError.invalidConfig("a run that adopts a whole trained codec trains its decoders only (level-1 and level-2 steps 0) and starts fresh")
     }
+    try loadAllWeights(of: trained)
+  }
+
+  /// Every weight of `trained`, whose architecture and signal constants must be this run's (its name and
+  /// output equalisation may differ: this run's codec has none until calibrated).
+  private func loadAllWeights(of trained: SpectralCodec) throws {
     var theirs = trained.config, ours = codec.config
     theirs.name = ""; ours.name = ""
     theirs.equalizationDb = nil
@@ -240,45 +239,41 @@ public final class CodecTrainer: TrainingTask {
     // Without the waveform terms (the STFT loss, the critics) and the phase terms nothing reads DEC's
     // phase head: a codec whose phase comes from its magnitude then trains DEC's magnitude path alone,
     // without the head's work, the synthesis and the STFTs of the loss.
-    guard needsPhaseHeadInLevel1 else {
-      let magnitude = codec.decoder.unclippedMagnitude(latents, noise: noise)
-      let magnitudeLoss = (magnitude - target).abs().mean()
-      var loss = magnitudeLoss * options.magnitudeWeight
-      var metrics = ["level1/magnitude_l1": magnitudeLoss.item()]
-      if options.melWeight > 0 {
-        let mel = melLoss(magnitude.clamp(min: -1, max: 1), target)
-        loss = loss + mel * options.melWeight
-        metrics["level1/log_mel_l1"] = mel.item()
-      }
-      level1Optimizer.zeroGrad()
-      loss.backward()
-      try level1Optimizer.update()
-      metrics["level1/total"] = loss.item()
-      return metrics
+    let magnitude: Tensor, phase: Tensor?
+    if needsPhaseHeadInLevel1 {
+      let decoded = codec.decoder.unclipped(latents, noise: noise)
+      (magnitude, phase) = (decoded.magnitude, decoded.phase)
+    } else {
+      (magnitude, phase) = (codec.decoder.unclippedMagnitude(latents, noise: noise), nil)
     }
-    let (magnitude, phase) = codec.decoder.unclipped(latents, noise: noise)
-    let y = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false, source: .decoder)  // (B, L)
-    // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
-    let edge = stft.nFFT - stft.hop
-    let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
-
     let magnitudeLoss = (magnitude - target).abs().mean()
-    let spectralLoss = stftLoss(interior(y), interior(x))
-    var loss = magnitudeLoss * options.magnitudeWeight + spectralLoss * options.stftWeight
-    var metrics = ["level1/magnitude_l1": magnitudeLoss.item(), "level1/stft": spectralLoss.item()]
+    var loss = magnitudeLoss * options.magnitudeWeight
+    var metrics = ["level1/magnitude_l1": magnitudeLoss.item()]
+    // The waveform re-synthesised with DEC's phase, for the STFT loss and the critics.
+    var y: Tensor?
+    if let phase {
+      let synthesized = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false, source: .decoder)  // (B, L)
+      // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
+      let edge = stft.nFFT - stft.hop
+      let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
+      let spectralLoss = stftLoss(interior(synthesized), interior(x))
+      loss = loss + spectralLoss * options.stftWeight
+      metrics["level1/stft"] = spectralLoss.item()
+      y = synthesized
+    }
     if options.melWeight > 0 {
       let mel = melLoss(magnitude.clamp(min: -1, max: 1), target)
       loss = loss + mel * options.melWeight
       metrics["level1/log_mel_l1"] = mel.item()
     }
-    if options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
+    if let phase, options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
       let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(phase, clip: false).angles, target: spectrum)
       loss = loss + advance * options.phaseAdvanceWeight + groupDelay * options.groupDelayWeight
       metrics["level1/phase_advance"] = advance.item()
       metrics["level1/group_delay"] = groupDelay.item()
     }
 
-    if step >= options.adversarialStart {
+    if step >= options.adversarialStart, let y {
       // Critic update on the detached reconstruction.
       discriminatorOptimizer.zeroGrad()
       let real = discriminator(x)
