@@ -6,7 +6,7 @@ public struct GANConfig: Codable, Sendable, Equatable {
   public var name: String
   /// Generator/critic width unit b (128 in the original).
   public var baseChannels: Int
-  /// Latent channels per vector: left and right level-2 latents together (2·64).
+  /// Latent channels per vector: left and right level-2 latents together (2 × the codec's vector size).
   public var latentChannels: Int
   /// Coordinate channels: the first half local (interpolated between anchors), the second global.
   public var coordinateChannels: Int
