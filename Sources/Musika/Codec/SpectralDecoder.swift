@@ -70,10 +70,10 @@ public final class SpectralDecoder: Module {
     return (magnitude, phase!)
   }
 
-  /// The magnitude alone before clipping: (batch, bins, frames), for training a codec whose phase comes
-  /// from its magnitude (no phase head to train).
-  public func unclippedMagnitude(_ x: Tensor, noise: NoiseSource) -> Tensor {
-    forward(x, noise: noise, phaseHead: false).magnitude
+  /// The same, with the phase head only when `phaseHead` (else `phase` is nil): training terms that read
+  /// the magnitude alone skip the head's work; the magnitude is the same bit for bit (see `magnitude`).
+  public func unclipped(_ x: Tensor, noise: NoiseSource, phaseHead: Bool) -> (magnitude: Tensor, phase: Tensor?) {
+    forward(x, noise: noise, phaseHead: phaseHead)
   }
 
   /// The magnitude alone, clipped: (batch, bins, frames). A phase integrated from the magnitude never

@@ -220,11 +220,12 @@ public final class CodecTrainer: TrainingTask {
     return metrics
   }
 
+  /// Whether the phase terms (phase advance, group delay) read DEC's phase head, at every stage.
+  private var trainsPhase: Bool { options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 }
+
   /// Whether a level-1 step reads DEC's phase head: the waveform terms (STFT loss, critics) and the
   /// phase terms do; the magnitude terms alone do not.
-  private var needsPhaseHeadInLevel1: Bool {
-    options.stftWeight > 0 || step >= options.adversarialStart || options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0
-  }
+  private var needsPhaseHeadInLevel1: Bool { options.stftWeight > 0 || step >= options.adversarialStart || trainsPhase }
 
   private var stepGenerator: Generator { Generator(seed: options.seed, "data", .int(step)) }
 
@@ -239,13 +240,7 @@ public final class CodecTrainer: TrainingTask {
     // Without the waveform terms (the STFT loss, the critics) and the phase terms nothing reads DEC's
     // phase head: a codec whose phase comes from its magnitude then trains DEC's magnitude path alone,
     // without the head's work, the synthesis and the STFTs of the loss.
-    let magnitude: Tensor, phase: Tensor?
-    if needsPhaseHeadInLevel1 {
-      let decoded = codec.decoder.unclipped(latents, noise: noise)
-      (magnitude, phase) = (decoded.magnitude, decoded.phase)
-    } else {
-      (magnitude, phase) = (codec.decoder.unclippedMagnitude(latents, noise: noise), nil)
-    }
+    let (magnitude, phase) = codec.decoder.unclipped(latents, noise: noise, phaseHead: needsPhaseHeadInLevel1)
     let magnitudeLoss = (magnitude - target).abs().mean()
     var loss = magnitudeLoss * options.magnitudeWeight
     var metrics = ["level1/magnitude_l1": magnitudeLoss.item()]
@@ -256,9 +251,11 @@ public final class CodecTrainer: TrainingTask {
       // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
       let edge = stft.nFFT - stft.hop
       let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
-      let spectralLoss = stftLoss(interior(synthesized), interior(x))
-      loss = loss + spectralLoss * options.stftWeight
-      metrics["level1/stft"] = spectralLoss.item()
+      if options.stftWeight > 0 {
+        let spectralLoss = stftLoss(interior(synthesized), interior(x))
+        loss = loss + spectralLoss * options.stftWeight
+        metrics["level1/stft"] = spectralLoss.item()
+      }
       y = synthesized
     }
     if options.melWeight > 0 {
@@ -266,7 +263,7 @@ public final class CodecTrainer: TrainingTask {
       loss = loss + mel * options.melWeight
       metrics["level1/log_mel_l1"] = mel.item()
     }
-    if let phase, options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
+    if let phase, trainsPhase {
       let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(phase, clip: false).angles, target: spectrum)
       loss = loss + advance * options.phaseAdvanceWeight + groupDelay * options.groupDelayWeight
       metrics["level1/phase_advance"] = advance.item()
@@ -326,13 +323,12 @@ public final class CodecTrainer: TrainingTask {
       let spectrogram = codec.frontEnd.normalizedLogMagnitude(spectrum)
       let z = codec.encoder(spectrogram)
       guard towardsLevel1 else { return (z, spectrogram, spectrum) }
-      return (z, codec.decoder.unclipped(z, noise: NoiseSource(seed: noiseSeed)).magnitude, spectrum)
+      return (z, codec.decoder.unclipped(z, noise: NoiseSource(seed: noiseSeed), phaseHead: false).magnitude, spectrum)
     }
     let codes = decodersOnly ? withNoGrad { codec.latentEncoder(latents) } : codec.latentEncoder(latents)
     let rebuilt = codec.latentDecoder(codes, noise: NoiseSource(seed: Seed.derive(noiseSeed, ["dec2"])))
-    // The same decoder noise as the target's.
-    let decoded = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed))
-    let magnitude = decoded.magnitude
+    // The same decoder noise as the target's; the phase head only for the phase terms.
+    let (magnitude, phase) = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed), phaseHead: trainsPhase)
     let latentLoss = (rebuilt - latents).abs().mean()
     let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
     var loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
@@ -342,9 +338,9 @@ public final class CodecTrainer: TrainingTask {
       loss = loss + mel * options.melWeight
       metrics["\(prefix)/log_mel_l1"] = mel.item()
     }
-    if options.phaseAdvanceWeight > 0 || options.groupDelayWeight > 0 {
+    if let phase {
       // At stage 2 DEC is frozen: this teaches ENC2 and DEC2 to keep what DEC needs to turn the phase right.
-      let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(decoded.phase, clip: false).angles, target: spectrum)
+      let (advance, groupDelay) = phaseLoss(predicted: codec.phaseAngles(phase, clip: false).angles, target: spectrum)
       loss = loss + advance * options.phaseAdvanceWeight + groupDelay * options.groupDelayWeight
       metrics["\(prefix)/phase_advance"] = advance.item()
       metrics["\(prefix)/group_delay"] = groupDelay.item()
