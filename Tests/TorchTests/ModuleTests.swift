@@ -122,4 +122,22 @@ struct ModuleTests {
     model.setRequiresGrad(false)
     #expect(model.parameters.allSatisfy { !$0.requiresGrad })
   }
+
+  /// `frozen` passes the gradient through to the input, computes none for the module's own weights, and
+  /// gives every parameter its flag back (a parameter frozen before stays frozen).
+  @Test func frozenPassesGradientsThroughAndRestoresFlags() {
+    let conv = Conv1d(2, 3, kernel: 3, .init(padding: .same))
+    conv.initialize(seed: 7)
+    conv.bias!.requiresGrad = false
+    let x = Tensor.randn([1, 2, 5], generator: Generator(seed: 1)).requiringGrad()
+    let y = conv.frozen { conv(x) }
+    y.square().sum().backward()
+    #expect(conv.weight.grad == nil)
+    #expect(conv.weight.requiresGrad && !conv.bias!.requiresGrad)
+    // The input's gradient is the one an unfrozen module gives.
+    let x2 = x.detach().requiringGrad()
+    conv(x2).square().sum().backward()
+    #expect(values(x.grad!) == values(x2.grad!))
+    #expect(conv.weight.grad != nil)
+  }
 }

@@ -287,7 +287,8 @@ public final class CodecTrainer: TrainingTask {
       let realFeatures = withNoGrad { discriminator(x).map(\.features) }
       var adversarial: Tensor?
       var matching: Tensor?
-      for (f, features) in zip(discriminator(y), realFeatures) {
+      // The critics frozen: their weight gradients from these terms would be zeroed before their next update.
+      for (f, features) in zip(discriminator.frozen { discriminator(y) }, realFeatures) {
         let a = -f.logits.mean()
         adversarial = adversarial.map { $0 + a } ?? a
         for (ff, rf) in zip(f.features, features) {
@@ -327,8 +328,10 @@ public final class CodecTrainer: TrainingTask {
     }
     let codes = decodersOnly ? withNoGrad { codec.latentEncoder(latents) } : codec.latentEncoder(latents)
     let rebuilt = codec.latentDecoder(codes, noise: NoiseSource(seed: Seed.derive(noiseSeed, ["dec2"])))
-    // The same decoder noise as the target's; the phase head only for the phase terms.
-    let (magnitude, phase) = codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed), phaseHead: trainsPhase)
+    // The same decoder noise as the target's; the phase head only for the phase terms. At stage 2 DEC
+    // is frozen: the gradient passes through it to DEC2 without computing DEC's own.
+    let decode = { [self] in codec.decoder.unclipped(rebuilt, noise: NoiseSource(seed: noiseSeed), phaseHead: trainsPhase) }
+    let (magnitude, phase) = decodersOnly ? decode() : codec.decoder.frozen(decode)
     let latentLoss = (rebuilt - latents).abs().mean()
     let magnitudeLoss = (magnitude - targetMagnitude).abs().mean()
     var loss = latentLoss * options.latentWeight + magnitudeLoss * options.magnitudeWeight
@@ -351,7 +354,6 @@ public final class CodecTrainer: TrainingTask {
       try decoderOptimizer.update()
     } else {
       level2Optimizer.zeroGrad()
-      codec.decoder.zeroGrad()
       loss.backward()
       try level2Optimizer.update()
     }

@@ -242,8 +242,9 @@ public final class GANTrainer: TrainingTask {
     let hinge = (realTerm + notReal) * 0.5
     let criticLoss = hinge + r1 * r1Weight
 
-    // Generator: −D(fake) with the critic as it was before this step's update.
-    let generatorLoss = -judge(fake, fakeConditions, shifts?.fake).mean()
+    // Generator: −D(fake) with the critic as it was before this step's update; the critic frozen
+    // through it (its weight gradients from this term would be zeroed before the critic's backward).
+    let generatorLoss = critic.frozen { -judge(fake, fakeConditions, shifts?.fake).mean() }
     var boundary: (loss: Tensor, ratio: Double, profile: Tensor, profileDeviation: Double)?
     if options.boundaryWeight > 0 || options.profileWeight > 0 {
       // A crop of each sample (the jump is local: DEC2 reaches 3.6 vectors), at a place that moves with

@@ -111,6 +111,17 @@ open class Module {
     for p in parameters { p.requiresGrad = flag }
   }
 
+  /// Runs `body` with every parameter frozen, then gives each its flag back. Gradients still flow
+  /// through the module to its inputs; only its own weight gradients, which a caller about to discard
+  /// them would compute for nothing, are skipped.
+  public func frozen<T>(_ body: () throws -> T) rethrows -> T {
+    let params = parameters
+    let flags = params.map(\.requiresGrad)
+    for p in params { p.requiresGrad = false }
+    defer { for (p, flag) in zip(params, flags) { p.requiresGrad = flag } }
+    return try body()
+  }
+
   public func zeroGrad() {
     for p in parameters { p.zeroGrad() }
   }
