@@ -198,6 +198,11 @@ extension MusikaCommand {
         trainer = try GANTrainer.resume(output: output, corpus: corpus, codec: codec,
                                         extend: { apply(to: &$0, resuming: true) }, device: device, log: report)
         report("resuming at step \(trainer.step) of \(trainer.options.steps)")
+        let kept = fixedByCheckpoint(trainer.options)
+        if !kept.isEmpty {
+          report("note: the run keeps \(kept.joined(separator: ", ")) (an exact resume fixes them; "
+            + "to change them, start a new --out)")
+        }
       } else {
         var options = GANTrainingOptions()
         apply(to: &options, resuming: false)
@@ -237,6 +242,22 @@ extension MusikaCommand {
       }
       report("codec: \(recorded.path) (recorded by musika encode)")
       return try CodecOptions(codecPath: recorded.path).load()
+    }
+
+    /// The options given on the command line with a value other than the resumed run's, which an exact
+    /// resume keeps (the same command that started a run may be given again without a note).
+    private func fixedByCheckpoint(_ saved: GANTrainingOptions) -> [String] {
+      func differs<T: Equatable>(_ given: T?, _ kept: T) -> Bool { given.map { $0 != kept } ?? false }
+      let given: [(String, Bool)] = [
+        ("--batch \(saved.batchSize)", differs(batch, saved.batchSize)),
+        ("--lr \(saved.learningRate)", differs(lr, saved.learningRate)),
+        ("--seed \(saved.seed)", differs(seed, saved.seed)),
+        ("--mismatch-weight \(saved.mismatchWeight)", differs(mismatchWeight, saved.mismatchWeight)),
+        ("--r1-start \(saved.r1WeightAtStart)", differs(r1Start, saved.r1WeightAtStart)),
+        ("--r1-switch-step \(saved.switchStep)", differs(r1SwitchStep, saved.switchStep)),
+        (saved.criticShift ? "--critic-shift" : "--no-critic-shift", differs(criticShift, saved.criticShift)),
+      ]
+      return given.filter(\.1).map(\.0)
     }
 
     private func apply(to options: inout GANTrainingOptions, resuming: Bool) {

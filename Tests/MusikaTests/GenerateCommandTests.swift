@@ -44,6 +44,15 @@ struct GenerateCommandTests {
     #expect(train.status == 0, "\(train.stderr)")
     let model = try GANModel.load(from: URL(fileURLWithPath: "\(run)/model"))
     #expect(model.config.gan.latentChannels == 256)
+    // A resume keeps the run's learning rate and batch, and says so when the command asks for others;
+    // the same values again give no note.
+    let resumed = try runMusika(["train", "--data", data.path, "--out", run, "--steps", "3", "--batch", "2",
+                                 "--lr", "0.5", "--threads", "1"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(resumed.stderr.contains("note: the run keeps --lr 0.0001 (an exact resume fixes them"), "\(resumed.stderr)")
+    let same = try runMusika(["train", "--data", data.path, "--out", run, "--steps", "4", "--batch", "2",
+                              "--lr", "0.0001", "--threads", "1"])
+    #expect(same.status == 0 && !same.stderr.contains("note: the run keeps"), "\(same.stderr)")
     let out = folder.appendingPathComponent("a.wav").path
     let generate = try runMusika(["generate", "--model", "\(run)/model", "--seconds", "2", "--seed", "3", "-o", out,
                                   "--threads", "1"])
