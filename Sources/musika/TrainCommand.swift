@@ -195,10 +195,10 @@ extension MusikaCommand {
           throw ValidationError("\(output.path) holds a run conditioned on \(saved.model.conditioning.summary); "
             + "its conditions cannot change on resume (use a new --out).")
         }
+        var kept: [String] = []
         trainer = try GANTrainer.resume(output: output, corpus: corpus, codec: codec,
-                                        extend: { apply(to: &$0, resuming: true) }, device: device, log: report)
+                                        extend: { kept = apply(to: &$0, resuming: true) }, device: device, log: report)
         report("resuming at step \(trainer.step) of \(trainer.options.steps)")
-        let kept = fixedByCheckpoint(trainer.options)
         if !kept.isEmpty {
           report("note: the run keeps \(kept.joined(separator: ", ")) (an exact resume fixes them; "
             + "to change them, start a new --out)")
@@ -244,23 +244,11 @@ extension MusikaCommand {
       return try CodecOptions(codecPath: recorded.path).load()
     }
 
-    /// The options given on the command line with a value other than the resumed run's, which an exact
-    /// resume keeps (the same command that started a run may be given again without a note).
-    private func fixedByCheckpoint(_ saved: GANTrainingOptions) -> [String] {
-      func differs<T: Equatable>(_ given: T?, _ kept: T) -> Bool { given.map { $0 != kept } ?? false }
-      let given: [(String, Bool)] = [
-        ("--batch \(saved.batchSize)", differs(batch, saved.batchSize)),
-        ("--lr \(saved.learningRate)", differs(lr, saved.learningRate)),
-        ("--seed \(saved.seed)", differs(seed, saved.seed)),
-        ("--mismatch-weight \(saved.mismatchWeight)", differs(mismatchWeight, saved.mismatchWeight)),
-        ("--r1-start \(saved.r1WeightAtStart)", differs(r1Start, saved.r1WeightAtStart)),
-        ("--r1-switch-step \(saved.switchStep)", differs(r1SwitchStep, saved.switchStep)),
-        (saved.criticShift ? "--critic-shift" : "--no-critic-shift", differs(criticShift, saved.criticShift)),
-      ]
-      return given.filter(\.1).map(\.0)
-    }
-
-    private func apply(to options: inout GANTrainingOptions, resuming: Bool) {
+    /// Sets the options given on the command line. Those an exact resume fixes are set for a new run
+    /// only; on a resume it returns the ones asked for with another value than the run's, as the run
+    /// keeps them (the command that started a run may be given again without a note).
+    @discardableResult
+    private func apply(to options: inout GANTrainingOptions, resuming: Bool) -> [String] {
       if let steps { options.steps = steps }
       if let checkpointEvery { options.checkpointEvery = checkpointEvery }
       if let milestoneEvery { options.milestoneEvery = milestoneEvery }
@@ -271,14 +259,19 @@ extension MusikaCommand {
       if let edgeWeight { options.edgeWeight = edgeWeight }
       if let conditionsPer { options.conditionsPerCrop = conditionsPer == .crop }
       if let precision { options.precision = precision }
-      guard !resuming else { return }  // the rest is fixed by the checkpoint, for an exact resume
-      if let batch { options.batchSize = batch }
-      if let lr { options.learningRate = lr }
-      if let seed { options.seed = seed }
-      if let mismatchWeight { options.mismatchWeight = mismatchWeight }
-      if let r1Start { options.r1WeightAtStart = r1Start }
-      if let r1SwitchStep { options.switchStep = r1SwitchStep }
-      if let criticShift { options.criticShift = criticShift }
+      var kept: [String] = []
+      func fixed<T: Equatable>(_ given: T?, _ key: WritableKeyPath<GANTrainingOptions, T>, _ name: (T) -> String) {
+        guard let given else { return }
+        if !resuming { options[keyPath: key] = given } else if given != options[keyPath: key] { kept.append(name(options[keyPath: key])) }
+      }
+      fixed(batch, \.batchSize) { "--batch \($0)" }
+      fixed(lr, \.learningRate) { "--lr \($0)" }
+      fixed(seed, \.seed) { "--seed \($0)" }
+      fixed(mismatchWeight, \.mismatchWeight) { "--mismatch-weight \($0)" }
+      fixed(r1Start, \.r1WeightAtStart) { "--r1-start \($0)" }
+      fixed(r1SwitchStep, \.switchStep) { "--r1-switch-step \($0)" }
+      fixed(criticShift, \.criticShift) { $0 ? "--critic-shift" : "--no-critic-shift" }
+      return kept
     }
   }
 }

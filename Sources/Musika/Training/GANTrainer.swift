@@ -96,7 +96,7 @@ public final class GANTrainer: TrainingTask {
     codec.eval()
     // The codec is never trained here: DEC2's weights need no gradient when the boundary term runs
     // through it.
-    for parameter in codec.latentDecoder.parameters { parameter.requiresGrad = false }
+    codec.latentDecoder.setRequiresGrad(false)
     setTrainingPrecision()
   }
 
