@@ -29,6 +29,18 @@ enum GANPreset: String, ExpressibleByArgument, CaseIterable {
 
 extension GANConfig.Upsampling: ExpressibleByArgument {}
 extension GANConfig.Edges: ExpressibleByArgument {}
+
+/// `--latent-scale`: measured from the training latents, or given.
+enum LatentScaleChoice: ExpressibleByArgument {
+  case auto
+  case value(Double)
+
+  init?(argument: String) {
+    if argument == "auto" { self = .auto; return }
+    guard let value = Double(argument), value > 0, value.isFinite else { return nil }
+    self = .value(value)
+  }
+}
 extension TrainingPrecision: ExpressibleByArgument {}
 
 enum ConditionName: String, ExpressibleByArgument, CaseIterable {
@@ -81,6 +93,12 @@ extension MusikaCommand {
         + "dip at every window boundary). Default: zeros for musika-44k and musika-44k-small (the original's), "
         + "replicate for our presets. A resumed run keeps its own."))
     var edges: GANConfig.Edges?
+
+    @Option(help: ArgumentHelp(
+      "The latent size that generator and critic work in units of: auto (the RMS of the training latents), a number, or 1 (the codec's own units).",
+      discussion: "Generated latents are the generator's output times this; real ones are divided by it in training, "
+        + "so both nets see latents of unit size whatever the codec. Default: 1. A resumed run keeps its own."))
+    var latentScale: LatentScaleChoice?
 
     @Option(parsing: .upToNextOption, help: "Conditions: tempo, density (default: none).")
     var condition: [ConditionName] = []
@@ -188,7 +206,16 @@ extension MusikaCommand {
       report(String(format: "%d files, %.1f minutes of music", corpus.items.count, minutes))
       // A new run makes what the data holds: 128 channels for a codec with the original's 64-number
       // vectors, 256 for one trained with `codec train --vector-channels 128`.
-      if saved == nil { gan.latentChannels = corpus.latentChannels }
+      if saved == nil {
+        gan.latentChannels = corpus.latentChannels
+        switch latentScale {
+        case nil: break
+        case .auto?:
+          gan.latentScale = corpus.latentRMS
+          report(String(format: "latent scale %.4f (the RMS of the training latents)", corpus.latentRMS))
+        case .value(let value)?: gan.latentScale = value == 1 ? nil : value
+        }
+      }
       let trainer: GANTrainer
       if let saved {
         if !condition.isEmpty, Set(condition.map(\.rawValue)) != Set(conditionNames(saved.model.conditioning)) {

@@ -457,6 +457,48 @@ struct GANTrainerTests {
     #expect(FileManager.default.fileExists(atPath: straight.appendingPathComponent("samples/step-0000012.wav").path))
   }
 
+  @Test func aLatentScaleTrainsAsTheSameRunOnLatentsOfUnitSize() throws {
+    // Latents 10× smaller with a latent scale of 0.1: critic and generator see the same numbers, so the
+    // steps' losses match those of the unscaled run, and the generator's output comes back ×0.1.
+    let scale = 0.1
+    let plain = Self.temporaryFolder()
+    let scaled = Self.temporaryFolder()
+    defer {
+      try? FileManager.default.removeItem(at: plain)
+      try? FileManager.default.removeItem(at: scaled)
+    }
+    var options = Self.options(steps: 3)
+    options.seamWeight = 1
+    let a = try Self.trainer(options, output: plain)
+    let small = try LatentCorpus(items: Self.corpus().items.map {
+      .init(name: $0.name, latents: $0.latents * scale, tempo: $0.tempo, density: $0.density)
+    })
+    #expect(Swift.abs(small.latentRMS / Self.corpus().latentRMS - scale) < 1e-6)
+    var gan = MicroModels.gan
+    gan.latentScale = scale
+    let b = try GANTrainer(gan: gan, conditioning: small.conditioning(tempo: true, density: true), codec: a.codec,
+                           options: options, corpus: small, output: scaled)
+    for step in 0..<3 {
+      let (x, y) = (try a.trainStep(), try b.trainStep())
+      for key in ["critic_hinge", "r1", "generator", "seam_step", "critic_mismatch"] {
+        #expect(Swift.abs(x[key]! - y[key]!) <= 1e-3 * Swift.max(1, Swift.abs(x[key]!)), "step \(step) \(key): \(x[key]!) vs \(y[key]!)")
+      }
+    }
+    let coordinates = try CoordinateSampler(config: b.config, seed: 5, truncation: nil).coordinates(start: 0, count: gan.windowVectors)
+    let inputs = Tensor.cat([coordinates, Tensor.zeros([b.config.conditionChannels, gan.windowVectors])], dim: 0).unsqueeze(0)
+    let (out, units) = withNoGrad {
+      (b.generator(inputs, noise: NoiseSource(seed: 2)), b.generator.standardized(inputs, noise: NoiseSource(seed: 2)))
+    }
+    #expect(identical(out, units * scale))
+    // Saved with the model; configs without it (older models) decode as 1.
+    try b.saveCheckpoint()
+    #expect(try GANModel.load(from: b.modelFolder).config.gan.latentScale == scale)
+    var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(MicroModels.gan)) as! [String: Any]
+    json["latentScale"] = nil
+    let old = try JSONDecoder().decode(GANConfig.self, from: JSONSerialization.data(withJSONObject: json))
+    #expect(old.latentScale == nil && old.latentScaleValue == 1)
+  }
+
   @Test func divergenceRollsBackWithHalfTheLearningRate() throws {
     let folder = Self.temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }

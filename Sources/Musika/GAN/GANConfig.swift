@@ -29,6 +29,13 @@ public struct GANConfig: Codable, Sendable, Equatable {
   /// What the generator's convolutions see beyond a window's ends; nil (older configs, the original's
   /// presets) is zeros.
   public var edges: Edges?
+  /// The typical size (RMS) of the codec's latents, which generator and critic work in units of: the
+  /// generator's output is multiplied by it and real latents are divided by it in training, so that
+  /// both nets see latents of unit size whatever the codec. nil (older configs, the original's
+  /// presets): 1. A codec whose latents are small (RMS 0.07: the 2026-12-07 codec) otherwise leaves the
+  /// generator's last layer with weights ~14× below their initial size, moved by Adam's steps of fixed
+  /// size, and the critic's R1 penalty ~200× heavier for the same function.
+  public var latentScale: Double?
 
   /// The padding of the generator's k4 convolutions at a window's two ends.
   public enum Edges: String, Codable, Sendable, CaseIterable {
@@ -61,6 +68,8 @@ public struct GANConfig: Codable, Sendable, Equatable {
   }
 
   public var upsamplingMode: Upsampling { upsampling ?? .transposed }
+
+  public var latentScaleValue: Double { latentScale ?? 1 }
 
   /// The original's generator (15 499 530 parameters) and critic (20 786 689).
   public static let musika44k = GANConfig(formatVersion: currentFormatVersion, name: "musika-44k", baseChannels: 128,
@@ -110,6 +119,7 @@ public struct GANConfig: Codable, Sendable, Equatable {
     guard latentChannels > 0, coordinateChannels >= 2, coordinateChannels % 2 == 0, conditionChannels >= 0 else {
       throw fail("latent and coordinate channels must be positive (coordinates even), conditions ≥ 0")
     }
+    guard latentScaleValue > 0, latentScaleValue.isFinite else { throw fail("latentScale must be positive") }
     guard clockChannelCount == 0 || clockChannelCount == TempoClock.channelCount else {
       throw fail("clockChannels must be 0 or \(TempoClock.channelCount)")
     }

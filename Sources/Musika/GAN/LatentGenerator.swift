@@ -114,9 +114,15 @@ public final class LatentGenerator: Module {
                  .init(padding: .same, initializer: .heUniform, edges: e.paddingMode))
   }
 
-  /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors);
-  /// the noise layers draw from `noise`.
+  /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors)
+  /// in the codec's units; the noise layers draw from `noise`.
   public func callAsFunction(_ coordinates: Tensor, noise: NoiseSource) -> Tensor {
+    let latents = standardized(coordinates, noise: noise)
+    return config.latentScaleValue == 1 ? latents : latents * config.latentScaleValue
+  }
+
+  /// As `callAsFunction`, in units of `GANConfig.latentScale` (what the critic judges in training).
+  public func standardized(_ coordinates: Tensor, noise: NoiseSource) -> Tensor {
     let window = config.windowVectors
     precondition(coordinates.size(2) == window, "LatentGenerator: expected \(window) coordinate vectors, got \(coordinates.size(2))")
     // pyramid[k] = coordinates average-pooled k times (length window / 2^k).

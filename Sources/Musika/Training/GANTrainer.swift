@@ -187,11 +187,12 @@ public final class GANTrainer: TrainingTask {
     return TempoClock.channels(beats: starts + bpm / 60 * secondsPerVector * vectors)
   }
 
-  /// The generator on two independent windows per sample: (B, inputChannels, 2w) → (B, latentChannels, 2w).
+  /// The generator on two independent windows per sample: (B, inputChannels, 2w) → (B, latentChannels, 2w),
+  /// in units of `GANConfig.latentScale`.
   func generatePairs(_ coordinates: Tensor, noise: NoiseSource) -> Tensor {
     let (batch, channels, window) = (coordinates.size(0), coordinates.size(1), config.windowVectors)
     let windows = coordinates.reshape(batch, channels, 2, window).permute(0, 2, 1, 3).reshape(2 * batch, channels, window)
-    let latents = generator(windows, noise: noise)  // (2B, latentChannels, w)
+    let latents = generator.standardized(windows, noise: noise)  // (2B, latentChannels, w)
     return latents.reshape(batch, 2, config.latentChannels, window).permute(0, 2, 1, 3)
       .reshape(batch, config.latentChannels, 2 * window)
   }
@@ -204,7 +205,9 @@ public final class GANTrainer: TrainingTask {
                                  beatPhase: config.criticClockChannelCount > 0, generator: random)
     let coordinates = try trainingCoordinates(count: options.batchSize, conditions: batch.conditions, generator: random)
       .to(device: device)
-    let real = batch.to(device: device)
+    // Critic and generator work in units of the latent scale (reals divided, the generator's output as is).
+    var real = batch.to(device: device)
+    if config.latentScaleValue != 1 { real.latents = real.latents / config.latentScaleValue }
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents. With a critic beat clock the
@@ -251,7 +254,8 @@ public final class GANTrainer: TrainingTask {
       // the step: DEC2 over whole pairs of windows made a tiny-GAN step 2.7× slower.
       let crop = min(Self.boundaryCropVectors, fake.size(2))
       let start = (step &* 37) % (fake.size(2) - crop + 1)
-      boundary = boundaryTerm(fake.narrow(dim: 2, start: start, length: crop),
+      let cropped = fake.narrow(dim: 2, start: start, length: crop)
+      boundary = boundaryTerm(config.latentScaleValue == 1 ? cropped : cropped * config.latentScaleValue,
                               noise: NoiseSource(seed: Seed.derive(options.seed, ["dec2 noise", .int(step)])))
     }
     let seam = options.seamWeight > 0 ? Self.seamTerm(fake, window: config.windowVectors) : nil

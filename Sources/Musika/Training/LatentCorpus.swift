@@ -30,7 +30,7 @@ public final class LatentCorpus {
   /// (batch, conditionChannels, length), standardised; with `beatPhase`, the beat phase of each crop
   /// (batch, 2, length): sine and cosine of its tracked beats (`TempoClock.beatChannels`).
   public struct Batch {
-    public let latents: Tensor
+    public var latents: Tensor
     public let conditions: Tensor
     public var beatPhase: Tensor? = nil
 
@@ -95,6 +95,12 @@ public final class LatentCorpus {
   }
 
   public var totalVectors: Int { items.reduce(0) { $0 + $1.vectors } }
+
+  /// The root mean square of every latent number in the corpus (a new run's `GANConfig.latentScale`).
+  public var latentRMS: Double {
+    let sumOfSquares = items.reduce(0.0) { $0 + $1.latents.to(dtype: .float64).square().sum().item() }
+    return (sumOfSquares / Double(totalVectors * latentChannels)).squareRoot()
+  }
 
   /// Condition statistics over the corpus for the labels a model asks for; an item without a
   /// requested label is an error that names it.
