@@ -44,6 +44,17 @@ struct GenerateCommandTests {
     #expect(train.status == 0, "\(train.stderr)")
     let model = try GANModel.load(from: URL(fileURLWithPath: "\(run)/model"))
     #expect(model.config.gan.latentChannels == 256)
+    // Our presets train in units of the latents' RMS, measured from the data and saved with the model.
+    let corpus = try LatentCorpus(folder: data, minimumVectors: 1)
+    #expect(Swift.abs(model.config.gan.latentScaleValue - corpus.latentRMS) < 1e-9 && corpus.latentRMS != 1)
+    #expect(train.stderr.contains(String(format: "latent scale %.4f", corpus.latentRMS)), "\(train.stderr)")
+    let unscaled = folder.appendingPathComponent("unscaled").path
+    let plain = try runMusika(["train", "--data", data.path, "--out", unscaled, "--config", "micro", "--steps", "1",
+                               "--batch", "2", "--sample-every", "5", "--latent-scale", "1", "--threads", "1"])
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(try GANModel.load(from: URL(fileURLWithPath: "\(unscaled)/model")).config.gan.latentScale == nil)
+    let zero = try runMusika(["train", "--data", data.path, "--out", unscaled, "--latent-scale", "0"])
+    #expect(zero.status != 0 && zero.stderr.contains("--latent-scale"), "\(zero.stderr)")
     // A resume keeps the run's learning rate and batch, and says so when the command asks for others;
     // the same values again give no note.
     let resumed = try runMusika(["train", "--data", data.path, "--out", run, "--steps", "3", "--batch", "2",
