@@ -492,7 +492,9 @@ struct GANTrainerTests {
     #expect(identical(out, units * scale))
     // Saved with the model; configs without it (older models) decode as 1.
     try b.saveCheckpoint()
-    #expect(try GANModel.load(from: b.modelFolder).config.gan.latentScale == scale)
+    let saved = try GANModel.load(from: b.modelFolder).config.gan
+    #expect(saved.latentScale == scale && saved.formatVersion == 2, "a release before the latent scale must refuse it")
+    #expect(a.config.formatVersion == 1)
     var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(MicroModels.gan)) as! [String: Any]
     json["latentScale"] = nil
     let old = try JSONDecoder().decode(GANConfig.self, from: JSONSerialization.data(withJSONObject: json))

@@ -1,6 +1,8 @@
 /// Architecture of the latent GAN (reference §5). Stored in a model's config.json.
 public struct GANConfig: Codable, Sendable, Equatable {
-  public static let currentFormatVersion = 1
+  /// 2: `latentScale` (a release that predates it would play such a model's latents 1/scale too loud,
+  /// so it must refuse it instead). Configs without a latent scale are written as 1.
+  public static let currentFormatVersion = 2
 
   public var formatVersion: Int
   public var name: String
@@ -71,12 +73,15 @@ public struct GANConfig: Codable, Sendable, Equatable {
 
   public var latentScaleValue: Double { latentScale ?? 1 }
 
+  /// The oldest format that holds everything this config uses.
+  public var requiredFormatVersion: Int { latentScale == nil ? 1 : 2 }
+
   /// The original's generator (15 499 530 parameters) and critic (20 786 689).
-  public static let musika44k = GANConfig(formatVersion: currentFormatVersion, name: "musika-44k", baseChannels: 128,
+  public static let musika44k = GANConfig(formatVersion: 1, name: "musika-44k", baseChannels: 128,
                                           latentChannels: 128, coordinateChannels: 128, conditionChannels: 0,
                                           windowVectors: 128)
   /// The original's `--small` model: 64-vector windows (12 009 738 and 16 770 817 parameters).
-  public static let musika44kSmall = GANConfig(formatVersion: currentFormatVersion, name: "musika-44k-small",
+  public static let musika44kSmall = GANConfig(formatVersion: 1, name: "musika-44k-small",
                                                baseChannels: 128, latentChannels: 128, coordinateChannels: 128,
                                                conditionChannels: 0, windowVectors: 64)
 

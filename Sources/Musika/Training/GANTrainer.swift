@@ -60,6 +60,7 @@ public final class GANTrainer: TrainingTask {
     try options.validate()
     var gan = gan
     gan.conditionChannels = conditioning.channelCount
+    gan.formatVersion = max(gan.formatVersion, gan.requiredFormatVersion)
     let modelConfig = GANModelConfig(name: name ?? output.lastPathComponent, gan: gan, conditioning: conditioning)
     try modelConfig.validate()
     guard corpus.latentChannels == gan.latentChannels, 2 * codec.config.vectorChannels == gan.latentChannels else {
