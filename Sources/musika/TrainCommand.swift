@@ -223,8 +223,9 @@ extension MusikaCommand {
         gan.latentChannels = corpus.latentChannels
         switch latentScale ?? config.defaultLatentScale {
         case .auto:
-          gan.latentScale = corpus.latentRMS
-          report(String(format: "latent scale %.4f (the RMS of the training latents)", corpus.latentRMS))
+          let rms = corpus.latentRMS
+          gan.latentScale = rms
+          report(String(format: "latent scale %.4f (the RMS of the training latents)", rms))
         case .value(let value): gan.latentScale = value == 1 ? nil : value
         }
       }

@@ -178,6 +178,10 @@ public final class GANModel: @unchecked Sendable {
                          codec: SpectralCodec, dtype: DType, card: String?) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    // Stamped here, where every model folder is written (training, export), so that no writer can
+    // leave a latent-scaled model readable by a release that would misplay it.
+    var config = config
+    config.gan.formatVersion = max(config.gan.formatVersion, config.gan.requiredFormatVersion)
     try encoder.encode(config).write(to: folder.appendingPathComponent(configFile))
     try Safetensors.write(generatorWeights.mapValues { $0.to(dtype: dtype) },
                           metadata: ["musika": MusikaVersion.string, "steps": String(config.trainedSteps)],

@@ -30,6 +30,13 @@ func linearUpsample1d(_ x: Tensor) -> Tensor {
   return Tensor.stack([even, odd], dim: 3).reshape(batch, channels, 2 * length)
 }
 
+extension GANConfig {
+  /// Latents in units of `latentScale` (what generator and critic work in) → the codec's units.
+  func inCodecUnits(_ latents: Tensor) -> Tensor { latentScaleValue == 1 ? latents : latents * latentScaleValue }
+  /// Latents in the codec's units → units of `latentScale`.
+  func inScaleUnits(_ latents: Tensor) -> Tensor { latentScaleValue == 1 ? latents : latents / latentScaleValue }
+}
+
 extension GANConfig.Upsampling {
   /// The fixed (weightless) ×2 of the nearest and linear modes; nil for the transposed mode.
   func interpolate(_ x: Tensor) -> Tensor? {
@@ -117,8 +124,7 @@ public final class LatentGenerator: Module {
   /// coordinates (batch, inputChannels, windowVectors) → latents (batch, latentChannels, windowVectors)
   /// in the codec's units; the noise layers draw from `noise`.
   public func callAsFunction(_ coordinates: Tensor, noise: NoiseSource) -> Tensor {
-    let latents = standardized(coordinates, noise: noise)
-    return config.latentScaleValue == 1 ? latents : latents * config.latentScaleValue
+    config.inCodecUnits(standardized(coordinates, noise: noise))
   }
 
   /// As `callAsFunction`, in units of `GANConfig.latentScale` (what the critic judges in training).

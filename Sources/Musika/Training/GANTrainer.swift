@@ -60,7 +60,6 @@ public final class GANTrainer: TrainingTask {
     try options.validate()
     var gan = gan
     gan.conditionChannels = conditioning.channelCount
-    gan.formatVersion = max(gan.formatVersion, gan.requiredFormatVersion)
     let modelConfig = GANModelConfig(name: name ?? output.lastPathComponent, gan: gan, conditioning: conditioning)
     try modelConfig.validate()
     guard corpus.latentChannels == gan.latentChannels, 2 * codec.config.vectorChannels == gan.latentChannels else {
@@ -208,7 +207,7 @@ public final class GANTrainer: TrainingTask {
       .to(device: device)
     // Critic and generator work in units of the latent scale (reals divided, the generator's output as is).
     var real = batch.to(device: device)
-    if config.latentScaleValue != 1 { real.latents = real.latents / config.latentScaleValue }
+    real.latents = config.inScaleUnits(real.latents)
     let fake = generatePairs(coordinates, noise: NoiseSource(seed: Seed.derive(options.seed, ["noise", .int(step)])))
 
     // Critic: hinge on real and (detached) fake, R1 on the real latents. With a critic beat clock the
@@ -255,8 +254,7 @@ public final class GANTrainer: TrainingTask {
       // the step: DEC2 over whole pairs of windows made a tiny-GAN step 2.7× slower.
       let crop = min(Self.boundaryCropVectors, fake.size(2))
       let start = (step &* 37) % (fake.size(2) - crop + 1)
-      let cropped = fake.narrow(dim: 2, start: start, length: crop)
-      boundary = boundaryTerm(config.latentScaleValue == 1 ? cropped : cropped * config.latentScaleValue,
+      boundary = boundaryTerm(config.inCodecUnits(fake.narrow(dim: 2, start: start, length: crop)),
                               noise: NoiseSource(seed: Seed.derive(options.seed, ["dec2 noise", .int(step)])))
     }
     let seam = options.seamWeight > 0 ? Self.seamTerm(fake, window: config.windowVectors) : nil
