@@ -134,6 +134,10 @@ extension MusikaCommand {
       """) var r1Start: Double?
     @Option(help: "How fast the R1 weight adapts, per step, as a share of its maximum (default 0.001; the original: 0.0001).")
     var r1SwitchStep: Double?
+    @Option(name: .customLong("r1-every"), help: """
+      Compute the critic's R1 penalty every N steps at N times its weight (lazy regularisation, as \
+      StyleGAN2): each step is cheaper by most of the penalty's double backward (default 1: every step).
+      """) var r1Every: Int?
     @Flag(inversion: .prefixedNo, help: """
       Move each crop the critic judges by 0 or 1 latent vector at random, so that it sees generated \
       windows at both phases of its stride-2 grid (default: off).
@@ -192,6 +196,7 @@ extension MusikaCommand {
       if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
       if let batch, batch < 1 { throw ValidationError("--batch must be at least 1 (got \(batch)).") }
       if let lr, lr <= 0 { throw ValidationError("--lr must be positive (got \(lr)).") }
+      if let r1Every, r1Every < 1 { throw ValidationError("--r1-every must be at least 1 (got \(r1Every)).") }
     }
 
     func run() throws {
@@ -311,6 +316,7 @@ extension MusikaCommand {
       fixed(r1Start, \.r1WeightAtStart) { "--r1-start \($0)" }
       fixed(r1SwitchStep, \.switchStep) { "--r1-switch-step \($0)" }
       fixed(criticShift, \.criticShift) { $0 ? "--critic-shift" : "--no-critic-shift" }
+      fixed(r1Every, \.r1Interval) { "--r1-every \($0)" }
       return kept
     }
   }

@@ -424,6 +424,28 @@ struct GANTrainerTests {
     }
   }
 
+  @Test func lazyR1PenalisesEveryNthStepAtNTimesTheWeight() throws {
+    var options = Self.options(steps: 4)
+    options.r1WeightAtStart = 1
+    options.r1Interval = 2
+    try Self.withTrainer(options) { trainer in
+      for step in 0..<4 {
+        let m = try trainer.trainStep()
+        // The critic's loss is its hinge plus, on even steps only, twice the weighted penalty.
+        if step % 2 == 0 {
+          let r1 = try #require(m["r1"], "step \(step) carries R1")
+          #expect(r1 > 0)
+          #expect(Swift.abs(m["critic"]! - (m["critic_hinge"]! + 2 * m["r1_weight"]! * r1)) < 1e-4 * max(1, m["critic"]!))
+        } else {
+          #expect(m["r1"] == nil, "step \(step) skips R1")
+          #expect(Swift.abs(m["critic"]! - m["critic_hinge"]!) < 1e-6)
+        }
+      }
+    }
+    options.r1Interval = 0
+    #expect(throws: MusikaError.self) { try options.validate() }
+  }
+
   @Test func resumingGivesTheSameStateAsAnUninterruptedRun() throws {
     let straight = Self.temporaryFolder()
     let split = Self.temporaryFolder()

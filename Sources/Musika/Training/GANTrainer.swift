@@ -221,7 +221,9 @@ public final class GANTrainer: TrainingTask {
     let fakeConditions = real.beatPhase == nil ? real.conditions
       : Tensor.cat([real.conditions, coordinates.narrow(dim: 1, start: config.coordinateChannels + config.conditionChannels,
                                                          length: TempoClock.beatChannelCount)], dim: 1)
-    let realLatents = real.latents.detach().requiringGrad()
+    // Lazy R1: on the steps that carry it only, at `r1Interval` times its weight.
+    let penalise = step % options.r1Interval == 0
+    let realLatents = penalise ? real.latents.detach().requiringGrad() : real.latents.detach()
     let realScores = judge(realLatents, realConditions, shifts?.real)
     let fakeScores = judge(fake.detach(), fakeConditions, shifts?.fake)
     let realMean = realScores.mean().item()
@@ -229,8 +231,8 @@ public final class GANTrainer: TrainingTask {
     let certainty = min(max(realMean - fakeMean, 0), 2) / 2
     r1Switch = min(max(r1Switch + (certainty > options.certaintyThreshold ? -options.switchStep : options.switchStep), -1), 0)
     let r1Weight = options.maxR1Weight * -r1Switch
-    let slope = try grad(of: realScores.sum(), wrt: [realLatents], createGraph: true)[0]
-    let r1 = slope.square().sum(dims: [1, 2]).mean()
+    let r1 = penalise
+      ? try grad(of: realScores.sum(), wrt: [realLatents], createGraph: true)[0].square().sum(dims: [1, 2]).mean() : nil
     let realTerm = (1 - realScores).relu().mean()
     let fakeTerm = (1 + fakeScores).relu().mean()
     // Real latents with the next crop's conditions: real music, but not music of that tempo/density.
@@ -243,7 +245,7 @@ public final class GANTrainer: TrainingTask {
     let mismatchTerm = mismatchScores.map { (1 + $0).relu().mean() }
     let notReal = mismatchTerm.map { fakeTerm * (1 - options.mismatchWeight) + $0 * options.mismatchWeight } ?? fakeTerm
     let hinge = (realTerm + notReal) * 0.5
-    let criticLoss = hinge + r1 * r1Weight
+    let criticLoss = r1.map { hinge + $0 * (r1Weight * Double(options.r1Interval)) } ?? hinge
 
     // Generator: −D(fake) with the critic as it was before this step's update; the critic frozen
     // through it (its weight gradients from this term would be zeroed before the critic's backward).
@@ -267,8 +269,9 @@ public final class GANTrainer: TrainingTask {
     critic.zeroGrad()
     criticLoss.backward()
     var metrics = ["critic": criticLoss.item(), "critic_hinge": hinge.item(), "critic_real": realTerm.item(),
-                   "critic_fake": fakeTerm.item(), "r1": r1.item(), "r1_weight": r1Weight,
+                   "critic_fake": fakeTerm.item(), "r1_weight": r1Weight,
                    "generator": generatorLoss.item(), "real_score": realMean, "fake_score": fakeMean]
+    if let r1 { metrics["r1"] = r1.item() }
     if let boundary {
       metrics["boundary_jump"] = boundary.ratio
       metrics["boundary_loss"] = boundary.loss.item()

@@ -22,6 +22,10 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
   /// The R1 weight at step 0 as a share of `maxR1Weight` (the original: 1). Runs saved without it
   /// started at 1.
   public var r1WeightAtStart = 0.0
+  /// R1 every this many steps, at this many times its weight (lazy regularisation, Karras et al. 2020,
+  /// StyleGAN2 §3.1): the penalty's double backward through the critic is the costliest part of a
+  /// step, and the critic's smoothness changes slowly. 1: every step (runs saved without it).
+  public var r1Interval = 1
   /// Critic certainty above which the R1 weight grows.
   public var certaintyThreshold = 0.9
   public var emaDecay = 0.999
@@ -117,6 +121,7 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     o.edgeWeight = try c.decodeIfPresent(Double.self, forKey: .edgeWeight) ?? 0
     o.conditionsPerCrop = try c.decodeIfPresent(Bool.self, forKey: .conditionsPerCrop) ?? false
     try read(.precision, &o.precision)
+    try read(.r1Interval, &o.r1Interval)
     self = o
   }
 
@@ -132,6 +137,9 @@ public struct GANTrainingOptions: Codable, Sendable, Equatable {
     }
     guard maxR1Weight >= 0, switchStep > 0, (0...1).contains(emaDecay) else {
       throw MusikaError.invalidConfig("R1 weight ≥ 0, switch step > 0 and EMA decay in [0, 1]")
+    }
+    guard r1Interval >= 1 else {
+      throw MusikaError.invalidConfig("R1 runs every N ≥ 1 steps (got \(r1Interval))")
     }
     guard (0...1).contains(r1WeightAtStart) else {
       throw MusikaError.invalidConfig("the R1 weight at start is a share of the maximum, in [0, 1] (got \(r1WeightAtStart))")
