@@ -23,13 +23,13 @@ struct BundledControlResponseTests {
     return (tempo, Double(onsets.count) / Double(seconds))
   }
 
-  /// techno at 120 vs 160 BPM, seed by seed (eight seeds: a single seed can land an octave off, so
-  /// four would make the bound a matter of which four). Measured (run techno12 at 34 000 steps on
-  /// `models/codec`, with the beat critic, as shipped since 2026-12-06): 120, 119, 120, 161, 119, 120,
-  /// 120, 161 vs 160, 160, 160, 161, 161, 160, 160, 161 BPM: 6 of 8 faster, mean gap 30.5. The model
-  /// before it (tiny codec, 20 000 steps) measured 6 of 8 and gap 27–29; a model that ignored its tempo
-  /// (the bundled one before the beat clock) gave 1 of 4 faster, gap 14, from seeds that happened to
-  /// sit on different whole-vector tempi.
+  /// techno at 120 vs 160 BPM, seed by seed (eight seeds: a single seed can land on a related tempo,
+  /// so four would make the bound a matter of which four). Measured (run t13 at 30 000 steps on the
+  /// 2026-12-07 `models/codec`, beat critic from the first step, as shipped since 2026-12-07): 120, 120,
+  /// 120, 120, 120, 120, 160, 120 vs 160, 161, 160, 160, 161, 160, 161, 160 BPM: 7 of 8 faster, mean gap
+  /// 35.4. The model before it (techno12, 2026-12-06 codec) measured 6 of 8 and gap 30.5, the one before
+  /// that (tiny codec) 6 of 8 and 27–29; a model that ignored its tempo (the bundled one before the beat
+  /// clock) gave 1 of 4 faster, gap 14, from seeds that happened to sit on different whole-vector tempi.
   @Test func technoFollowsItsTempo() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("techno"))
     var labeler = DatasetLabeler()
@@ -45,8 +45,8 @@ struct BundledControlResponseTests {
     let faster = zip(slow, fast).filter { $1 > $0 * 1.1 }.count
     let gap = zip(slow, fast).map { $1 - $0 }.reduce(0, +) / Double(seeds.count)
     print("techno: measured BPM at 120 \(slow.map { Int($0.rounded()) }), at 160 \(fast.map { Int($0.rounded()) }), mean gap \(gap)")
-    #expect(faster >= 5, "only \(faster) of \(seeds.count) seeds measure ≥ 10 % faster at 160 than at 120 BPM")
-    #expect(gap >= 20, "asked 160 vs 120 BPM measure only \(gap) BPM apart on average")
+    #expect(faster >= 6, "only \(faster) of \(seeds.count) seeds measure ≥ 10 % faster at 160 than at 120 BPM")
+    #expect(gap >= 25, "asked 160 vs 120 BPM measure only \(gap) BPM apart on average")
   }
 
   /// piano at density 1 vs 5 onsets per second, seed by seed: the denser clip has more onsets.
