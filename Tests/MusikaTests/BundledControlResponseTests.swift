@@ -30,6 +30,7 @@ struct BundledControlResponseTests {
   /// 35.4. The model before it (techno12, 2026-12-06 codec) measured 6 of 8 and gap 30.5, the one before
   /// that (tiny codec) 6 of 8 and 27–29; a model that ignored its tempo (the bundled one before the beat
   /// clock) gave 1 of 4 faster, gap 14, from seeds that happened to sit on different whole-vector tempi.
+  /// The bounds leave room for two seeds to land on a related tempo on another CPU's rounding.
   @Test func technoFollowsItsTempo() throws {
     let model = try GANModel.load(from: BundledModelTests.folder.appendingPathComponent("techno"))
     var labeler = DatasetLabeler()
@@ -45,8 +46,8 @@ struct BundledControlResponseTests {
     let faster = zip(slow, fast).filter { $1 > $0 * 1.1 }.count
     let gap = zip(slow, fast).map { $1 - $0 }.reduce(0, +) / Double(seeds.count)
     print("techno: measured BPM at 120 \(slow.map { Int($0.rounded()) }), at 160 \(fast.map { Int($0.rounded()) }), mean gap \(gap)")
-    #expect(faster >= 6, "only \(faster) of \(seeds.count) seeds measure ≥ 10 % faster at 160 than at 120 BPM")
-    #expect(gap >= 25, "asked 160 vs 120 BPM measure only \(gap) BPM apart on average")
+    #expect(faster >= 5, "only \(faster) of \(seeds.count) seeds measure ≥ 10 % faster at 160 than at 120 BPM")
+    #expect(gap >= 22, "asked 160 vs 120 BPM measure only \(gap) BPM apart on average")
   }
 
   /// piano at density 1 vs 5 onsets per second, seed by seed: the denser clip has more onsets.
