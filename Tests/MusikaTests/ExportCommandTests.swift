@@ -22,8 +22,8 @@ struct ExportCommandTests {
     #expect(codecWeights.tensors.values.allSatisfy { $0.dtype == .bfloat16 })
     let shipped = try GANModel.load(from: out)
     #expect(shipped.card == "# shipped\n")
-    let a = try MusicStream(model: shipped, controls: .init(seed: 2, tempo: 120)).render(seconds: 2)
-    let b = try MusicStream(model: GANModel.load(from: out), controls: .init(seed: 2, tempo: 120)).render(seconds: 2)
+    let a = try MusicStream(model: shipped, controls: .init(seed: 2, truncation: 2, tempo: 120)).render(seconds: 2)
+    let b = try MusicStream(model: GANModel.load(from: out), controls: .init(seed: 2, truncation: 2, tempo: 120)).render(seconds: 2)
     #expect(identical(a, b), "\(difference(a, b))")
     let missing = try runMusika(["export", root.appendingPathComponent("nothing").path, out.path])
     #expect(missing.status != 0 && missing.stderr.contains("is not a model folder"))
@@ -65,9 +65,9 @@ struct ExportCommandTests {
     #expect(result.status == 0, "\(result.stderr)")
     let loud = try GANModel.load(from: out)
     #expect(loud.config.outputGainDecibels == 6)
-    let plain = try MusicStream(model: GANModel.load(from: root.appendingPathComponent("in")), controls: .init(seed: 4, tempo: 120))
+    let plain = try MusicStream(model: GANModel.load(from: root.appendingPathComponent("in")), controls: .init(seed: 4, truncation: 2, tempo: 120))
       .render(seconds: 1)
-    let louder = try MusicStream(model: loud, controls: .init(seed: 4, tempo: 120)).render(seconds: 1)
+    let louder = try MusicStream(model: loud, controls: .init(seed: 4, truncation: 2, tempo: 120)).render(seconds: 1)
     let ratio = (louder * louder).mean().item().squareRoot() / (plain * plain).mean().item().squareRoot()
     #expect(abs(ratio - 1.9953) < 1e-3, "ratio \(ratio)")
     let codec = try runMusika(["export", root.appendingPathComponent("codec").path, root.appendingPathComponent("c2").path,
@@ -89,7 +89,7 @@ struct ExportCommandTests {
     #expect(try runMusika(["info", styled.path]).stdout.contains("style within ±0.4"))
     #expect(try runMusika(["export", styled.path, plain.path, "--style-truncation", "0"]).status == 0)
     #expect(try GANModel.load(from: plain).config.styleTruncation == nil)
-    let render = { (folder: URL) in try MusicStream(model: GANModel.load(from: folder), controls: .init(seed: 4, tempo: 120)).render(seconds: 1) }
+    let render = { (folder: URL) in try MusicStream(model: GANModel.load(from: folder), controls: .init(seed: 4, truncation: 2, tempo: 120)).render(seconds: 1) }
     #expect(try render(styled).bytes() != render(plain).bytes())
     #expect(try render(plain).bytes() == render(source).bytes())
     let bad = try runMusika(["export", source.path, root.appendingPathComponent("bad").path, "--style-truncation", "20"])

@@ -28,9 +28,9 @@ struct MusicStreamTests {
 
   @Test func sameSeedSameSamplesDifferentSeedDifferentSamples() throws {
     let model = try MicroModels.model()
-    let a = try MusicStream(model: model, controls: .init(seed: 5)).render(seconds: 7)
-    let b = try MusicStream(model: model, controls: .init(seed: 5)).render(seconds: 7)
-    let c = try MusicStream(model: model, controls: .init(seed: 6)).render(seconds: 7)
+    let a = try MusicStream(model: model, controls: .init(seed: 5, truncation: 2)).render(seconds: 7)
+    let b = try MusicStream(model: model, controls: .init(seed: 5, truncation: 2)).render(seconds: 7)
+    let c = try MusicStream(model: model, controls: .init(seed: 6, truncation: 2)).render(seconds: 7)
     #expect(a.shape == [2, 7 * 44_100])
     #expect(identical(a, b), "\(difference(a, b))")
     #expect(!identical(a, c))
@@ -71,8 +71,8 @@ struct MusicStreamTests {
   @Test(arguments: [0.0, 1.4861, 5.3, 7.43, 11.0])
   func seekingGivesTheSameSamplesAsALongerRun(start: Double) throws {
     let model = try MicroModels.model()
-    let whole = try MusicStream(model: model, controls: .init(seed: 9)).render(seconds: 16)
-    let seeked = try MusicStream(model: model, controls: .init(seed: 9), start: start).render(seconds: 4)
+    let whole = try MusicStream(model: model, controls: .init(seed: 9, truncation: 2)).render(seconds: 16)
+    let seeked = try MusicStream(model: model, controls: .init(seed: 9, truncation: 2), start: start).render(seconds: 4)
     let offset = Int((start * 44_100).rounded())
     let span = whole.narrow(dim: 1, start: offset, length: seeked.size(1))
     #expect(identical(seeked, span), "\(difference(seeked, span))")
@@ -80,7 +80,7 @@ struct MusicStreamTests {
 
   @Test func chunksArriveInOrderFromTheAsyncSequence() async throws {
     let model = try MicroModels.model()
-    let stream = try MusicStream(model: model, controls: .init(seed: 3))
+    let stream = try MusicStream(model: model, controls: .init(seed: 3, truncation: 2))
     var starts: [Int] = []
     var pieces: [Tensor] = []
     for try await chunk in stream.chunks() {
@@ -90,7 +90,7 @@ struct MusicStreamTests {
     }
     #expect(starts == (0..<3).map { stream.chunkRange($0).lowerBound })
     #expect(stream.chunkRange(0).count == 16 * 4096 && stream.chunkRange(1).count == 64 * 4096)
-    let reference = try MusicStream(model: model, controls: .init(seed: 3))
+    let reference = try MusicStream(model: model, controls: .init(seed: 3, truncation: 2))
       .render(seconds: Double(stream.chunkRange(2).upperBound) / 44_100)
     let streamed = Tensor.cat(pieces, dim: 1)
     #expect(identical(streamed, reference), "\(difference(streamed, reference))")
@@ -101,13 +101,13 @@ struct MusicStreamTests {
     let seeds: [UInt64] = [12, 13, 12, 14]
     let chunks = 4
     func alone(_ seed: UInt64) throws -> [Tensor] {
-      let stream = try MusicStream(model: model, controls: .init(seed: seed), chunkVectors: 16)
+      let stream = try MusicStream(model: model, controls: .init(seed: seed, truncation: 2), chunkVectors: 16)
       return try (0..<chunks).map { _ in try stream.read() }
     }
     let reference = try seeds.map(alone)
 
     // Interleaved on one thread: chunk k of every stream before chunk k+1 of any.
-    let interleavedStreams = try seeds.map { try MusicStream(model: model, controls: .init(seed: $0), chunkVectors: 16) }
+    let interleavedStreams = try seeds.map { try MusicStream(model: model, controls: .init(seed: $0, truncation: 2), chunkVectors: 16) }
     var interleaved = [[Tensor]](repeating: [], count: seeds.count)
     for _ in 0..<chunks {
       for (i, stream) in interleavedStreams.enumerated() { interleaved[i].append(try stream.read()) }
@@ -146,7 +146,7 @@ struct MusicStreamTests {
       let thread = Thread {
         defer { done.leave() }
         // A failure still meets every barrier, so the other threads never wait for it forever.
-        let stream = try? MusicStream(model: model, controls: .init(seed: seeds[i]), chunkVectors: 16)
+        let stream = try? MusicStream(model: model, controls: .init(seed: seeds[i], truncation: 2), chunkVectors: 16)
         var failed = stream == nil
         for _ in 0..<chunks {
           record.barrier()
@@ -190,8 +190,8 @@ struct MusicStreamTests {
 
   @Test func aControlChangeMidStreamRampsInWithoutAJump() throws {
     let model = try MicroModels.model(MicroModels.tempo)
-    let plain = try MusicStream(model: model, controls: .init(seed: 4, tempo: 100))
-    let steered = try MusicStream(model: model, controls: .init(seed: 4, tempo: 100))
+    let plain = try MusicStream(model: model, controls: .init(seed: 4, truncation: 2, tempo: 100))
+    let steered = try MusicStream(model: model, controls: .init(seed: 4, truncation: 2, tempo: 100))
     var a: [Tensor] = []
     var b: [Tensor] = []
     for chunk in 0..<5 {
@@ -220,7 +220,7 @@ struct MusicStreamTests {
   @Test func conditioningChannelsReachTheGenerator() throws {
     let model = try MicroModels.model(MicroModels.both)
     func latents(tempo: Double, density: Double) throws -> [Float] {
-      let timeline = ControlTimeline(config: model.config, controls: .init(seed: 2, tempo: tempo, density: .constant(density)),
+      let timeline = ControlTimeline(config: model.config, controls: .init(seed: 2, truncation: 2, tempo: tempo, density: .constant(density)),
                                      secondsPerVector: model.secondsPerVector, loopVectors: nil)
       let inputs = try timeline.inputs(start: 0, count: MicroModels.gan.windowVectors)
       return withNoGrad {
@@ -232,8 +232,8 @@ struct MusicStreamTests {
     #expect(try latents(tempo: 140, density: 3) != base)
     #expect(try latents(tempo: 120, density: 5) != base)
     // And the audio follows.
-    let slow = try MusicStream(model: model, controls: .init(seed: 2, tempo: 90)).render(seconds: 3)
-    let fast = try MusicStream(model: model, controls: .init(seed: 2, tempo: 150)).render(seconds: 3)
+    let slow = try MusicStream(model: model, controls: .init(seed: 2, truncation: 2, tempo: 90)).render(seconds: 3)
+    let fast = try MusicStream(model: model, controls: .init(seed: 2, truncation: 2, tempo: 150)).render(seconds: 3)
     #expect(!identical(slow, fast))
   }
 
@@ -248,7 +248,7 @@ struct MusicStreamTests {
     let spv = model.secondsPerVector
     func perVector(_ bpm: Double) -> Double { (bpm / 60 * spv).truncatingRemainder(dividingBy: 1) }
     func timeline(_ tempo: Double) -> ControlTimeline {
-      ControlTimeline(config: model.config, controls: .init(seed: 2, tempo: tempo), secondsPerVector: spv, loopVectors: nil)
+      ControlTimeline(config: model.config, controls: .init(seed: 2, truncation: 2, tempo: tempo), secondsPerVector: spv, loopVectors: nil)
     }
     // Beat phase (in beats, 0..<1) of each vector, from the clock's sine and cosine rows.
     func phases(_ inputs: Tensor) -> [Double] {
@@ -265,7 +265,7 @@ struct MusicStreamTests {
     #expect(identical(alone, whole.narrow(dim: 1, start: window, length: window)))
     // 120 → 150 BPM from vector 10 over 4 vectors: the clock speeds up, continuously.
     var changing = timeline(120)
-    changing.schedule(.init(seed: 2, tempo: 150), at: 10, ramp: 4)
+    changing.schedule(.init(seed: 2, truncation: 2, tempo: 150), at: 10, ramp: 4)
     let q = phases(try changing.inputs(start: 0, count: window))
     #expect(Swift.abs(advance(q, 5) - perVector(120)) < 1e-5)
     #expect(Swift.abs(advance(q, 20) - perVector(150)) < 1e-5)
@@ -276,8 +276,8 @@ struct MusicStreamTests {
     forgetting.forget(before: window)
     #expect(identical(try forgetting.inputs(start: window, count: window), try changing.inputs(start: window, count: window)))
     // The generator reads it; a stream with it stays deterministic.
-    let a = try MusicStream(model: model, controls: .init(seed: 3, tempo: 130)).render(seconds: 3)
-    #expect(identical(a, try MusicStream(model: model, controls: .init(seed: 3, tempo: 130)).render(seconds: 3)))
+    let a = try MusicStream(model: model, controls: .init(seed: 3, truncation: 2, tempo: 130)).render(seconds: 3)
+    #expect(identical(a, try MusicStream(model: model, controls: .init(seed: 3, truncation: 2, tempo: 130)).render(seconds: 3)))
     // A clock without a tempo condition is refused.
     #expect(throws: MusikaError.self) { try GANModel.untrained(gan: gan, codec: MicroModels.codec, conditioning: .none) }
   }
@@ -299,22 +299,22 @@ struct MusicStreamTests {
 
   @Test func aLoopRepeatsSeamlessly() throws {
     let model = try MicroModels.model()
-    let stream = try MusicStream(model: model, controls: .init(seed: 8), loopSeconds: 6)
+    let stream = try MusicStream(model: model, controls: .init(seed: 8, truncation: 2), loopSeconds: 6)
     let loop = try stream.renderLoop()
     let period = loop.size(1)
     #expect(period == stream.loopVectors! * model.codec.samplesPerVector)
     // The stream two periods in equals the loop: playing the loop twice is the stream itself.
-    let continued = try MusicStream(model: model, controls: .init(seed: 8), start: Double(2 * period) / 44_100,
+    let continued = try MusicStream(model: model, controls: .init(seed: 8, truncation: 2), start: Double(2 * period) / 44_100,
                                     loopSeconds: 6).render(seconds: Double(period) / 44_100)
     #expect((continued - loop).abs().amax().item() < 1e-5)
   }
 
   @Test func controlsThatTheModelDoesNotTakeAreRejected() throws {
     let model = try MicroModels.model()
-    #expect(throws: MusikaError.self) { try MusicStream(model: model, controls: .init(seed: 1, tempo: 120)) }
+    #expect(throws: MusikaError.self) { try MusicStream(model: model, controls: .init(seed: 1, truncation: 2, tempo: 120)) }
     #expect(throws: MusikaError.self) { try MusicStream(model: model, controls: .init(seed: 1, truncation: 0)) }
     let tempoModel = try MicroModels.model(MicroModels.tempo)
-    #expect(throws: MusikaError.self) { try MusicStream(model: tempoModel, controls: .init(seed: 1, density: .constant(2))) }
+    #expect(throws: MusikaError.self) { try MusicStream(model: tempoModel, controls: .init(seed: 1, truncation: 2, density: .constant(2))) }
   }
 
   @Test func modelFoldersRoundTrip() throws {
@@ -325,8 +325,8 @@ struct MusicStreamTests {
     let loaded = try GANModel.load(from: folder)
     #expect(loaded.config == model.config)
     #expect(loaded.card == "# micro\n")
-    let a = try MusicStream(model: model, controls: .init(seed: 1, tempo: 130)).render(seconds: 2)
-    let b = try MusicStream(model: loaded, controls: .init(seed: 1, tempo: 130)).render(seconds: 2)
+    let a = try MusicStream(model: model, controls: .init(seed: 1, truncation: 2, tempo: 130)).render(seconds: 2)
+    let b = try MusicStream(model: loaded, controls: .init(seed: 1, truncation: 2, tempo: 130)).render(seconds: 2)
     #expect(identical(a, b), "\(difference(a, b))")
     #expect(throws: MusikaError.self) { try GANModel.load(from: folder.appendingPathComponent("codec")) }
   }

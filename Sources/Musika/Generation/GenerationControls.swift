@@ -24,7 +24,9 @@ public struct GenerationControls: Sendable, Equatable, Codable {
     }
   }
 
-  public init(seed: UInt64, truncation: Double = 2.0, tempo: Double? = nil, density: Density? = nil) {
+  /// No default truncation: each model has its own (`GANModelConfig.defaultTruncation`, e.g. the piano
+  /// model plays at 1, where 2 opens some seeds near silence). `Controls.resolved(for:)` fills it in.
+  public init(seed: UInt64, truncation: Double, tempo: Double? = nil, density: Density? = nil) {
     self.seed = seed
     self.truncation = truncation
     self.tempo = tempo
