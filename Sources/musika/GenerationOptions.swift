@@ -14,7 +14,7 @@ struct GenerationOptions: ParsableArguments {
   @Option(help: "Seed: the same seed and options give the same audio, bit for bit.")
   var seed: UInt64 = 0
 
-  @Option(help: "Truncation of the random draws, in (0, 10]: lower is safer and plainer (default: the model's: 2 for techno and orchestral, 1 for piano; `musika info` shows it).")
+  @Option(help: "Truncation of the random draws, in (0, 10]: lower is safer and plainer (default: the model's, which `musika info MODEL` shows).")
   var truncation: Double?
 
   @Option(help: "Tempo in BPM (tempo-conditioned models; default: the training set's mean).")

@@ -123,7 +123,7 @@ public struct GenerationBenchmark {
     let warmUpSeconds = try model.warmUp()
     let clock = ContinuousClock()
     let coldStart = clock.now
-    _ = try MusicStream(model: model, controls: GenerationControls(seed: 2, truncation: model.config.defaultTruncation)).read()
+    _ = try MusicStream(model: model, controls: try Controls(seed: 2).resolved(for: model.config)).read()
     let cold = (clock.now - coldStart).seconds
 
     progress(String(format: "%.0f s of audio, fp32…", options.seconds))
