@@ -95,4 +95,26 @@ struct ExportCommandTests {
     let bad = try runMusika(["export", source.path, root.appendingPathComponent("bad").path, "--style-truncation", "20"])
     #expect(bad.status != 0 && bad.stderr.contains("styleTruncation 20"), "\(bad.stderr)")
   }
+
+  /// --name and --truncation ship a run's model folder as it should be called and played, with no hand
+  /// edit of its config.json; a truncation outside (0, 10] is refused naming the field, and a codec
+  /// folder refuses both.
+  @Test func nameAndTruncationShipWithoutEditingTheConfig() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("musika-export-name-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let source = root.appendingPathComponent("in")
+    let model = try MicroModels.model()
+    try model.save(to: source, dtype: .bfloat16)
+    let shipped = root.appendingPathComponent("shipped")
+    let result = try runMusika(["export", source.path, shipped.path, "--name", "strings", "--truncation", "1"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let config = try GANModel.load(from: shipped).config
+    #expect(config.name == "strings" && config.defaultTruncation == 1)
+    let bad = try runMusika(["export", source.path, root.appendingPathComponent("bad").path, "--truncation", "0"])
+    #expect(bad.status != 0 && bad.stderr.contains("defaultTruncation 0"), "\(bad.stderr)")
+    try model.codec.save(to: root.appendingPathComponent("codec"))
+    let codec = try runMusika(["export", root.appendingPathComponent("codec").path, root.appendingPathComponent("c2").path,
+                               "--name", "x"])
+    #expect(codec.status != 0 && codec.stderr.contains("--name"), "\(codec.stderr)")
+  }
 }

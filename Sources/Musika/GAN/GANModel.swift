@@ -49,6 +49,9 @@ public struct GANModelConfig: Codable, Sendable, Equatable {
         + "understands; update musika")
     }
     try gan.validate()
+    guard defaultTruncation > 0, defaultTruncation <= 10 else {
+      throw MusikaError.invalidConfig("model '\(name)': defaultTruncation \(defaultTruncation) is outside (0, 10]; 2 is the original's default")
+    }
     if let bound = styleTruncation, !(bound > 0 && bound <= 10) {
       throw MusikaError.invalidConfig("model '\(name)': styleTruncation \(bound) is outside (0, 10]; remove it to draw the style as every other vector")
     }
