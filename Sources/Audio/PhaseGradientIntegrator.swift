@@ -50,6 +50,16 @@ public final class PhaseGradientIntegrator {
   /// magnitudes come as Float (a decoder's precision, and half the memory traffic); the phases are
   /// summed in Double.
   public func angles(logMagnitude: [Float], frames: Int, next: [Float]?) -> [Float] {
+    angles(logMagnitude: logMagnitude, frames: frames, next: next, keepingState: false)
+  }
+
+  /// As `angles`, for frames that will come again: the state is left as it was, so the next call
+  /// integrates those frames as if this one had not been made (a decoder's lookahead).
+  public func anglesAhead(logMagnitude: [Float], frames: Int, next: [Float]?) -> [Float] {
+    angles(logMagnitude: logMagnitude, frames: frames, next: next, keepingState: true)
+  }
+
+  private func angles(logMagnitude: [Float], frames: Int, next: [Float]?, keepingState: Bool) -> [Float] {
     let bins = stft.bins
     precondition(logMagnitude.count == channels * bins * frames, "PhaseGradientIntegrator: \(logMagnitude.count) values for \(channels)×\(frames)×\(bins)")
     precondition(next == nil || next!.count == channels * bins, "PhaseGradientIntegrator: lookahead of \(next!.count) values")
@@ -61,6 +71,8 @@ public final class PhaseGradientIntegrator {
         out.withUnsafeMutableBufferPointer { output in
           let buffers = Buffers(input: input, after: after, output: output)
           let integrateChannel = { @Sendable (c: Int) in
+            let saved = keepingState ? states[c].saved() : nil
+            defer { if let saved { states[c].restore(saved) } }
             let frame = { (t: Int) in (c * frames + t) * bins }
             for t in 0..<frames {
               let current = UnsafeBufferPointer(rebasing: buffers.input[frame(t)..<frame(t + 1)])
@@ -134,6 +146,22 @@ private final class ChannelState: @unchecked Sendable {
     // a jump of up to 100 dB more between frames (louder ones share the top bucket).
     queue = BinQueue(capacity: 2 * bins, span: -2 * logTolerance)
     starts = BinQueue(capacity: bins, span: -2 * logTolerance)
+  }
+
+  /// What the next frame reads of the frames before it.
+  struct Saved {
+    let phase: [Double], advance: [Double], log: [Float], hasLast: Bool
+  }
+
+  func saved() -> Saved {
+    Saved(phase: Array(lastPhase), advance: Array(lastAdvance), log: Array(lastLog), hasLast: hasLast)
+  }
+
+  func restore(_ saved: Saved) {
+    _ = lastPhase.update(fromContentsOf: saved.phase)
+    _ = lastAdvance.update(fromContentsOf: saved.advance)
+    _ = lastLog.update(fromContentsOf: saved.log)
+    hasLast = saved.hasLast
   }
 
   deinit {

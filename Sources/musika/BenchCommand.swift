@@ -91,8 +91,15 @@ extension MusikaCommand.Bench {
                                  + "the bundled models integrate it from the magnitude, which skips the phase head.",
                                valueName: "source"))
     var phaseSource: PhaseSource?
+    @Option(help: ArgumentHelp("Fast Griffin-Lim iterations on the phase integrated from the magnitude (default: the codec's setting; 0: none).",
+                               discussion: "Each makes the decoded frames agree better with each other (the integration alone "
+                                 + "estimates each frame from its neighbours' magnitudes), at the cost of an inverse and a forward "
+                                 + "STFT. Applies with the phase from the magnitude only.",
+                               valueName: "n"))
+    var phaseIterations: Int?
 
     func validate() throws {
+      try PhaseIterationsOption.check(phaseIterations)
       guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
       guard chunkVectors >= 16, chunkVectors % 16 == 0 else {
         throw ValidationError("--chunk-vectors must be a positive multiple of 16 (got \(chunkVectors)).")
@@ -110,6 +117,7 @@ extension MusikaCommand.Bench {
       options.chunkVectors = chunkVectors
       options.concurrentStreams = streams
       options.phaseSource = phaseSource
+      options.phaseIterations = phaseIterations
       if let model {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
@@ -122,7 +130,7 @@ extension MusikaCommand.Bench {
       var lines = [
         "musika bench generate",
         "  \(r.modelName) generator \(r.generatorParameters) + codec \(r.codecParameters) parameters"
-          + (model == nil ? " (random weights)" : "") + " · phase from \(r.phaseSource.rawValue) · threads \(r.threads)"
+          + (model == nil ? " (random weights)" : "") + " · phase from \(r.phaseSource.describe(iterations: r.phaseIterations)) · threads \(r.threads)"
           + " · chunks of \(options.chunkVectors) vectors",
         "  sgemm fp32 2048² (this run)   \(f(r.sgemmGFLOPS)) GFLOP/s",
       ]

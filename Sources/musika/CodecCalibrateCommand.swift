@@ -38,9 +38,16 @@ extension MusikaCommand.Codec {
     @Option(help: "Measuring passes; 0 removes the equalisation.")
     var passes: Int = 2
 
+    @Option(help: ArgumentHelp("Fast Griffin-Lim iterations on the phase integrated from the magnitude, decoded with and "
+                               + "stored in the config with the equalisation (default: the codec's own).",
+                               discussion: "The level decoding loses depends on the phase: measure with the refinement the "
+                                 + "codec will decode with.", valueName: "n"))
+    var phaseIterations: Int?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
+      try PhaseIterationsOption.check(phaseIterations)
       if audio.isEmpty { throw ValidationError("--audio: give at least one folder of music the codec trained on.") }
       guard filesPerFolder >= 1 else { throw ValidationError("--files-per-folder must be at least 1 (got \(filesPerFolder)).") }
       guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 600 (got \(seconds)).") }
@@ -50,6 +57,7 @@ extension MusikaCommand.Codec {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let codec = try codecOptions.load()
+      if let phaseIterations { try codec.setPhaseIterations(phaseIterations) }
       var files: [URL] = []
       for folder in audio {
         let names = try DatasetEncoder.audioFiles(in: folder)
@@ -57,7 +65,7 @@ extension MusikaCommand.Codec {
         let count = min(filesPerFolder, names.count)
         files += (0..<count).map { folder.appendingPathComponent(names[$0 * names.count / count]) }
       }
-      report("codec '\(codec.config.name)', phase from \(codec.phaseSource.rawValue): \(files.count) files, up to \(seconds) s each")
+      report("codec '\(codec.config.name)', phase from \(codec.phaseSource.describe(iterations: codec.phaseIterations)): \(files.count) files, up to \(seconds) s each")
       let calibration = LevelCalibration(codec: codec, maxSeconds: seconds)
       let losses = try calibration.calibrate(files: files, passes: passes) { report("  \($0)") }
       let centres = MelFilterbank(sampleRate: codec.config.sampleRate).centerFrequencies

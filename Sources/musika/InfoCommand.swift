@@ -67,6 +67,7 @@ extension MusikaCommand {
         let style = c.styleTruncation.map { String(format: " (style within ±%g)", $0) } ?? ""
         print(String(format: "  playback     truncation %g", c.defaultTruncation) + style
               + String(format: ", output gain %+.1f dB", c.outputGainDecibels ?? 0))
+        print("  decoding     " + Self.decoding(model.codec))
       } else {
         let codec = try SpectralCodec.load(from: folder)
         if json {
@@ -77,8 +78,15 @@ extension MusikaCommand {
         print("  autoencoder  \(codec.parameterCount) parameters, \(codec.config.sampleRate) Hz, STFT \(codec.config.nFFT)/\(codec.config.hop), "
           + "\(codec.config.latentChannels) level-1 and \(2 * codec.config.vectorChannels) level-2 channels, "
           + String(format: "%.3f s per latent vector", Double(codec.samplesPerVector) / Double(codec.config.sampleRate)))
+        print("  decoding     " + Self.decoding(codec))
       }
       print("  card         \(title ?? "none (no \(GANModel.cardFile))")")
+    }
+
+    /// "phase from magnitude + 4 fast Griffin-Lim iterations, output equalised".
+    static func decoding(_ codec: SpectralCodec) -> String {
+      "phase from " + codec.phaseSource.describe(iterations: codec.phaseIterations)
+        + (codec.config.equalizationDb == nil ? "" : ", output equalised")
     }
 
     private func printJSON(_ folder: URL, kind: String, parameters: Int, title: String?) throws {

@@ -33,6 +33,13 @@ struct BundledModelTests {
     let head = try runMusika(["bench", "generate", "--model", piano, "--seconds", "1", "--stream-minutes", "0", "--no-bf16",
                               "--phase-from", "decoder"])
     #expect(head.status == 0 && head.stdout.contains("phase from decoder"), "\(head.stdout)\(head.stderr)")
+    // The bundled codec refines its integrated phase; --phase-iterations overrides it, within bounds.
+    #expect(run.stdout.contains("phase from magnitude + 4 fast Griffin-Lim iterations"), "\(run.stdout)")
+    let plain = try runMusika(["bench", "generate", "--model", piano, "--seconds", "1", "--stream-minutes", "0", "--no-bf16",
+                               "--phase-iterations", "0"])
+    #expect(plain.status == 0 && plain.stdout.contains("phase from magnitude · threads"), "\(plain.stdout)\(plain.stderr)")
+    let tooMany = try runMusika(["bench", "generate", "--phase-iterations", "99"])
+    #expect(tooMany.status != 0 && tooMany.stderr.contains("--phase-iterations must be between 0 and 16"), "\(tooMany.stderr)")
     let missing = try runMusika(["bench", "generate", "--model", "/nonexistent/model", "--seconds", "1"])
     #expect(missing.status != 0)
     #expect(missing.stderr.contains("--model /nonexistent/model: no config.json there"), "\(missing.stderr)")

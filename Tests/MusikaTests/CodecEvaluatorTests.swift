@@ -32,7 +32,7 @@ struct CodecEvaluatorTests {
     // --write-audio: every variant of every file, as long as the decoded excerpt.
     for row in rows {
       let stem = row.file.replacingOccurrences(of: "/", with: "_")
-      for variant in ["input", "both-levels", "level1", "codec-magnitude-gl", "true-magnitude-gl"] {
+      for variant in ["input", "both-levels", "level1", "codec-magnitude-gl", "refined", "true-magnitude-gl"] {
         let audio = try AudioFile.read(written.appendingPathComponent("\(stem).\(variant).wav"))
         #expect(Swift.abs(Double(audio.frames) / 44_100 - row.seconds) < 0.05, "\(stem).\(variant).wav")
       }
@@ -44,12 +44,13 @@ struct CodecEvaluatorTests {
       // Its own magnitudes with Griffin-Lim phase are still far from the true magnitudes'.
       #expect(row.referenceLogMelL1 < row.codecMagnitudeGriffinLimLogMelL1)
       #expect(row.level1LogMelL1.isFinite && row.referenceLogMelL1 < row.level1LogMelL1)
+      #expect(row.refinedLogMelL1.isFinite && row.referenceLogMelL1 < row.refinedLogMelL1)
       #expect(row.encodeRealTime > 0 && row.decodeRealTime > 0)
       #expect(Swift.abs(row.seconds - 0.97) < 0.05)
     }
     let table = CodecEvaluator.table(rows, codecName: "micro")
     #expect(table.contains("mean (2 files)") && table.contains("GL-32") && table.contains("codec mag + GL-32")
-            && table.contains("level 1 only"))
+            && table.contains("own phase + FGLA-4") && table.contains("level 1 only"))
   }
 
   /// `codec eval` ends with the mid-bin pitch probe through both levels and level 1, with the codec's

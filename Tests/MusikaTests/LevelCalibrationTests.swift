@@ -97,12 +97,14 @@ struct LevelCalibrationTests {
     let weights = try Data(contentsOf: codecCopy.appendingPathComponent(SpectralCodec.weightsFile))
 
     let run = try runMusika(["codec", "calibrate", "--codec", codecCopy.path, "--audio", music.path, "--seconds", "4",
-                             "--passes", "1", "--threads", "1"])
+                             "--passes", "1", "--threads", "1", "--phase-iterations", "2"])
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stdout.contains("without equalisation") && run.stdout.contains("after pass 1"), "\(run.stdout)")
     let calibrated = try SpectralCodec.load(from: codecCopy)
     #expect(calibrated.config.equalizationDb?.count == config.bins)
     #expect(calibrated.frontEnd.equalization != nil)
+    // The refinement it measured through is stored with the equalisation.
+    #expect(calibrated.config.phaseIterations == 2 && calibrated.phaseIterations == 2)
     #expect(try Data(contentsOf: codecCopy.appendingPathComponent(SpectralCodec.weightsFile)) == weights)
 
     let removed = try runMusika(["codec", "calibrate", "--codec", codecCopy.path, "--audio", music.path, "--seconds", "4",

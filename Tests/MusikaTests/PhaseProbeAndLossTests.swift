@@ -85,7 +85,7 @@ struct PhaseProbeAndLossTests {
     var values = [Float](repeating: -1, count: bins * frames)  // the floor, except bin k
     for t in 0..<frames { values[k * frames + t] = 0.8 }
     let loud = Tensor(values, shape: [1, bins, frames])
-    let audio = codec.synthesize(magnitude: loud, phase: Tensor.full([1, bins, frames], value: 0.25))
+    let audio = try codec.synthesize(magnitude: loud, phase: Tensor.full([1, bins, frames], value: 0.25))
     let samples = audio.select(dim: 0, index: 0).contiguous().toArray(of: Float.self)
     let interior = Array(samples[4096..<(samples.count - 4096)])
     let binWidth = Double(config.sampleRate) / Double(config.nFFT)

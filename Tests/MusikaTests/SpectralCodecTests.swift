@@ -74,7 +74,7 @@ struct SpectralCodecTests {
       let audioSmall = try codec.decode(latents, seed: 1, vectorsPerSpan: small)
       #expect(audioWhole.shape == [2, codec.sampleCount(vectors: 40)])
       #expect((audioWhole - audioSmall).abs().amax().item() < 1e-5, "spans of \(small)")
-      let synthesized = codec.synthesize(magnitude: specWhole.magnitude, phase: specWhole.phase)
+      let synthesized = try codec.synthesize(magnitude: specWhole.magnitude, phase: specWhole.phase)
       #expect((synthesized - audioSmall).abs().amax().item() < 1e-5, "spans of \(small) vs one inverse STFT")
     }
     // Level 1 alone (DEC over frames) in spans of 64 frames equals one pass too.
@@ -94,7 +94,7 @@ struct SpectralCodecTests {
     let latents = Tensor.uniform([128, 24], low: -1, high: 1, generator: Generator(seed: 3))
     let whole = try codec.decode(latents, seed: 1, vectorsPerSpan: 1000)
     let spectrogram = try codec.decodeSpectrogram(latents, seed: 1, vectorsPerSpan: 1000)
-    let synthesized = codec.synthesize(magnitude: spectrogram.magnitude, phase: spectrogram.phase)
+    let synthesized = try codec.synthesize(magnitude: spectrogram.magnitude, phase: spectrogram.phase)
     #expect((whole - synthesized).abs().amax().item() < 1e-4, "one span vs one inverse STFT")
     for small in [5, 8] {
       let spans = try codec.decode(latents, seed: 1, vectorsPerSpan: small)
@@ -103,6 +103,40 @@ struct SpectralCodecTests {
     // And it is not DEC's phase.
     codec.phaseSource = .decoder
     #expect(try (codec.decode(latents, seed: 1) - whole).abs().amax().item() > 1e-3)
+  }
+
+  /// With fast Griffin-Lim on the integrated phase, each span is refined with the frames within the
+  /// refinement's reach on both sides (the ones before as integrated, the ones after decoded and
+  /// integrated ahead): spans of any size, down to one vector (16 frames, hardly more than the 4
+  /// iterations' reach of 12 frames on each side), equal the whole piece refined at once.
+  @Test func chunkedDecodingWithARefinedPhaseEqualsWholePieceDecoding() throws {
+    let codec = try makeCodec(noise: 0)
+    codec.phaseSource = .magnitude
+    let latents = Tensor.uniform([128, 24], low: -1, high: 1, generator: Generator(seed: 3))
+    let integrated = try codec.decode(latents, seed: 1, vectorsPerSpan: 1000)
+    codec.phaseIterations = 4
+    let whole = try codec.decode(latents, seed: 1, vectorsPerSpan: 1000)
+    let spectrogram = try codec.decodeSpectrogram(latents, seed: 1, vectorsPerSpan: 1000)
+    let synthesized = try codec.synthesize(magnitude: spectrogram.magnitude, phase: spectrogram.phase)
+    #expect(whole.shape == synthesized.shape)
+    #expect((whole - synthesized).abs().amax().item() < 1e-4, "one span vs the whole spectrogram refined at once")
+    for small in [1, 5, 8] {
+      let spans = try codec.decode(latents, seed: 1, vectorsPerSpan: small)
+      #expect((whole - spans).abs().amax().item() < 1e-4, "spans of \(small)")
+    }
+    // The refinement changes the audio, and the same options give the same samples.
+    #expect((whole - integrated).abs().amax().item() > 1e-3)
+    #expect(try (codec.decode(latents, seed: 1, vectorsPerSpan: 5) - codec.decode(latents, seed: 1, vectorsPerSpan: 5)).abs().amax().item() == 0)
+  }
+
+  /// `phaseIterations` is read from the config and checked where it is read.
+  @Test func phaseIterationsComeFromTheConfigAndAreChecked() throws {
+    var config = Self.tiny
+    config.phaseIterations = 3
+    #expect(try SpectralCodec(config: config).phaseIterations == 3)
+    #expect(try SpectralCodec(config: Self.tiny).phaseIterations == 0)
+    config.phaseIterations = CodecConfig.maximumPhaseIterations + 1
+    #expect { try config.validate() } throws: { "\($0)".contains("phaseIterations must be between 0 and 16") }
   }
 
   @Test func badInputIsAnError() throws {

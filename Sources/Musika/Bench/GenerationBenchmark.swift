@@ -29,6 +29,8 @@ public struct GenerationBenchmark {
     /// Where the decoders take the phase from, overriding the codec's own (`generate --phase-from`):
     /// from the magnitude, DEC's phase head (about 37 % of DEC's multiply-adds) is never run.
     public var phaseSource: PhaseSource?
+    /// Overrides the codec's `phaseIterations` (nil: its own).
+    public var phaseIterations: Int?
 
     public init(threads: Int) { self.threads = threads }
   }
@@ -75,6 +77,8 @@ public struct GenerationBenchmark {
     public let modelName: String
     /// Where its decoders take the phase from.
     public let phaseSource: PhaseSource
+    /// Fast Griffin-Lim iterations on an integrated phase.
+    public let phaseIterations: Int
     public let threads: Int
     public let generatorParameters: Int
     public let codecParameters: Int
@@ -112,6 +116,7 @@ public struct GenerationBenchmark {
     let model = try options.modelFolder.map { try GANModel.load(from: $0) }
       ?? GANModel.untrained(gan: options.gan, codec: options.codec, seed: 1)
     if let source = options.phaseSource { model.codec.phaseSource = source }
+    if let iterations = options.phaseIterations { model.codec.phaseIterations = iterations }
     // Counted before readying the model, which frees the codec's encoders.
     let (generatorParameters, codecParameters) = (model.generator.parameterCount, model.codec.parameterCount)
     try model.packForGeneration()
@@ -149,7 +154,7 @@ public struct GenerationBenchmark {
       ? Double(DecoderConvShapes.run(phaseFrom: model.codec.phaseSource).reduce(0) { $0 + $1.macs }) * 2
         * Double(options.codec.sampleRate) / samplesPerWindow : nil
     return Report(modelName: options.modelFolder?.standardizedFileURL.lastPathComponent ?? options.gan.name,
-                  phaseSource: model.codec.phaseSource, threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
+                  phaseSource: model.codec.phaseSource, phaseIterations: model.codec.phaseIterations, threads: TorchRuntime.threadCount, generatorParameters: generatorParameters,
                   codecParameters: codecParameters, sgemmGFLOPS: sgemm, decoderMACsPerAudioSecond: macs,
                   coldFirstAudioSeconds: cold, warmUpSeconds: warmUpSeconds, fp32: fp32, bf16: bf16, memory: memory,
                   concurrent: concurrent)

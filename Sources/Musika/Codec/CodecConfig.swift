@@ -39,6 +39,11 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   /// in the overlap-add). A decoding setting, like `phaseSource`: training ignores it, and a release that
   /// does not know it decodes without it.
   public var equalizationDb: [Double]? = nil
+  /// Fast Griffin-Lim iterations that refine the phase integrated from the magnitude
+  /// (`phaseSource` magnitude; nil: 0). The integration estimates each frame's phase from its
+  /// neighbours' magnitudes and does not make the overlapping frames agree, which a decoder's magnitude
+  /// (no STFT's exactly) makes worse. A decoding setting, like `phaseSource`.
+  public var phaseIterations: Int? = nil
 
   /// This config with DEC's phase read as `representation`.
   public func withPhase(_ representation: PhaseRepresentation) -> CodecConfig {
@@ -61,6 +66,10 @@ public struct CodecConfig: Codable, Sendable, Equatable {
     copy.sigma = (top - bottom) / 2
     return copy
   }
+
+  /// Each iteration of phase refinement reaches 3 frames further (at hop nFFT/4), and a stream decodes
+  /// that many frames ahead of what it plays: 16 iterations would be 48 frames.
+  public static let maximumPhaseIterations = 16
 
   /// ENC2's valid convolutions map exactly 16 frames to one vector.
   public var framesPerVector: Int { 16 }
@@ -101,6 +110,9 @@ public struct CodecConfig: Codable, Sendable, Equatable {
     }
     let all = [latentChannels, vectorChannels, encoderWidth] + decoderWidths + latentEncoderWidths + latentDecoderWidths
     guard all.allSatisfy({ $0 > 0 }) else { throw fail("every width must be positive") }
+    if let phaseIterations, !(0...Self.maximumPhaseIterations).contains(phaseIterations) {
+      throw fail("phaseIterations must be between 0 and \(Self.maximumPhaseIterations) (got \(phaseIterations))")
+    }
     if let equalizationDb {
       guard equalizationDb.count == bins, equalizationDb.allSatisfy({ $0.isFinite && abs($0) <= 40 }) else {
         throw fail("equalizationDb needs \(bins) values (one per STFT bin) within ±40 dB; run musika codec calibrate again")

@@ -8,3 +8,10 @@ public enum PhaseSource: String, Codable, Sendable, CaseIterable {
   case decoder
   case magnitude
 }
+
+extension PhaseSource {
+  /// "magnitude + 4 fast Griffin-Lim iterations", as commands report what they decode with.
+  public func describe(iterations: Int) -> String {
+    self == .magnitude && iterations > 0 ? "\(rawValue) + \(iterations) fast Griffin-Lim iteration\(iterations == 1 ? "" : "s")" : rawValue
+  }
+}

@@ -45,6 +45,17 @@ final class PhaseTrack {
     return angles.transposed(1, 2).contiguous()
   }
 
+  /// As `framesMajorAngles` from the magnitude, for frames after the span that the next span will
+  /// integrate again (a lookahead): the integrator's state is left as the span left it.
+  /// levels (channels, frames, bins); next (channels, bins, 1) or nil.
+  func framesMajorAnglesAhead(levels: Tensor, next: Tensor?) -> Tensor {
+    guard let integrator else { preconditionFailure("PhaseTrack: a lookahead is integrated from the magnitude only") }
+    let (channels, frames, bins) = (levels.size(0), levels.size(1), levels.size(2))
+    let angles = integrator.anglesAhead(logMagnitude: logMagnitudes(levels), frames: frames,
+                                        next: next.map { logMagnitudes($0.transposed(1, 2)) })
+    return Tensor(angles, shape: [channels, frames, bins])
+  }
+
   /// DEC's magnitude laid out (channels, frames, bins) → natural-log magnitudes, row-major, as the
   /// integrator reads them: ln |X| = dB · ln 10 / 20. In Float: the decoder's own precision (or less),
   /// and float64 here cost a third as much as the integration itself.

@@ -21,6 +21,9 @@ public final class SpectralCodec: Module {
   public let latentDecoder: LatentDecoder
   /// Where decoding takes the phase from: the config's `phaseSource` unless a command overrides it.
   public var phaseSource: PhaseSource
+  /// Fast Griffin-Lim iterations on the phase integrated from the magnitude: the config's
+  /// `phaseIterations` unless a command overrides it (0: none; ignored for DEC's phase head).
+  public var phaseIterations: Int
   /// Set by `releaseEncoders()`: the encoders' weights are gone and encoding throws.
   public private(set) var encodersReleased = false
 
@@ -35,6 +38,7 @@ public final class SpectralCodec: Module {
     latentEncoder = LatentEncoder(config)
     latentDecoder = LatentDecoder(config)
     phaseSource = config.phaseSource ?? .decoder
+    phaseIterations = config.phaseIterations ?? 0
   }
 
   /// Sets the output equalisation (dB per STFT bin, nil: none) of this codec and its config. Not while
@@ -45,6 +49,16 @@ public final class SpectralCodec: Module {
     try changed.validate()
     config = changed
     frontEnd = SpectralFrontEnd(stft: frontEnd.stft, mu: config.mu, sigma: config.sigma, equalizationDb: decibels)
+  }
+
+  /// Sets the phase refinement (`CodecConfig.phaseIterations`) of this codec and of its config, which
+  /// `writeConfig` stores; 0 leaves it out of the config.
+  public func setPhaseIterations(_ iterations: Int) throws {
+    var changed = config
+    changed.phaseIterations = iterations == 0 ? nil : iterations
+    try changed.validate()
+    config = changed
+    phaseIterations = iterations
   }
 
   // MARK: Geometry
@@ -178,7 +192,7 @@ public final class SpectralCodec: Module {
       magnitudes.append(m)
       phases.append(p)
     }
-    return withNoGrad { synthesize(magnitude: Tensor.cat(magnitudes, dim: 2), phase: Tensor.cat(phases, dim: 2)) }
+    return try withNoGrad { try synthesize(magnitude: Tensor.cat(magnitudes, dim: 2), phase: Tensor.cat(phases, dim: 2)) }
   }
 
   /// The original's way (reference §7), for comparison only: DEC2 on independent 4-vector windows and
@@ -188,7 +202,7 @@ public final class SpectralCodec: Module {
     let total = try checkLatents(latents)
     // In the decoders' own precision (`setDecoderPrecision`), synthesised in float32, as `StreamingDecoder` does.
     let vectors = latents.reshape(2, config.vectorChannels, total).to(dtype: latentDecoderType)
-    return withNoGrad {
+    return try withNoGrad {
       let frames = Tensor.cat(spans(total, 4).enumerated().map { index, span in
         latentDecoder(vectors.narrow(dim: 2, start: span.lowerBound, length: span.count),
                       noise: NoiseSource(seed: Seed.derive(seed, ["dec2", .int(index)])))
@@ -197,7 +211,7 @@ public final class SpectralCodec: Module {
         decoder(frames.narrow(dim: 2, start: span.lowerBound, length: span.count),
                 noise: NoiseSource(seed: Seed.derive(seed, ["dec", .int(index)])))
       }
-      return synthesize(magnitude: Tensor.cat(windows.map(\.magnitude), dim: 2).to(dtype: .float32),
+      return try synthesize(magnitude: Tensor.cat(windows.map(\.magnitude), dim: 2).to(dtype: .float32),
                         phase: Tensor.cat(windows.map(\.phase), dim: 2).to(dtype: .float32))
     }
   }
@@ -205,11 +219,18 @@ public final class SpectralCodec: Module {
   /// Decoder outputs (channels, bins, frames) → waveform (channels, (frames − 1)·hop + nFFT), each
   /// channel a piece of its own. The phase comes from `source` (default: `phaseSource`), from the first
   /// frame (see `PhaseTrack`). Training passes `.decoder`: its losses teach the head.
-  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) -> Tensor {
-    let track = PhaseTrack(codec: self, source: source ?? phaseSource, channels: magnitude.size(0))
+  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) throws -> Tensor {
+    let source = source ?? phaseSource
+    let track = PhaseTrack(codec: self, source: source, channels: magnitude.size(0))
     let levels = magnitude.transposed(1, 2).contiguous()  // (channels, frames, bins)
     let angles = track.framesMajorAngles(levels: levels, phase: phase, next: nil, clipPhase: clipPhase)
-    return inverseSTFT.signal(framesMajor: frontEnd.framesMajorSpectrum(magnitude: levels, angles: angles))
+    let spectrum = frontEnd.framesMajorSpectrum(magnitude: levels, angles: angles)  // (channels, frames, bins)
+    if source == .magnitude && phaseIterations > 0 {  // as StreamingDecoder refines it, the whole piece at once
+      let refined = try GriffinLim(stft: frontEnd.stft, iterations: phaseIterations)
+        .refinedSpectrum(spectrum.abs().transposed(1, 2), phase: spectrum.angle().transposed(1, 2))
+      return inverseSTFT(refined)
+    }
+    return inverseSTFT.signal(framesMajor: spectrum)
   }
 
   private func checkLatents(_ latents: Tensor) throws -> Int {

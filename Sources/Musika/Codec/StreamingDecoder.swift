@@ -30,6 +30,17 @@ public final class StreamingDecoder {
   /// The piece's phase, from the codec's `phaseSource` when this decoder was made, with what the next
   /// span needs of it (a running sum, or the integrator's last frame).
   private let phase: PhaseTrack
+  /// Fast Griffin-Lim on the integrated phase (`SpectralCodec.phaseIterations`; nil: none). Frame t
+  /// after n iterations depends on the frames within `refinementReach` = 3n of it, so each span is
+  /// refined with that many frames on each side: the frames before it as they were integrated
+  /// (`refinementHistory`) and the frames after it, which DEC decodes ahead (its context is wider by
+  /// as much) and the integrator integrates ahead without keeping them. A span then equals that span
+  /// of the whole piece refined at once, however the piece is cut.
+  private let refinement: GriffinLim?
+  private let refinementReach: Int
+  /// The last `refinementReach` frames before the next span, as integrated (before refinement):
+  /// complex, (2, frames, bins).
+  private var refinementHistory: Tensor?
   /// Seconds spent so far in each stage (for `musika bench generate`'s breakdown; reading the clock
   /// once per stage per chunk costs nothing next to the decoders).
   public private(set) var stageSeconds = DecodeStageSeconds()
@@ -41,14 +52,18 @@ public final class StreamingDecoder {
     self.codec = codec
     self.noisePeriodVectors = noisePeriodVectors
     latentContext = Int(codec.latentDecoder.receptiveRadius.rounded(.up))
-    let alignment = codec.decoder.alignment
-    // One frame more than the receptive field, so that the frame after a span (the lookahead a phase
-    // integrated from the magnitude reads) still has all of its context.
-    frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + 1 + alignment - 1) / alignment * alignment
-    inverse = OverlapAddISTFT(stft: codec.frontEnd.stft)
     // A loop must repeat exactly; a phase integrated from the magnitude runs on from where the piece
     // began and would not meet itself at the wrap, so loops keep DEC's phase head.
-    phase = PhaseTrack(codec: codec, source: noisePeriodVectors == nil ? codec.phaseSource : .decoder, channels: 2)
+    let source = noisePeriodVectors == nil ? codec.phaseSource : .decoder
+    refinement = source == .magnitude && codec.phaseIterations > 0
+      ? GriffinLim(stft: codec.frontEnd.stft, iterations: codec.phaseIterations) : nil
+    refinementReach = refinement?.reach ?? 0
+    let alignment = codec.decoder.alignment
+    // One frame more than the receptive field, so that the frame after a span (the lookahead a phase
+    // integrated from the magnitude reads) still has all of its context; more by the refinement's reach.
+    frameContext = (Int(codec.decoder.receptiveRadius.rounded(.up)) + 1 + refinementReach + alignment - 1) / alignment * alignment
+    inverse = OverlapAddISTFT(stft: codec.frontEnd.stft)
+    phase = PhaseTrack(codec: codec, source: source, channels: 2)
   }
 
   /// Latent vectors read beyond a span on each side (DEC's context in vectors plus DEC2's).
@@ -92,12 +107,13 @@ public final class StreamingDecoder {
     return (decoded.magnitude, decoded.phase!)
   }
 
-  /// As above, for a phase taken from `source`. From DEC's head: `next` is nil. From the magnitude:
-  /// DEC skips its phase branch (the phase is nil), and `next` is the magnitude of the frame after the
-  /// span (2, bins, 1), when there is one, which the integration needs (a central difference in time);
-  /// DEC computes that frame anyway, as context (`frameContext` leaves it its whole receptive field).
+  /// As above, for a phase taken from `source`. From DEC's head: `following` is nil. From the magnitude:
+  /// DEC skips its phase branch (the phase is nil), and `following` is the magnitude of the frames after
+  /// the span (2, bins, 1 + refinementReach, fewer at a piece's end, nil after its last frame): the first
+  /// is what the integration needs (a central difference in time), the rest what the refinement reads
+  /// ahead. DEC computes them anyway, as context (`frameContext` leaves them their whole receptive field).
   func spectrogram(frames span: Range<Int>, available: Int?, frames: (Range<Int>) throws -> Tensor,
-                   noiseSeed: UInt64, phaseFrom source: PhaseSource) throws -> (magnitude: Tensor, phase: Tensor?, next: Tensor?) {
+                   noiseSeed: UInt64, phaseFrom source: PhaseSource) throws -> (magnitude: Tensor, phase: Tensor?, following: Tensor?) {
     precondition(span.lowerBound % codec.decoder.alignment == 0, "StreamingDecoder: span \(span) not aligned")
     let start = max(0, span.lowerBound - frameContext)
     let end = available.map { min($0, span.upperBound + frameContext) } ?? span.upperBound + frameContext
@@ -114,9 +130,10 @@ public final class StreamingDecoder {
       let keep = { (t: Tensor) in
         t.narrow(dim: 2, start: span.lowerBound - start, length: span.count).to(dtype: .float32)
       }
-      let next = source == .magnitude && end > span.upperBound
-        ? magnitude.narrow(dim: 2, start: span.upperBound - start, length: 1).to(dtype: .float32) : nil
-      return (keep(magnitude), phase.map(keep), next)
+      let following = source == .magnitude && end > span.upperBound
+        ? magnitude.narrow(dim: 2, start: span.upperBound - start,
+                           length: min(1 + refinementReach, end - span.upperBound)).to(dtype: .float32) : nil
+      return (keep(magnitude), phase.map(keep), following)
     }
   }
 
@@ -128,10 +145,10 @@ public final class StreamingDecoder {
     return (decoded.magnitude, decoded.phase!)
   }
 
-  /// As above, for a phase taken from `source` (see the frames' version for `phase` and `next`).
+  /// As above, for a phase taken from `source` (see the frames' version for `phase` and `following`).
   func spectrogram(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                    noiseSeeds: (dec2: UInt64, dec: UInt64),
-                   phaseFrom source: PhaseSource) throws -> (magnitude: Tensor, phase: Tensor?, next: Tensor?) {
+                   phaseFrom source: PhaseSource) throws -> (magnitude: Tensor, phase: Tensor?, following: Tensor?) {
     let contextVectors = (frameContext + framesPerVector - 1) / framesPerVector
     let start = max(0, span.lowerBound - contextVectors)
     let end = available.map { min($0, span.upperBound + contextVectors) } ?? span.upperBound + contextVectors
@@ -147,14 +164,16 @@ public final class StreamingDecoder {
   /// inverse STFT's overlap tail waits for the next span, or for `finish()`.
   public func audio(vectors span: Range<Int>, available: Int?, latents: (Range<Int>) throws -> Tensor,
                     noiseSeeds: (dec2: UInt64, dec: UInt64)) throws -> Tensor {
-    let (magnitude, decodedPhase, next) = try spectrogram(vectors: span, available: available, latents: latents,
-                                                          noiseSeeds: noiseSeeds, phaseFrom: phase.source)
+    let (magnitude, decodedPhase, following) = try spectrogram(vectors: span, available: available, latents: latents,
+                                                               noiseSeeds: noiseSeeds, phaseFrom: phase.source)
     let started = ContinuousClock.now
     defer { stageSeconds.inverse += (ContinuousClock.now - started).seconds }
-    return withNoGrad {
+    return try withNoGrad {
       let levels = magnitude.transposed(1, 2).contiguous()  // (2, frames, bins)
       let phaseStarted = ContinuousClock.now
-      let angles = phase.framesMajorAngles(levels: levels, phase: decodedPhase, next: next)  // (2, frames, bins)
+      let angles = phase.framesMajorAngles(levels: levels, phase: decodedPhase,
+                                           next: following?.narrow(dim: 2, start: 0, length: 1))  // (2, frames, bins)
+      let refined = try refinement.map { try refine(levels: levels, angles: angles, following: following, with: $0) }
       stageSeconds.phase += (ContinuousClock.now - phaseStarted).seconds
       // In blocks of frames, so that the complex spectrum and the frames of the inverse FFT stay in the
       // caches (the overlap-add carries its tail from block to block as from chunk to chunk).
@@ -163,11 +182,34 @@ public final class StreamingDecoder {
       var pieces: [Tensor] = []
       for first in stride(from: 0, to: frames, by: block) {
         let count = min(block, frames - first)
-        pieces.append(inverse.push(framesMajor: codec.frontEnd.framesMajorSpectrum(
-          magnitude: levels.narrow(dim: 1, start: first, length: count), angles: angles.narrow(dim: 1, start: first, length: count))))
+        pieces.append(inverse.push(framesMajor: refined?.narrow(dim: 1, start: first, length: count)
+          ?? codec.frontEnd.framesMajorSpectrum(magnitude: levels.narrow(dim: 1, start: first, length: count),
+                                                angles: angles.narrow(dim: 1, start: first, length: count))))
       }
       return pieces.count == 1 ? pieces[0] : Tensor.cat(pieces, dim: 1)
     }
+  }
+
+  /// The span's complex spectrum (2, frames, bins) after `refinement`, from its magnitude `levels` and
+  /// integrated `angles` (2, frames, bins), the frames kept from before it and those after it
+  /// (`following`, (2, bins, n), integrated here ahead, the state left for the next span).
+  private func refine(levels: Tensor, angles: Tensor, following: Tensor?, with refinement: GriffinLim) throws -> Tensor {
+    let span = codec.frontEnd.framesMajorSpectrum(magnitude: levels, angles: angles)  // (2, frames, bins)
+    var ahead: Tensor?
+    if let following {
+      let count = min(refinementReach, following.size(2))
+      let aheadLevels = following.narrow(dim: 2, start: 0, length: count).transposed(1, 2).contiguous()
+      let afterAhead = following.size(2) > count ? following.narrow(dim: 2, start: count, length: 1) : nil
+      ahead = codec.frontEnd.framesMajorSpectrum(
+        magnitude: aheadLevels, angles: phase.framesMajorAnglesAhead(levels: aheadLevels, next: afterAhead))
+    }
+    let before = refinementHistory
+    let window = Tensor.cat([before, span, ahead].compactMap { $0 }, dim: 1)  // (2, W, bins)
+    let refined = try refinement.refinedSpectrum(window.abs().transposed(1, 2), phase: window.angle().transposed(1, 2))
+    let joined = before.map { Tensor.cat([$0, span], dim: 1) } ?? span
+    let kept = min(refinementReach, joined.size(1))
+    refinementHistory = joined.narrow(dim: 1, start: joined.size(1) - kept, length: kept).contiguous()
+    return refined.narrow(dim: 2, start: before?.size(1) ?? 0, length: span.size(1)).transposed(1, 2).contiguous()
   }
 
   /// Frames per block of the inverse STFT within a span: at 128-vector chunks its share of generation

@@ -247,7 +247,7 @@ public final class CodecTrainer: TrainingTask {
     // The waveform re-synthesised with DEC's phase, for the STFT loss and the critics.
     var y: Tensor?
     if let phase {
-      let synthesized = codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false, source: .decoder)  // (B, L)
+      let synthesized = try codec.synthesize(magnitude: magnitude, phase: phase, clipPhase: false, source: .decoder)  // (B, L)
       // The first and last nFFT − hop samples are not fully overlapped by the inverse STFT.
       let edge = stft.nFFT - stft.hop
       let interior = { (t: Tensor) in t.narrow(dim: 1, start: edge, length: length - 2 * edge) }
