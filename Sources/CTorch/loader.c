@@ -493,6 +493,11 @@ int ct_op_overlap_add(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_
   return ((int (*)(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_t hop))ct_engine_symbol(&function, "ct_op_overlap_add"))(out, frames, window, hop);
 }
 
+int ct_op_fast_griffin_lim(ct_tensor *out, ct_tensor magnitude, ct_tensor spectrum, ct_tensor analysis, ct_tensor synthesis, int64_t hop, int64_t iterations, double momentum) {
+  static ct_engine_slot function;
+  return ((int (*)(ct_tensor *out, ct_tensor magnitude, ct_tensor spectrum, ct_tensor analysis, ct_tensor synthesis, int64_t hop, int64_t iterations, double momentum))ct_engine_symbol(&function, "ct_op_fast_griffin_lim"))(out, magnitude, spectrum, analysis, synthesis, hop, iterations, momentum);
+}
+
 int ct_autograd_backward(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph) {
   static ct_engine_slot function;
   return ((int (*)(ct_tensor t, ct_tensor grad, int retain_graph, int create_graph))ct_engine_symbol(&function, "ct_autograd_backward"))(t, grad, retain_graph, create_graph);

@@ -1,6 +1,11 @@
 // Windows, STFT/iSTFT, real FFTs and complex construction.
 #include "internal.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+
 using ctorch::unwrap;
 
 extern "C" {
@@ -65,6 +70,55 @@ int ct_op_overlap_add(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_
     for (int64_t k = 0; k < blocks; k++)
       sum.narrow(1, k, count).addcmul_(f.narrow(2, k * hop, hop), w.narrow(0, k * hop, hop));
     return sum.reshape({channels, (count + blocks - 1) * hop});
+  }()))
+}
+
+int ct_op_fast_griffin_lim(ct_tensor *out, ct_tensor magnitude, ct_tensor spectrum, ct_tensor analysis,
+                           ct_tensor synthesis, int64_t hop, int64_t iterations, double momentum) {
+  CT_TENSOR_OP(out, ([&] {
+    const auto mag = unwrap(magnitude).contiguous();
+    auto projected = unwrap(spectrum).contiguous();
+    const auto &wa = unwrap(analysis), &ws = unwrap(synthesis);
+    TORCH_CHECK(mag.dim() == 3 && mag.scalar_type() == at::kFloat && projected.scalar_type() == at::kComplexFloat &&
+                    projected.sizes() == mag.sizes(),
+                "fast_griffin_lim: magnitude (C, T, bins) float32 and spectrum of the same shape complex64; got ",
+                mag.sizes(), " ", mag.scalar_type(), ", ", projected.sizes(), " ", projected.scalar_type());
+    const int64_t n = wa.size(0);
+    TORCH_CHECK(wa.dim() == 1 && ws.dim() == 1 && ws.size(0) == n && n / 2 + 1 == mag.size(2) && hop > 0 && n % hop == 0,
+                "fast_griffin_lim: windows of nFFT = 2·(bins − 1) samples, nFFT a multiple of hop; got ", wa.sizes(), ", ",
+                ws.sizes(), ", hop ", hop, ", ", mag.size(2), " bins");
+    TORCH_CHECK(iterations >= 0, "fast_griffin_lim: iterations must be ≥ 0, got ", iterations);
+    const auto analysisWindow = wa.to(at::kFloat), synthesisWindow = ws.to(at::kFloat);
+    auto imposed = at::empty_like(projected);
+    const int64_t count = mag.numel(), channels = mag.size(0), frames = mag.size(1), blocks = n / hop;
+    // imposed = e·|X|/|e| with e = next + alpha·(next − previous): the momentum step and the projection on
+    // the magnitude in one pass (where polar(|X|, angle(e)) took an arctangent, a sine and a cosine).
+    auto step = [&](const at::Tensor &next, const at::Tensor &previous, float alpha) {
+      const auto *x = next.data_ptr<c10::complex<float>>();
+      const auto *p = previous.data_ptr<c10::complex<float>>();
+      const auto *m = mag.data_ptr<float>();
+      auto *o = imposed.data_ptr<c10::complex<float>>();
+      at::parallel_for(0, count, 32768, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; i++) {
+          const float re = x[i].real() + alpha * (x[i].real() - p[i].real());
+          const float im = x[i].imag() + alpha * (x[i].imag() - p[i].imag());
+          const float scale = m[i] / std::max(std::sqrt(re * re + im * im), 1e-12f);
+          o[i] = c10::complex<float>(re * scale, im * scale);
+        }
+      });
+    };
+    step(projected, projected, 0);
+    for (int64_t k = 0; k < iterations; k++) {
+      const auto segments = at::fft_irfft(imposed, n, 2);  // (C, T, n)
+      auto signal = at::zeros({channels, frames + blocks - 1, hop}, segments.options());
+      for (int64_t b = 0; b < blocks; b++)
+        signal.narrow(1, b, frames).addcmul_(segments.narrow(2, b * hop, hop), synthesisWindow.narrow(0, b * hop, hop));
+      const auto next = at::fft_rfft(signal.reshape({channels, (frames + blocks - 1) * hop}).unfold(1, n, hop) * analysisWindow,
+                                     c10::nullopt, 2).contiguous();  // (C, T, bins)
+      step(next, projected, static_cast<float>(momentum));
+      projected = next;
+    }
+    return imposed;
   }()))
 }
 

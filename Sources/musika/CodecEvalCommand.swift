@@ -83,7 +83,8 @@ extension MusikaCommand.Codec {
       // The other phase source too: with the phase integrated from the magnitude, what error is left
       // is the magnitude's (its peaks pulled towards bin centres); what it removes was the phase's.
       model.phaseSource = model.phaseSource == .decoder ? .magnitude : .decoder
-      print("  both levels, phase from \(model.phaseSource.rawValue): " + (try probe.measure(model)).summary)
+      print("  both levels, phase from \(model.phaseSource.describe(iterations: model.phaseIterations)): "
+        + (try probe.measure(model)).summary)
     }
   }
 }

@@ -52,6 +52,24 @@ struct MusicStreamTests {
     #expect(loop.size(1) == loop16.size(1) && (loop - loop16).abs().amax().item() < 1e-5)
   }
 
+  /// An endless stream (no known end: the lookahead is always decoded) with the phase integrated from
+  /// the magnitude and refined: chunks of 16 and 128 vectors play what chunks of 64 play.
+  @Test func withARefinedPhaseTheChunkSizeChangesTheSpeedNotTheAudio() throws {
+    let model = try MicroModels.model(MicroModels.tempo)
+    model.codec.phaseSource = .magnitude
+    model.codec.phaseIterations = 4
+    let controls = try Controls(seed: 6, tempo: 125).resolved(for: model.config)
+    let reference = try MusicStream(model: model, controls: controls, chunkVectors: 64).render(seconds: 20)
+    model.codec.phaseIterations = 0
+    let integrated = try MusicStream(model: model, controls: controls, chunkVectors: 64).render(seconds: 20)
+    #expect((integrated - reference).abs().amax().item() > 1e-3, "the refinement should change the samples")
+    model.codec.phaseIterations = 4
+    for size in [16, 128] {
+      let other = try MusicStream(model: model, controls: controls, chunkVectors: size).render(seconds: 20)
+      #expect((other - reference).abs().amax().item() < 1e-4, "chunks of \(size): \(difference(other, reference))")
+    }
+  }
+
   @Test func aModelReadiedForGenerationPlaysTheSameSamples() throws {
     let plain = try MicroModels.model(MicroModels.tempo)
     let packed = try MicroModels.model(MicroModels.tempo)

@@ -48,7 +48,8 @@ const char *ct_torch_version(void);
 int ct_torch_config(char **out);
 int ct_set_num_threads(int64_t n);
 int64_t ct_get_num_threads(void);
-/// One task of ct_parallel_for: must not throw (Swift cannot) and must not call back into libtorch.
+/// One task of ct_parallel_for: must not throw (Swift cannot). It may call back into libtorch: nested
+/// parallel ops then run serially on its thread, with that thread's own grad mode.
 typedef void (*ct_parallel_body)(void *context, int64_t index);
 /// Runs body(context, i) for i in [0, count) on libtorch's intra-op threads (OpenMP), one index per
 /// task: CPU work that sits between tensor ops then uses the threads that would otherwise spin
@@ -233,6 +234,13 @@ int ct_op_irfft(ct_tensor *out, ct_tensor x, int64_t n, int64_t dim);
 int ct_op_polar(ct_tensor *out, ct_tensor magnitude, ct_tensor phase);
 /// frames (C, T, n) × window (n), block k of frame t added at output block t + k: (C, (T − 1)·hop + n).
 int ct_op_overlap_add(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_t hop);
+/// Fast Griffin-Lim from `spectrum` (C, T, bins) complex64 with `magnitude` (C, T, bins) float32 imposed:
+/// `iterations` rounds of inverse STFT (irfft, overlap-add with `synthesis`), STFT (frames at `hop`
+/// times `analysis`, rfft) and a step past the projection by `momentum`; returns the last estimate with
+/// the magnitude imposed, (C, T, bins) complex64. Frames-major throughout, one fused pass per round
+/// for the step and the magnitude.
+int ct_op_fast_griffin_lim(ct_tensor *out, ct_tensor magnitude, ct_tensor spectrum, ct_tensor analysis,
+                           ct_tensor synthesis, int64_t hop, int64_t iterations, double momentum);
 
 // ---------------------------------------------------------------- autograd (autograd.cpp)
 /// Backpropagates from `t` (a scalar unless `grad` is given; grad may be NULL).

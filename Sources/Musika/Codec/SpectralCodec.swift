@@ -211,24 +211,27 @@ public final class SpectralCodec: Module {
         decoder(frames.narrow(dim: 2, start: span.lowerBound, length: span.count),
                 noise: NoiseSource(seed: Seed.derive(seed, ["dec", .int(index)])))
       }
+      // Not refined: the windows' seams as the original has them (a refinement would smooth them over).
       return try synthesize(magnitude: Tensor.cat(windows.map(\.magnitude), dim: 2).to(dtype: .float32),
-                        phase: Tensor.cat(windows.map(\.phase), dim: 2).to(dtype: .float32))
+                        phase: Tensor.cat(windows.map(\.phase), dim: 2).to(dtype: .float32), iterations: 0)
     }
   }
 
   /// Decoder outputs (channels, bins, frames) → waveform (channels, (frames − 1)·hop + nFFT), each
   /// channel a piece of its own. The phase comes from `source` (default: `phaseSource`), from the first
-  /// frame (see `PhaseTrack`). Training passes `.decoder`: its losses teach the head.
-  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil) throws -> Tensor {
-    let source = source ?? phaseSource
+  /// frame (see `PhaseTrack`); integrated from the magnitude, it is refined by `iterations` (default:
+  /// `phaseIterations`) of fast Griffin-Lim over the whole piece at once, as `StreamingDecoder` refines
+  /// it span by span. Training passes `.decoder`: its losses teach the head.
+  public func synthesize(magnitude: Tensor, phase: Tensor, clipPhase: Bool = true, source: PhaseSource? = nil,
+                         iterations: Int? = nil) throws -> Tensor {
+    let source = source ?? phaseSource, phaseIterations = iterations ?? self.phaseIterations
     let track = PhaseTrack(codec: self, source: source, channels: magnitude.size(0))
     let levels = magnitude.transposed(1, 2).contiguous()  // (channels, frames, bins)
     let angles = track.framesMajorAngles(levels: levels, phase: phase, next: nil, clipPhase: clipPhase)
     let spectrum = frontEnd.framesMajorSpectrum(magnitude: levels, angles: angles)  // (channels, frames, bins)
     if source == .magnitude && phaseIterations > 0 {  // as StreamingDecoder refines it, the whole piece at once
-      let refined = try GriffinLim(stft: frontEnd.stft, iterations: phaseIterations)
-        .refinedSpectrum(spectrum.abs().transposed(1, 2), phase: spectrum.angle().transposed(1, 2))
-      return inverseSTFT(refined)
+      let refined = try GriffinLim(stft: frontEnd.stft, iterations: phaseIterations).refined(framesMajor: spectrum)
+      return inverseSTFT.signal(framesMajor: refined)
     }
     return inverseSTFT.signal(framesMajor: spectrum)
   }

@@ -19,7 +19,9 @@ import Torch
 /// positions (`NoisePlacement`), so for given seeds the audio does not depend on the span sizes
 /// (up to float rounding of the convolutions), and chunk size is a speed setting only. (With
 /// `PhaseSource.magnitude`, rarely, such a rounding difference can reorder the integration of a bin
-/// and carry on in its phase: the same chunking still gives the same audio bit for bit.)
+/// and carry on in its phase: the same chunking still gives the same audio bit for bit. With a refined
+/// phase such a difference can also start in the frames integrated ahead of a span, which the next span
+/// integrates again.)
 public final class StreamingDecoder {
   public let codec: SpectralCodec
   /// Latent vectors DEC2 needs beyond the frames it must produce, on each side.
@@ -205,11 +207,11 @@ public final class StreamingDecoder {
     }
     let before = refinementHistory
     let window = Tensor.cat([before, span, ahead].compactMap { $0 }, dim: 1)  // (2, W, bins)
-    let refined = try refinement.refinedSpectrum(window.abs().transposed(1, 2), phase: window.angle().transposed(1, 2))
+    let refined = try refinement.refined(framesMajor: window)  // (2, W, bins)
     let joined = before.map { Tensor.cat([$0, span], dim: 1) } ?? span
     let kept = min(refinementReach, joined.size(1))
     refinementHistory = joined.narrow(dim: 1, start: joined.size(1) - kept, length: kept).contiguous()
-    return refined.narrow(dim: 2, start: before?.size(1) ?? 0, length: span.size(1)).transposed(1, 2).contiguous()
+    return refined.narrow(dim: 1, start: before?.size(1) ?? 0, length: span.size(1))
   }
 
   /// Frames per block of the inverse STFT within a span: at 128-vector chunks its share of generation
@@ -235,6 +237,7 @@ public struct DecodeStageSeconds: Sendable {
   public var dec = 0.0
   /// Phase reconstruction and the inverse STFT together.
   public var inverse = 0.0
-  /// Of `inverse`: the phase alone (read from DEC's head, or integrated from the magnitude).
+  /// Of `inverse`: the phase alone (read from DEC's head, or integrated from the magnitude, with the
+  /// frames integrated ahead and the fast Griffin-Lim refinement when the codec refines it).
   public var phase = 0.0
 }

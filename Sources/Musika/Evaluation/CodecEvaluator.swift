@@ -18,8 +18,9 @@ public struct CodecEvaluator {
     /// The codec's own magnitude (with its output equalisation, if it has one) with 32 Griffin-Lim
     /// iterations instead of its phase: where this is much better than `logMelL1`, the phase is the weak part.
     public let codecMagnitudeGriffinLimLogMelL1: Double
-    /// The codec's magnitude and its own phase (as it decodes), then `refineIterations` iterations of
-    /// fast Griffin-Lim: what making the decoded frames consistent would gain over `logMelL1`.
+    /// The codec's magnitude and its phase before any refinement (integrated from the magnitude, or
+    /// DEC's head), then `refineIterations` iterations of fast Griffin-Lim: what refining the phase
+    /// gains (or would). For a codec that refines with as many itself it equals `logMelL1`.
     public let refinedLogMelL1: Double
     /// Log-mel L1 through level 1 alone (ENC → DEC): what level 2's compression costs on top.
     public let level1LogMelL1: Double

@@ -16,7 +16,9 @@ public enum TorchRuntime {
   /// Runs `body(i)` for i in 0..<count on libtorch's intra-op threads, one index per task, and returns
   /// when all are done. For CPU work between tensor ops (e.g. per-channel loops): it uses the threads
   /// that would otherwise spin waiting for the next op instead of adding threads that compete with
-  /// them. `body` must not use tensors (a nested parallel op would run serially).
+  /// them. `body` may use tensors: their ops run serially on its thread (inside libtorch's parallel
+  /// region, a nested parallel op does not fan out), with that thread's own grad mode (wrap them in
+  /// `withNoGrad` where the caller's matters); it must catch its own errors.
   public static func parallelFor(_ count: Int, _ body: (Int) -> Void) throws {
     try withoutActuallyEscaping(body) { body in
       var task = body

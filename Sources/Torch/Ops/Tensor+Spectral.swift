@@ -59,6 +59,18 @@ extension Tensor {
     must { try make("polar") { ct_op_polar($0, magnitude.handle, phase.handle) } }
   }
 
+  /// Fast Griffin-Lim in the frames-major layout: from `spectrum` (channels, frames, bins, complex64) with
+  /// `magnitude` (same shape, float32) imposed, `iterations` rounds of inverse STFT (irfft, overlap-add
+  /// with `synthesisWindow`), STFT (frames at `hop` times `analysisWindow`, rfft) and a step past the
+  /// projection by `momentum`; returns the last estimate with the magnitude imposed (complex64, same shape).
+  public static func fastGriffinLim(magnitude: Tensor, spectrum: Tensor, analysisWindow: Tensor, synthesisWindow: Tensor,
+                                    hop: Int, iterations: Int, momentum: Double) throws -> Tensor {
+    try make("fast_griffin_lim") {
+      ct_op_fast_griffin_lim($0, magnitude.handle, spectrum.handle, analysisWindow.handle, synthesisWindow.handle,
+                             Int64(hop), Int64(iterations), momentum)
+    }
+  }
+
   /// Weighted overlap-add of frames (channels, frames, n) laid side by side at `hop`: each frame times
   /// `window` (n), frame t starting at sample hop·t → (channels, (frames − 1)·hop + n). n must be a
   /// multiple of hop. Differentiable.
