@@ -72,7 +72,7 @@ extension MusikaCommand {
           let stream = try MusicStream(model: model, controls: controls, loopSeconds: loop,
                                        chunkVectors: MusicStream.renderingChunkVectors)
           audio = try stream.renderLoop()
-          report(String(format: "loop of %.2f s (%d generator windows)", stream.loopSeconds!,
+          report(String(format: "loop of %.2f s (%d generator windows; phase from DEC's head, whatever the codec's setting: a loop must repeat exactly)", stream.loopSeconds!,
                         stream.loopVectors! / model.config.gan.windowVectors))
         } else {
           let stream = try MusicStream(model: model, controls: controls, start: start,
