@@ -21,13 +21,9 @@ public struct GriffinLim: Sendable {
   /// the log-mel L1 from 0.416 to 0.284, where 32 from random phases reach 0.278.
   /// magnitude, phase (angles): (channels, bins, frames) → signal (channels, (frames − 1)·hop + nFFT).
   public func refine(_ magnitude: Tensor, phase: Tensor, momentum: Double = 0.99) throws -> Tensor {
-    InverseSTFT(stft: stft)(try refinedSpectrum(magnitude, phase: phase, momentum: momentum))
-  }
-
-  /// As `refine`, the complex spectrum (channels, bins, frames) before the last inverse STFT.
-  public func refinedSpectrum(_ magnitude: Tensor, phase: Tensor, momentum: Double = 0.99) throws -> Tensor {
     let start = Tensor.polar(magnitude: magnitude.to(dtype: .float32), phase: phase.to(dtype: .float32))
-    return try refined(framesMajor: start.transposed(1, 2).contiguous(), momentum: momentum).transposed(1, 2)
+    return InverseSTFT(stft: stft).signal(framesMajor: try refined(framesMajor: start.transposed(1, 2).contiguous(),
+                                                                   momentum: momentum))
   }
 
   /// The refinement in the layout the inverse STFT reads: `spectrum` (channels, frames, bins), complex,

@@ -8,6 +8,25 @@
 
 using ctorch::unwrap;
 
+namespace {
+
+// frames (C, T, n), window (n), n a multiple of hop → (C, (T − 1)·hop + n): block k of frame t
+// (samples k·hop…) lands in output block t + k, weighted by the window's block k. One multiply-add
+// per block over a strided view, in the order k = 0, 1, …: differentiable (training synthesises
+// through it), and no padded copies of the frames.
+at::Tensor overlap_add(const at::Tensor &f, const at::Tensor &w, int64_t hop) {
+  TORCH_CHECK(f.dim() == 3 && w.dim() == 1 && w.size(0) == f.size(2) && hop > 0 && f.size(2) % hop == 0,
+              "overlap_add: frames (C, T, n) and window (n) with n a multiple of hop; got ", f.sizes(), ", ",
+              w.sizes(), ", hop ", hop);
+  const int64_t channels = f.size(0), count = f.size(1), blocks = f.size(2) / hop;
+  auto sum = at::zeros({channels, count + blocks - 1, hop}, f.options());
+  for (int64_t k = 0; k < blocks; k++)
+    sum.narrow(1, k, count).addcmul_(f.narrow(2, k * hop, hop), w.narrow(0, k * hop, hop));
+  return sum.reshape({channels, (count + blocks - 1) * hop});
+}
+
+}  // namespace
+
 extern "C" {
 
 int ct_op_hann_window(ct_tensor *out, int64_t length, int periodic, int dtype, int device) {
@@ -56,21 +75,7 @@ int ct_op_polar(ct_tensor *out, ct_tensor magnitude, ct_tensor phase) {
 }
 
 int ct_op_overlap_add(ct_tensor *out, ct_tensor frames, ct_tensor window, int64_t hop) {
-  CT_TENSOR_OP(out, ([&] {
-    // frames (C, T, n), window (n), n a multiple of hop → (C, (T − 1)·hop + n): block k of frame t
-    // (samples k·hop…) lands in output block t + k, weighted by the window's block k. One multiply-add
-    // per block over a strided view, in the order k = 0, 1, …: differentiable (training synthesises
-    // through it), and no padded copies of the frames.
-    const auto &f = unwrap(frames), &w = unwrap(window);
-    TORCH_CHECK(f.dim() == 3 && w.dim() == 1 && w.size(0) == f.size(2) && hop > 0 && f.size(2) % hop == 0,
-                "overlap_add: frames (C, T, n) and window (n) with n a multiple of hop; got ", f.sizes(), ", ",
-                w.sizes(), ", hop ", hop);
-    const int64_t channels = f.size(0), count = f.size(1), blocks = f.size(2) / hop;
-    auto sum = at::zeros({channels, count + blocks - 1, hop}, f.options());
-    for (int64_t k = 0; k < blocks; k++)
-      sum.narrow(1, k, count).addcmul_(f.narrow(2, k * hop, hop), w.narrow(0, k * hop, hop));
-    return sum.reshape({channels, (count + blocks - 1) * hop});
-  }()))
+  CT_TENSOR_OP(out, overlap_add(unwrap(frames), unwrap(window), hop))
 }
 
 int ct_op_fast_griffin_lim(ct_tensor *out, ct_tensor magnitude, ct_tensor spectrum, ct_tensor analysis,
@@ -90,7 +95,7 @@ int ct_op_fast_griffin_lim(ct_tensor *out, ct_tensor magnitude, ct_tensor spectr
     TORCH_CHECK(iterations >= 0, "fast_griffin_lim: iterations must be ≥ 0, got ", iterations);
     const auto analysisWindow = wa.to(at::kFloat), synthesisWindow = ws.to(at::kFloat);
     auto imposed = at::empty_like(projected);
-    const int64_t count = mag.numel(), channels = mag.size(0), frames = mag.size(1), blocks = n / hop;
+    const int64_t count = mag.numel();
     // imposed = e·|X|/|e| with e = next + alpha·(next − previous): the momentum step and the projection on
     // the magnitude in one pass (where polar(|X|, angle(e)) took an arctangent, a sine and a cosine).
     auto step = [&](const at::Tensor &next, const at::Tensor &previous, float alpha) {
@@ -109,12 +114,8 @@ int ct_op_fast_griffin_lim(ct_tensor *out, ct_tensor magnitude, ct_tensor spectr
     };
     step(projected, projected, 0);
     for (int64_t k = 0; k < iterations; k++) {
-      const auto segments = at::fft_irfft(imposed, n, 2);  // (C, T, n)
-      auto signal = at::zeros({channels, frames + blocks - 1, hop}, segments.options());
-      for (int64_t b = 0; b < blocks; b++)
-        signal.narrow(1, b, frames).addcmul_(segments.narrow(2, b * hop, hop), synthesisWindow.narrow(0, b * hop, hop));
-      const auto next = at::fft_rfft(signal.reshape({channels, (frames + blocks - 1) * hop}).unfold(1, n, hop) * analysisWindow,
-                                     c10::nullopt, 2).contiguous();  // (C, T, bins)
+      const auto signal = overlap_add(at::fft_irfft(imposed, n, 2), synthesisWindow, hop);  // (C, (T − 1)·hop + n)
+      const auto next = at::fft_rfft(signal.unfold(1, n, hop) * analysisWindow, c10::nullopt, 2).contiguous();  // (C, T, bins)
       step(next, projected, static_cast<float>(momentum));
       projected = next;
     }

@@ -91,16 +91,10 @@ extension MusikaCommand.Bench {
                                  + "the bundled models integrate it from the magnitude, which skips the phase head.",
                                valueName: "source"))
     var phaseSource: PhaseSource?
-    @Option(help: ArgumentHelp("Fast Griffin-Lim iterations on the phase integrated from the magnitude (default: the codec's setting; 0: none).",
-                               discussion: "Each makes the decoded frames agree better with each other (the integration alone "
-                                 + "estimates each frame from its neighbours' magnitudes), at the cost of an inverse and a forward "
-                                 + "STFT. Applies with the phase from the magnitude only.",
-                               valueName: "n"))
-    var phaseIterations: Int?
+    @OptionGroup var phaseIterations: PhaseIterationsOption
 
     func validate() throws {
-      try PhaseIterationsOption.check(phaseIterations)
-      guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive (got \(seconds)).") }
       guard chunkVectors >= 16, chunkVectors % 16 == 0 else {
         throw ValidationError("--chunk-vectors must be a positive multiple of 16 (got \(chunkVectors)).")
       }
@@ -117,7 +111,7 @@ extension MusikaCommand.Bench {
       options.chunkVectors = chunkVectors
       options.concurrentStreams = streams
       options.phaseSource = phaseSource
-      options.phaseIterations = phaseIterations
+      options.phaseIterations = phaseIterations.value
       if let model {
         let folder = URL(fileURLWithPath: model)
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {

@@ -38,17 +38,12 @@ extension MusikaCommand.Codec {
     @Option(help: "Measuring passes; 0 removes the equalisation.")
     var passes: Int = 2
 
-    @Option(help: ArgumentHelp("Fast Griffin-Lim iterations on the phase integrated from the magnitude, decoded with and "
-                               + "stored in the config with the equalisation (default: the codec's own).",
-                               discussion: "The level decoding loses depends on the phase: measure with the refinement the "
-                                 + "codec will decode with.", valueName: "n"))
-    var phaseIterations: Int?
+    @OptionGroup var phaseIterations: PhaseIterationsOption
 
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-      try PhaseIterationsOption.check(phaseIterations)
-      if audio.isEmpty { throw ValidationError("--audio: give at least one folder of music the codec trained on.") }
+        if audio.isEmpty { throw ValidationError("--audio: give at least one folder of music the codec trained on.") }
       guard filesPerFolder >= 1 else { throw ValidationError("--files-per-folder must be at least 1 (got \(filesPerFolder)).") }
       guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 600 (got \(seconds)).") }
       guard (0...5).contains(passes) else { throw ValidationError("--passes must be between 0 and 5 (got \(passes)); 2 is plenty.") }
@@ -57,7 +52,7 @@ extension MusikaCommand.Codec {
     func run() throws {
       try TorchRuntime.setThreadCount(runtime.threads)
       let codec = try codecOptions.load()
-      if let phaseIterations { try codec.setPhaseIterations(phaseIterations) }
+      if let stored = phaseIterations.value { try codec.setPhaseIterations(stored) }
       var files: [URL] = []
       for folder in audio {
         let names = try DatasetEncoder.audioFiles(in: folder)

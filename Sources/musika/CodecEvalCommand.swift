@@ -47,18 +47,12 @@ extension MusikaCommand.Codec {
             help: ArgumentHelp("Where decoding takes the phase from: decoder (DEC's phase head) or magnitude (integrated from DEC's magnitude). Default: the codec's own setting.",
                                valueName: "source"))
     var phaseSource: PhaseSource?
-    @Option(help: ArgumentHelp("Fast Griffin-Lim iterations on the phase integrated from the magnitude (default: the codec's setting; 0: none).",
-                               discussion: "Each makes the decoded frames agree better with each other (the integration alone "
-                                 + "estimates each frame from its neighbours' magnitudes), at the cost of an inverse and a forward "
-                                 + "STFT. Applies with the phase from the magnitude only.",
-                               valueName: "n"))
-    var phaseIterations: Int?
+    @OptionGroup var phaseIterations: PhaseIterationsOption
 
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-      try PhaseIterationsOption.check(phaseIterations)
-      if audio == nil, writeAudio != nil {
+        if audio == nil, writeAudio != nil {
         throw ValidationError("--write-audio needs --audio: the folder whose files it writes decodings of.")
       }
     }
@@ -69,7 +63,7 @@ extension MusikaCommand.Codec {
       try model.setDecoderPrecision(precision.dtype())
       if precision != .fp32 { report("decoders: \(precision.describe())") }
       if let phaseSource { model.phaseSource = phaseSource }
-      if let phaseIterations { model.phaseIterations = phaseIterations }
+      phaseIterations.apply(to: model)
       report("phase from: \(model.phaseSource.describe(iterations: model.phaseIterations))")
       if let audio {
         let rows = try CodecEvaluator(codec: model, maxSeconds: seconds, audioOutput: writeAudio).evaluate(folder: audio) { report("  \($0)") }

@@ -40,7 +40,7 @@ extension MusikaCommand {
       let text = try card.map { try String(contentsOfFile: $0, encoding: .utf8) }
       if SpectralCodec.isCodecFolder(source) {
         if gainDecibels != nil || styleTruncation != nil || truncation != nil || name != nil {
-          throw ValidationError("--gain-db and --style-truncation apply to models (so do --name and --truncation), and \(model) is a codec folder")
+          throw ValidationError("--gain-db and --style-truncation apply to models, as do --name and --truncation, and \(model) is a codec folder")
         }
         let kept = try? String(contentsOf: source.appendingPathComponent(GANModel.cardFile), encoding: .utf8)
         try SpectralCodec.load(from: source).save(to: target, dtype: precision.dtype, card: text ?? kept)

@@ -42,15 +42,9 @@ struct GenerationOptions: ParsableArguments {
                                + "piece, and loops (--loop) keep the phase head.",
                              valueName: "source"))
   var phaseSource: PhaseSource?
-  @Option(help: ArgumentHelp("Fast Griffin-Lim iterations on the phase integrated from the magnitude (default: the codec's setting; 0: none).",
-                             discussion: "Each makes the decoded frames agree better with each other (the integration alone "
-                               + "estimates each frame from its neighbours' magnitudes), at the cost of an inverse and a forward "
-                               + "STFT. Applies with the phase from the magnitude only.",
-                             valueName: "n"))
-  var phaseIterations: Int?
+  @OptionGroup var phaseIterations: PhaseIterationsOption
 
   func validate() throws {
-    try PhaseIterationsOption.check(phaseIterations)
     if density != nil && densityCurve != nil {
       throw ValidationError("give either --density or --density-curve, not both.")
     }
@@ -67,7 +61,7 @@ struct GenerationOptions: ParsableArguments {
     try model.packForGeneration()
     try model.setDecoderPrecision(precision.dtype())
     if let phaseSource { model.codec.phaseSource = phaseSource }
-    if let phaseIterations { model.codec.phaseIterations = phaseIterations }
+    phaseIterations.apply(to: model.codec)
     report("decoders: \(precision.describe()), phase from \(model.codec.phaseSource.describe(iterations: model.codec.phaseIterations))")
     return model
   }

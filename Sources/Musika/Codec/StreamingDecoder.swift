@@ -208,10 +208,11 @@ public final class StreamingDecoder {
     let before = refinementHistory
     let window = Tensor.cat([before, span, ahead].compactMap { $0 }, dim: 1)  // (2, W, bins)
     let refined = try refinement.refined(framesMajor: window)  // (2, W, bins)
-    let joined = before.map { Tensor.cat([$0, span], dim: 1) } ?? span
-    let kept = min(refinementReach, joined.size(1))
-    refinementHistory = joined.narrow(dim: 1, start: joined.size(1) - kept, length: kept).contiguous()
-    return refined.narrow(dim: 1, start: before?.size(1) ?? 0, length: span.size(1))
+    // The next span's history: the window's last frames up to this span's end, as integrated.
+    let (first, end) = (before?.size(1) ?? 0, (before?.size(1) ?? 0) + span.size(1))
+    let kept = min(refinementReach, end)
+    refinementHistory = window.narrow(dim: 1, start: end - kept, length: kept).contiguous()
+    return refined.narrow(dim: 1, start: first, length: span.size(1))
   }
 
   /// Frames per block of the inverse STFT within a span: at 128-vector chunks its share of generation

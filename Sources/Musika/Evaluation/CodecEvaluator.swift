@@ -18,9 +18,10 @@ public struct CodecEvaluator {
     /// The codec's own magnitude (with its output equalisation, if it has one) with 32 Griffin-Lim
     /// iterations instead of its phase: where this is much better than `logMelL1`, the phase is the weak part.
     public let codecMagnitudeGriffinLimLogMelL1: Double
-    /// The codec's magnitude and its phase before any refinement (integrated from the magnitude, or
-    /// DEC's head), then `refineIterations` iterations of fast Griffin-Lim: what refining the phase
-    /// gains (or would). For a codec that refines with as many itself it equals `logMelL1`.
+    /// Decoded as `logMelL1` but with `refineIterations` iterations of fast Griffin-Lim on the phase
+    /// integrated from the magnitude, whatever the codec's own setting: what refining the phase gains
+    /// (or would). For a codec that refines with as many itself, or decodes with DEC's phase head
+    /// (never refined), it equals `logMelL1`.
     public let refinedLogMelL1: Double
     /// Log-mel L1 through level 1 alone (ENC → DEC): what level 2's compression costs on top.
     public let level1LogMelL1: Double
@@ -94,11 +95,8 @@ public struct CodecEvaluator {
       let codecMagnitude = codec.frontEnd.spectrum(magnitude: decodedSpectrogram.magnitude,
                                                    phase: decodedSpectrogram.magnitude * 0).abs()
       let codecGriffinLim = try GriffinLim(stft: codec.frontEnd.stft)(codecMagnitude, generator: Generator(seed: 0))
-      let ownAngles = PhaseTrack(codec: codec, source: codec.phaseSource, channels: codecMagnitude.size(0))
-        .framesMajorAngles(levels: decodedSpectrogram.magnitude.transposed(1, 2).contiguous(),
-                           phase: decodedSpectrogram.phase, next: nil)  // (channels, frames, bins)
-      let refined = try GriffinLim(stft: codec.frontEnd.stft, iterations: Self.refineIterations)
-        .refine(codecMagnitude, phase: ownAngles.transposed(1, 2))
+      let refined = try codec.synthesize(magnitude: decodedSpectrogram.magnitude, phase: decodedSpectrogram.phase,
+                                         iterations: Self.refineIterations)
       let level1 = try codec.decodeAudio(frames: try codec.encodeFrames(reference), seed: 0)
 
       if let audioOutput {
