@@ -111,6 +111,13 @@ extension MusikaCommand.Codec {
         + "The GANs trained on such a codec make twice as many latent channels."))
     var vectorChannels: Int?
 
+    @Option(help: ArgumentHelp(
+      "Size of a level-1 latent per frame and channel (default 64, the original's at 44.1 kHz; new runs, or with --init-from).",
+      discussion: "The original's 22 kHz codec keeps 128. With --init-from a wider latent starts from that codec's "
+        + "weights: the new channels start unused (the decoders read them through weights at zero), so training starts "
+        + "from the trained codec's exact output and level 2 follows the new latent (a new codec: encode again, retrain GANs)."))
+    var latentChannels: Int?
+
     @Option(help: "Level-1 (ENC + DEC) steps.") var level1Steps: Int?
     @Option(help: "Level-2 (ENC2 + DEC2) steps.") var level2Steps: Int?
     @Option(help: "Stage-3 steps: DEC2 + DEC through both levels, encoders frozen (default 0; 8000 with --decoders-from).")
@@ -193,6 +200,13 @@ extension MusikaCommand.Codec {
       if level1From != nil, sampleRate != nil {
         throw ValidationError("--sample-rate cannot change the codec given by --level1-from: the rate is part of its level 1.")
       }
+      if let latentChannels, !(1...1024).contains(latentChannels) {
+        throw ValidationError("--latent-channels must be between 1 and 1024 (got \(latentChannels)); 64 is the original's.")
+      }
+      if latentChannels != nil, decodersFrom != nil || level1From != nil {
+        throw ValidationError("--latent-channels cannot change the level 1 of the codec given by "
+          + "\(decodersFrom != nil ? "--decoders-from" : "--level1-from"); start from it with --init-from to widen its latent.")
+      }
       if let vectorChannels, !(1...1024).contains(vectorChannels) {
         throw ValidationError("--vector-channels must be between 1 and 1024 (got \(vectorChannels)); 64 is the original's.")
       }
@@ -221,6 +235,14 @@ extension MusikaCommand.Codec {
         }
         preset = initial.config
         preset.name = initial.config.name + "-retrained"
+        if let latentChannels, latentChannels != initial.config.latentChannels {
+          guard latentChannels > initial.config.latentChannels else {
+            throw ValidationError("--latent-channels \(latentChannels): a codec's latent can only be widened "
+              + "(\(initFrom!.path) has \(initial.config.latentChannels)).")
+          }
+          preset.latentChannels = latentChannels
+          preset.name += "-l\(latentChannels)"
+        }
       }
       if let whole, !resuming {  // on a resume, the checkpoint holds the weights and the options
         // The same name: it encodes to the same latents, so datasets encoded with either take files from both.
@@ -246,6 +268,14 @@ extension MusikaCommand.Codec {
       if let vectorChannels, vectorChannels != preset.vectorChannels {
         preset.vectorChannels = vectorChannels
         preset.name += "-v\(vectorChannels)"
+      }
+      if initFrom == nil, let latentChannels, latentChannels != preset.latentChannels {
+        preset.latentChannels = latentChannels
+        preset.name += "-l\(latentChannels)"
+      }
+      if let savedConfig, let latentChannels, latentChannels != savedConfig.latentChannels {
+        throw ValidationError("--latent-channels \(latentChannels): the run in \(output.path) was started with "
+          + "\(savedConfig.latentChannels), which its checkpoint fixes (use another --out for a new run).")
       }
       if let savedConfig, let vectorChannels, vectorChannels != savedConfig.vectorChannels {
         throw ValidationError("--vector-channels \(vectorChannels): the run in \(output.path) was started with "

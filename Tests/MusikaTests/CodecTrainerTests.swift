@@ -90,6 +90,22 @@ struct CodecTrainerTests {
     let again = try runMusika(["codec", "train", "--audio", folder.path, "--out", wider.path, "--level1-from",
                                run.appendingPathComponent("codec").path])
     #expect(again.status != 0 && again.stderr.contains("already holds a run"))
+
+    // A wider level-1 latent from the trained codec (--init-from --latent-channels): every stage trains again.
+    let widened = folder.appendingPathComponent("widened")
+    let third = try runMusika(["codec", "train", "--audio", folder.path, "--out", widened.path, "--init-from",
+                               run.appendingPathComponent("codec").path, "--latent-channels", "\(2 * base.config.latentChannels)",
+                               "--level1-steps", "1", "--level2-steps", "1"] + common)
+    #expect(third.status == 0, "\(third.stderr)")
+    let wide = try SpectralCodec.load(from: widened.appendingPathComponent("codec"))
+    #expect(wide.config.latentChannels == 2 * base.config.latentChannels && wide.config.name.hasSuffix("-l\(2 * base.config.latentChannels)"))
+    #expect(try wide.encode(excerpt).shape == [2 * base.config.vectorChannels, 3])
+    let narrower = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("narrow").path,
+                                  "--init-from", run.appendingPathComponent("codec").path, "--latent-channels", "8"] + common)
+    #expect(narrower.status != 0 && narrower.stderr.contains("can only be widened"), "\(narrower.stderr)")
+    let level2Only = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("l2").path,
+                                    "--level1-from", run.appendingPathComponent("codec").path, "--latent-channels", "128"] + common)
+    #expect(level2Only.status != 0 && level2Only.stderr.contains("start from it with --init-from"), "\(level2Only.stderr)")
   }
 
   /// Stage 3 (`codec train --decoders-from`) trains DEC2 and DEC of a trained codec and leaves its encoders
@@ -237,6 +253,51 @@ struct CodecTrainerTests {
     let other = try CodecTrainer(config: CodecConfig.musika44k.scaled(by: 1.0 / 8, name: "other"), options: o2,
                                  corpus: corpus, output: folder.appendingPathComponent("c"))
     #expect { try other.start(from: first.codec) } throws: { "\($0)".contains("another architecture") }
+  }
+
+  /// `--init-from` with `--latent-channels`: a codec with a wider level-1 latent starts from a trained
+  /// one's exact output (level 1 and both levels), and training then uses the new channels.
+  @Test func aWiderLatentStartsFromTheTrainedCodecsOutput() throws {
+    let (corpus, folder) = try Self.makeCorpus()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var o = Self.options(level1: 8, level2: 4)
+    o.adversarialStart = 1000
+    let first = try CodecTrainer(config: Self.config, options: o, corpus: corpus, output: folder.appendingPathComponent("a"))
+    for _ in 0..<12 { _ = try first.trainStep() }
+    var wider = Self.config
+    wider.latentChannels = 2 * Self.config.latentChannels
+    o.seed = 3
+    let second = try CodecTrainer(config: wider, options: o, corpus: corpus, output: folder.appendingPathComponent("b"))
+    try second.start(from: first.codec)
+    let (old, new) = (first.codec, second.codec)
+    old.eval(); new.eval()
+    let gap = { (a: Tensor, b: Tensor) in (a - b).abs().amax().item() }
+    withNoGrad {
+      let x = Tensor.uniform([2, Self.config.bins, 64], low: -1, high: 1, generator: Generator(seed: 5))
+      let (zOld, zNew) = (old.encoder(x), new.encoder(x))  // (2, latentChannels, 64)
+      #expect(zNew.size(1) == wider.latentChannels)
+      #expect(gap(zNew.narrow(dim: 1, start: 0, length: Self.config.latentChannels), zOld) <= 1e-6)
+      #expect(zNew.narrow(dim: 1, start: Self.config.latentChannels, length: Self.config.latentChannels).abs().amax().item() > 0.01,
+              "the new latent channels carry nothing")
+      let mOld = old.decoder.magnitude(zOld, noise: NoiseSource(seed: 1))
+      let mNew = new.decoder.magnitude(zNew, noise: NoiseSource(seed: 1))
+      #expect(gap(mNew, mOld) <= 1e-5, "level 1 decodes otherwise")
+      let back = (old.latentDecoder(old.latentEncoder(zOld), noise: NoiseSource(seed: 2)),
+                  new.latentDecoder(new.latentEncoder(zNew), noise: NoiseSource(seed: 2)))
+      #expect(gap(back.1.narrow(dim: 1, start: 0, length: Self.config.latentChannels), back.0) <= 1e-5,
+              "level 2 decodes otherwise")
+    }
+    new.train()
+    let before = new.stateDict()["decoder.g0.conv.weight"]!.clone()
+    for _ in 0..<3 { #expect(try second.trainStep()["level1/magnitude_l1"]!.isFinite) }
+    let after = new.stateDict()["decoder.g0.conv.weight"]!
+    let added = { (t: Tensor) in t.narrow(dim: 1, start: Self.config.latentChannels, length: Self.config.latentChannels) }
+    #expect(added(before).abs().amax().item() == 0)
+    #expect(added(after).abs().amax().item() > 0, "DEC does not learn to read the new channels")
+    var narrower = Self.config
+    narrower.latentChannels = Self.config.latentChannels / 2
+    let third = try CodecTrainer(config: narrower, options: o, corpus: corpus, output: folder.appendingPathComponent("c"))
+    #expect { try third.start(from: first.codec) } throws: { "\($0)".contains("only be widened") }
   }
 
   @Test func trainingLowersTheLoss() throws {
