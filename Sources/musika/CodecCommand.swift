@@ -105,10 +105,11 @@ extension MusikaCommand.Codec {
     @Option(help: "Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.")
     var level2Scale: Double?
     @Option(help: ArgumentHelp(
-      "Size of a level-2 vector per channel (default 64, the original's; new runs).",
+      "Size of a level-2 vector per channel (default 64, the original's; new runs, or with --level1-from or --init-from).",
       discussion: "Level 2 packs 16 level-1 frames into one vector: 64 numbers per vector is the original's "
         + "compression, 128 halves it (as the original's 22 kHz codec, whose vectors span half the time). "
-        + "The GANs trained on such a codec make twice as many latent channels."))
+        + "The GANs trained on such a codec make twice as many latent channels. With --init-from, wider vectors "
+        + "start from that codec's level 2 the way --latent-channels starts level 1."))
     var vectorChannels: Int?
 
     @Option(help: ArgumentHelp(
@@ -159,7 +160,7 @@ extension MusikaCommand.Codec {
     /// start from fixes).
     private var architectureOptionsGiven: [String] {
       [(sampleRate != nil, "--sample-rate"), (phase != nil, "--phase"), (floorDb != nil, "--floor-db"),
-       (level2Scale != nil, "--level2-scale"), (vectorChannels != nil, "--vector-channels")].filter(\.0).map(\.1)
+       (level2Scale != nil, "--level2-scale")].filter(\.0).map(\.1)
     }
 
     func validate() throws {
@@ -181,7 +182,8 @@ extension MusikaCommand.Codec {
       if let stftWeight, !(stftWeight >= 0 && stftWeight.isFinite) {
         throw ValidationError("--stft-weight must be 0 or more (got \(stftWeight)).")
       }
-      if decodersFrom != nil, let name = ([(level1Steps != nil, "--level1-steps"), (level2Steps != nil, "--level2-steps")]
+      if decodersFrom != nil, let name = ([(level1Steps != nil, "--level1-steps"), (level2Steps != nil, "--level2-steps"),
+                                             (vectorChannels != nil, "--vector-channels")]
                                              .filter(\.0).map(\.1) + architectureOptionsGiven).first {
         throw ValidationError("\(name) cannot change the codec given by --decoders-from: its encoders, and so its latents, stay as they are.")
       }
@@ -242,6 +244,10 @@ extension MusikaCommand.Codec {
           }
           preset.latentChannels = latentChannels
           preset.name += "-l\(latentChannels)"
+        }
+        if let vectorChannels, vectorChannels < initial.config.vectorChannels {
+          throw ValidationError("--vector-channels \(vectorChannels): a codec's vectors can only be widened "
+            + "(\(initFrom!.path) has \(initial.config.vectorChannels)).")
         }
       }
       if let whole, !resuming {  // on a resume, the checkpoint holds the weights and the options

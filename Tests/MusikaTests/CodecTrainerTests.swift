@@ -95,11 +95,11 @@ struct CodecTrainerTests {
     let widened = folder.appendingPathComponent("widened")
     let third = try runMusika(["codec", "train", "--audio", folder.path, "--out", widened.path, "--init-from",
                                run.appendingPathComponent("codec").path, "--latent-channels", "\(2 * base.config.latentChannels)",
-                               "--level1-steps", "1", "--level2-steps", "1"] + common)
+                               "--vector-channels", "\(2 * base.config.vectorChannels)", "--level1-steps", "1", "--level2-steps", "1"] + common)
     #expect(third.status == 0, "\(third.stderr)")
     let wide = try SpectralCodec.load(from: widened.appendingPathComponent("codec"))
-    #expect(wide.config.latentChannels == 2 * base.config.latentChannels && wide.config.name.hasSuffix("-l\(2 * base.config.latentChannels)"))
-    #expect(try wide.encode(excerpt).shape == [2 * base.config.vectorChannels, 3])
+    #expect(wide.config.latentChannels == 2 * base.config.latentChannels && wide.config.name.contains("-l\(2 * base.config.latentChannels)"))
+    #expect(try wide.encode(excerpt).shape == [4 * base.config.vectorChannels, 3])
     let narrower = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("narrow").path,
                                   "--init-from", run.appendingPathComponent("codec").path, "--latent-channels", "8"] + common)
     #expect(narrower.status != 0 && narrower.stderr.contains("can only be widened"), "\(narrower.stderr)")
@@ -174,7 +174,8 @@ struct CodecTrainerTests {
     #expect(try SpectralCodec.load(from: anew.appendingPathComponent("codec")).config.name == "micro-retrained")
     let twice = try runMusika(initArguments)
     #expect(twice.status != 0 && twice.stderr.contains("already holds a run"), "\(twice.stderr)")
-    let refusals: [([String], String)] = [(["--vector-channels", "128"], "--vector-channels cannot change the codec given by --init-from"),
+    let refusals: [([String], String)] = [(["--level2-scale", "0.5"], "--level2-scale cannot change the codec given by --init-from"),
+                                          (["--vector-channels", "32"], "can only be widened"),
                                           (["--decoders-from", codecFolder], "both name a codec"),
                                           (["--stft-weight=-1"], "--stft-weight must be 0 or more")]
     for (extra, message) in refusals {
@@ -255,8 +256,8 @@ struct CodecTrainerTests {
     #expect { try other.start(from: first.codec) } throws: { "\($0)".contains("another architecture") }
   }
 
-  /// `--init-from` with `--latent-channels`: a codec with a wider level-1 latent starts from a trained
-  /// one's exact output (level 1 and both levels), and training then uses the new channels.
+  /// `--init-from` with `--latent-channels` and `--vector-channels`: a codec with wider latents starts
+  /// from a trained one's exact output (level 1 and both levels), and training then uses the new channels.
   @Test func aWiderLatentStartsFromTheTrainedCodecsOutput() throws {
     let (corpus, folder) = try Self.makeCorpus()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -266,6 +267,7 @@ struct CodecTrainerTests {
     for _ in 0..<12 { _ = try first.trainStep() }
     var wider = Self.config
     wider.latentChannels = 2 * Self.config.latentChannels
+    wider.vectorChannels = 2 * Self.config.vectorChannels
     o.seed = 3
     let second = try CodecTrainer(config: wider, options: o, corpus: corpus, output: folder.appendingPathComponent("b"))
     try second.start(from: first.codec)
@@ -286,6 +288,7 @@ struct CodecTrainerTests {
                   new.latentDecoder(new.latentEncoder(zNew), noise: NoiseSource(seed: 2)))
       #expect(gap(back.1.narrow(dim: 1, start: 0, length: Self.config.latentChannels), back.0) <= 1e-5,
               "level 2 decodes otherwise")
+      #expect(new.latentEncoder(zNew).size(1) == wider.vectorChannels)
     }
     new.train()
     let before = new.stateDict()["decoder.g0.conv.weight"]!.clone()
