@@ -271,13 +271,24 @@ extension MusikaCommand.Codec {
         preset.latentDecoderWidths = scaled.latentDecoderWidths
         preset.name += String(format: "-l2x%g", level2Scale)
       }
+      if initFrom == nil, let latentChannels, latentChannels != preset.latentChannels {
+        preset.latentChannels = latentChannels
+        preset.name += "-l\(latentChannels)"
+      }
       if let vectorChannels, vectorChannels != preset.vectorChannels {
         preset.vectorChannels = vectorChannels
         preset.name += "-v\(vectorChannels)"
       }
-      if initFrom == nil, let latentChannels, latentChannels != preset.latentChannels {
-        preset.latentChannels = latentChannels
-        preset.name += "-l\(latentChannels)"
+      // A widened latent's new channels are random until the stage that makes them trains: level 1 for
+      // the level-1 latent (else DEC2 and level 2 would learn to carry noise), level 2 for the vectors
+      // (else ENC2 stays frozen with them random through stage 3).
+      if let initial, savedConfig == nil {
+        if preset.latentChannels > initial.config.latentChannels, options.level1Steps == 0 {
+          throw ValidationError("--latent-channels \(preset.latentChannels) widens level 1, which then needs --level1-steps above 0.")
+        }
+        if preset.vectorChannels > initial.config.vectorChannels, options.level2Steps == 0 {
+          throw ValidationError("--vector-channels \(preset.vectorChannels) widens level 2, which then needs --level2-steps above 0.")
+        }
       }
       if let savedConfig, let latentChannels, latentChannels != savedConfig.latentChannels {
         throw ValidationError("--latent-channels \(latentChannels): the run in \(output.path) was started with "

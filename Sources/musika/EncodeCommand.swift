@@ -11,8 +11,8 @@ extension MusikaCommand {
       discussion: """
         Walks IN_DIR (sub-folders too) for WAV, FLAC, OGG/Vorbis/Opus, MP3 and AIFF files, resamples each \
         to the codec's rate, and writes OUT_DIR/<name>.safetensors holding `latents` of shape \
-        (2·C, vectors), C the codec's level-2 vector size (64 in the original's configuration, 128 in \
-        the bundled codec), one vector per 16 STFT hops (4096 samples). OUT_DIR/manifest.json records each file's source, \
+        (2·C, vectors), C the codec's level-2 vector size (64 in the original's configuration, 256 in \
+        the bundled codec since 2026-12-08), one vector per 16 STFT hops (4096 samples). OUT_DIR/manifest.json records each file's source, \
         duration, sample rate and latent length, and the files that failed and why. Files already \
         encoded are skipped, so an interrupted run continues where it stopped. \
         --speeds 0.9,1,1.1 also encodes every file played 10 % slower and faster (tempo and pitch \

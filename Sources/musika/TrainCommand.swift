@@ -225,7 +225,7 @@ extension MusikaCommand {
       let minutes = Double(corpus.totalVectors * codec.samplesPerVector) / Double(codec.config.sampleRate) / 60
       report(String(format: "%d files, %.1f minutes of music", corpus.items.count, minutes))
       // A new run makes what the data holds: 128 channels for a codec with the original's 64-number
-      // vectors, 256 for one trained with `codec train --vector-channels 128`.
+      // vectors, 256 for one trained with `codec train --vector-channels 128`, 512 for the bundled codec's 256.
       if saved == nil {
         gan.latentChannels = corpus.latentChannels
         switch latentScale ?? config.defaultLatentScale {

@@ -103,6 +103,11 @@ struct CodecTrainerTests {
     let narrower = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("narrow").path,
                                   "--init-from", run.appendingPathComponent("codec").path, "--latent-channels", "8"] + common)
     #expect(narrower.status != 0 && narrower.stderr.contains("can only be widened"), "\(narrower.stderr)")
+    let unused = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("unused").path,
+                                "--init-from", run.appendingPathComponent("codec").path, "--latent-channels", "128",
+                                "--level1-steps", "0"] + common)
+    #expect(unused.status != 0 && unused.stderr.contains("needs --level1-steps above 0"), "\(unused.stderr)")
+    #expect(wide.config.name.hasSuffix("-l\(2 * base.config.latentChannels)-v\(2 * base.config.vectorChannels)"), "\(wide.config.name)")
     let level2Only = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("l2").path,
                                     "--level1-from", run.appendingPathComponent("codec").path, "--latent-channels", "128"] + common)
     #expect(level2Only.status != 0 && level2Only.stderr.contains("start from it with --init-from"), "\(level2Only.stderr)")
