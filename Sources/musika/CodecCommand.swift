@@ -237,18 +237,6 @@ extension MusikaCommand.Codec {
         }
         preset = initial.config
         preset.name = initial.config.name + "-retrained"
-        if let latentChannels, latentChannels != initial.config.latentChannels {
-          guard latentChannels > initial.config.latentChannels else {
-            throw ValidationError("--latent-channels \(latentChannels): a codec's latent can only be widened "
-              + "(\(initFrom!.path) has \(initial.config.latentChannels)).")
-          }
-          preset.latentChannels = latentChannels
-          preset.name += "-l\(latentChannels)"
-        }
-        if let vectorChannels, vectorChannels < initial.config.vectorChannels {
-          throw ValidationError("--vector-channels \(vectorChannels): a codec's vectors can only be widened "
-            + "(\(initFrom!.path) has \(initial.config.vectorChannels)).")
-        }
       }
       if let whole, !resuming {  // on a resume, the checkpoint holds the weights and the options
         // The same name: it encodes to the same latents, so datasets encoded with either take files from both.
@@ -271,7 +259,7 @@ extension MusikaCommand.Codec {
         preset.latentDecoderWidths = scaled.latentDecoderWidths
         preset.name += String(format: "-l2x%g", level2Scale)
       }
-      if initFrom == nil, let latentChannels, latentChannels != preset.latentChannels {
+      if let latentChannels, latentChannels != preset.latentChannels {
         preset.latentChannels = latentChannels
         preset.name += "-l\(latentChannels)"
       }
@@ -279,15 +267,20 @@ extension MusikaCommand.Codec {
         preset.vectorChannels = vectorChannels
         preset.name += "-v\(vectorChannels)"
       }
-      // A widened latent's new channels are random until the stage that makes them trains: level 1 for
-      // the level-1 latent (else DEC2 and level 2 would learn to carry noise), level 2 for the vectors
-      // (else ENC2 stays frozen with them random through stage 3).
-      if let initial, savedConfig == nil {
-        if preset.latentChannels > initial.config.latentChannels, options.level1Steps == 0 {
-          throw ValidationError("--latent-channels \(preset.latentChannels) widens level 1, which then needs --level1-steps above 0.")
-        }
-        if preset.vectorChannels > initial.config.vectorChannels, options.level2Steps == 0 {
-          throw ValidationError("--vector-channels \(preset.vectorChannels) widens level 2, which then needs --level2-steps above 0.")
+      // From a trained codec, a latent can only grow (`LatentWidening`), and its new channels are random
+      // until the stage that makes them trains: level 1 for the level-1 latent (else DEC2 and level 2 would
+      // learn to carry noise), level 2 for the vectors (else ENC2 stays frozen with them random).
+      if let initial, let initFrom, savedConfig == nil {
+        for (option, ours, theirs, steps, stage) in [
+          ("--latent-channels", preset.latentChannels, initial.config.latentChannels, options.level1Steps, 1),
+          ("--vector-channels", preset.vectorChannels, initial.config.vectorChannels, options.level2Steps, 2),
+        ] {
+          if ours < theirs {
+            throw ValidationError("\(option) \(ours): a codec's latents can only be widened (\(initFrom.path) has \(theirs)).")
+          }
+          if ours > theirs, steps == 0 {
+            throw ValidationError("\(option) \(ours) widens level \(stage), which then needs --level\(stage)-steps above 0.")
+          }
         }
       }
       if let savedConfig, let latentChannels, latentChannels != savedConfig.latentChannels {
