@@ -102,7 +102,9 @@ extension MusikaCommand.Codec {
                                  + "many dB below a full-scale sine and 6 dB above it. The original's μ −25, σ 75 (the default) "
                                  + "reach about 148 dB down, where nothing is heard. Fixed at the start of a run."))
     var floorDb: Double?
-    @Option(help: "Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.")
+    @Option(help: ArgumentHelp("Width of ENC2 and DEC2 as a fraction of musika-44k's (e.g. 0.5), whatever --config says.",
+                               discussion: "New runs, --level1-from, or --init-from, whose level 2 is then widened: its new "
+                                 + "channels start unused (read through weights at zero), so training starts from its exact output."))
     var level2Scale: Double?
     @Option(help: ArgumentHelp(
       "Size of a level-2 vector per channel (default 64, the original's; new runs, or with --level1-from or --init-from).",
@@ -176,7 +178,8 @@ extension MusikaCommand.Codec {
       if starts.count > 1 {
         throw ValidationError("\(starts.joined(separator: " and ")) \(starts.count == 2 ? "both" : "all") name a codec to start from: give one.")
       }
-      if initFrom != nil, let name = architectureOptionsGiven.first {
+      // --level2-scale may widen the level-2 networks of the codec given by --init-from (`CodecWidening`).
+      if initFrom != nil, let name = architectureOptionsGiven.first(where: { $0 != "--level2-scale" }) {
         throw ValidationError("\(name) cannot change the codec given by --init-from: its weights fix the architecture and signal constants.")
       }
       if let stftWeight, !(stftWeight >= 0 && stftWeight.isFinite) {
@@ -267,19 +270,22 @@ extension MusikaCommand.Codec {
         preset.vectorChannels = vectorChannels
         preset.name += "-v\(vectorChannels)"
       }
-      // From a trained codec, a latent can only grow (`LatentWidening`), and its new channels are random
-      // until the stage that makes them trains: level 1 for the level-1 latent (else DEC2 and level 2 would
-      // learn to carry noise), level 2 for the vectors (else ENC2 stays frozen with them random).
+      // From a trained codec, a latent or a level-2 network can only grow (`CodecWidening`), and its new
+      // channels are random until the stage that makes them trains: level 1 for the level-1 latent (else
+      // DEC2 and level 2 would learn to carry noise), level 2 for the vectors and ENC2's and DEC2's widths.
       if let initial, let initFrom, savedConfig == nil {
+        let level2Widths = { (c: CodecConfig) in c.latentEncoderWidths + c.latentDecoderWidths }
         for (option, ours, theirs, steps, stage) in [
-          ("--latent-channels", preset.latentChannels, initial.config.latentChannels, options.level1Steps, 1),
-          ("--vector-channels", preset.vectorChannels, initial.config.vectorChannels, options.level2Steps, 2),
+          ("--latent-channels \(preset.latentChannels)", [preset.latentChannels], [initial.config.latentChannels], options.level1Steps, 1),
+          ("--vector-channels \(preset.vectorChannels)", [preset.vectorChannels], [initial.config.vectorChannels], options.level2Steps, 2),
+          (String(format: "--level2-scale %g", level2Scale ?? 0), level2Widths(preset), level2Widths(initial.config), options.level2Steps, 2),
         ] {
-          if ours < theirs {
-            throw ValidationError("\(option) \(ours): a codec's latents can only be widened (\(initFrom.path) has \(theirs)).")
+          let show = { (widths: [Int]) in widths.map(String.init).joined(separator: ", ") }
+          if zip(ours, theirs).contains(where: { $0 < $1 }) {
+            throw ValidationError("\(option): a codec can only be widened (\(initFrom.path) has \(show(theirs)) where this asks for \(show(ours))).")
           }
-          if ours > theirs, steps == 0 {
-            throw ValidationError("\(option) \(ours) widens level \(stage), which then needs --level\(stage)-steps above 0.")
+          if ours != theirs, steps == 0 {
+            throw ValidationError("\(option) widens level \(stage), which then needs --level\(stage)-steps above 0.")
           }
         }
       }

@@ -95,9 +95,11 @@ struct CodecTrainerTests {
     let widened = folder.appendingPathComponent("widened")
     let third = try runMusika(["codec", "train", "--audio", folder.path, "--out", widened.path, "--init-from",
                                run.appendingPathComponent("codec").path, "--latent-channels", "\(2 * base.config.latentChannels)",
-                               "--vector-channels", "\(2 * base.config.vectorChannels)", "--level1-steps", "1", "--level2-steps", "1"] + common)
+                               "--vector-channels", "\(2 * base.config.vectorChannels)", "--level2-scale", "0.25",
+                               "--level1-steps", "1", "--level2-steps", "1"] + common)
     #expect(third.status == 0, "\(third.stderr)")
     let wide = try SpectralCodec.load(from: widened.appendingPathComponent("codec"))
+    #expect(wide.config.latentEncoderWidths == [64, 96, 128, 192] && wide.config.name.contains("-l2x0.25"), "\(wide.config)")
     #expect(wide.config.latentChannels == 2 * base.config.latentChannels && wide.config.name.contains("-l\(2 * base.config.latentChannels)"))
     #expect(try wide.encode(excerpt).shape == [4 * base.config.vectorChannels, 3])
     let narrower = try runMusika(["codec", "train", "--audio", folder.path, "--out", folder.appendingPathComponent("narrow").path,
@@ -179,7 +181,9 @@ struct CodecTrainerTests {
     #expect(try SpectralCodec.load(from: anew.appendingPathComponent("codec")).config.name == "micro-retrained")
     let twice = try runMusika(initArguments)
     #expect(twice.status != 0 && twice.stderr.contains("already holds a run"), "\(twice.stderr)")
-    let refusals: [([String], String)] = [(["--level2-scale", "0.5"], "--level2-scale cannot change the codec given by --init-from"),
+    let refusals: [([String], String)] = [(["--level2-scale", "0.01"], "can only be widened"),
+                                          (["--level2-scale", "0.125", "--level2-steps", "0"], "needs --level2-steps above 0"),
+                                          (["--floor-db", "90"], "--floor-db cannot change the codec given by --init-from"),
                                           (["--vector-channels", "32"], "can only be widened"),
                                           (["--decoders-from", codecFolder], "both name a codec"),
                                           (["--stft-weight=-1"], "--stft-weight must be 0 or more")]
@@ -273,6 +277,8 @@ struct CodecTrainerTests {
     var wider = Self.config
     wider.latentChannels = 2 * Self.config.latentChannels
     wider.vectorChannels = 2 * Self.config.vectorChannels
+    wider.latentEncoderWidths = Self.config.latentEncoderWidths.map { 2 * $0 }  // ENC2 and DEC2 wider too
+    wider.latentDecoderWidths = Self.config.latentDecoderWidths.map { 2 * $0 }
     o.seed = 3
     let second = try CodecTrainer(config: wider, options: o, corpus: corpus, output: folder.appendingPathComponent("b"))
     try second.start(from: first.codec)

@@ -147,8 +147,8 @@ public final class CodecTrainer: TrainingTask {
   /// constants, every stage training as the options say: level 1 trained further moves the latents, so
   /// level 2 (starting from the trained one) follows it, and the result is a new codec (GANs trained on
   /// the old one's latents need re-encoded data and retraining).
-  /// This run's codec may have wider latents (level 1, level 2) than `trained` (`LatentWidening`): it then
-  /// starts from `trained`'s exact output, the new channels unused until training uses them.
+  /// This run's codec may be wider than `trained` (`CodecWidening`: the latents of either level, the level-2
+  /// networks): it then starts from `trained`'s exact output, the new channels unused until training uses them.
   public func start(from trained: SpectralCodec) throws {
     guard step == 0 else { throw MusikaError.invalidConfig("only a new run can start from a trained codec") }
     try loadAllWeights(of: trained, widening: true)
@@ -166,19 +166,20 @@ public final class CodecTrainer: TrainingTask {
 
   /// Every weight of `trained`, whose architecture and signal constants must be this run's (its name and
   /// output equalisation may differ: this run's codec has none until calibrated).
-  /// With `widening`, this run's latents may be wider than `trained`'s.
+  /// With `widening`, this run's latents and level-2 networks may be wider than `trained`'s.
   private func loadAllWeights(of trained: SpectralCodec, widening: Bool = false) throws {
     var theirs = trained.config, ours = codec.config
     theirs.name = ""; ours.name = ""
     theirs.equalizationDb = nil
-    if widening { (theirs.latentChannels, theirs.vectorChannels) = (ours.latentChannels, ours.vectorChannels) }
+    if widening {
+      (theirs.latentChannels, theirs.vectorChannels) = (ours.latentChannels, ours.vectorChannels)
+      (theirs.latentEncoderWidths, theirs.latentDecoderWidths) = (ours.latentEncoderWidths, ours.latentDecoderWidths)
+    }
     guard theirs == ours else {
       throw MusikaError.invalidConfig("codec '\(trained.config.name)' has another architecture or signal constants than '\(codec.config.name)'")
     }
     var weights = trained.stateDict()
-    if (trained.config.latentChannels, trained.config.vectorChannels) != (codec.config.latentChannels, codec.config.vectorChannels) {
-      weights = try LatentWidening.widen(weights, of: trained.config, to: codec.config, fresh: codec.stateDict())
-    }
+    if widening { weights = try CodecWidening.widen(weights, into: codec) }
     try withNoGrad { try codec.load(weights) }
     codec.train()
   }
