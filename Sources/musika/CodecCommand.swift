@@ -8,7 +8,7 @@ extension MusikaCommand {
   struct Codec: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Train and evaluate spectral codecs (the two-level autoencoder).",
-      subcommands: [Train.self, Eval.self, Calibrate.self]
+      subcommands: [Train.self, Eval.self, Calibrate.self, Average.self]
     )
   }
 }

@@ -194,6 +194,26 @@ struct CodecTrainerTests {
     }
     // The same name as the codec it came from: it encodes to the same latents.
     #expect(tuned.config.name == original.config.name)
+
+    // `codec average`: the decoders' mean of two folders of one decoders' stage, the encoders as they were.
+    let averagedFolder = runs.appendingPathComponent("averaged")
+    let averaging = try runMusika(["codec", "average", codecFolder, straight.appendingPathComponent("codec").path,
+                                   "--out", averagedFolder.path])
+    #expect(averaging.status == 0, "\(averaging.stderr)")
+    let averaged = try SpectralCodec.load(from: averagedFolder)
+    let mean = averaged.stateDict()
+    for (key, value) in before {
+      let expected = (value.to(dtype: .float64) + after[key]!.to(dtype: .float64)) / 2
+      #expect((mean[key]!.to(dtype: .float64) - expected).abs().amax().item() <= 1e-6, "\(key) is not the mean")
+    }
+    #expect(!identical(mean["decoder.mag.weight"]!, after["decoder.mag.weight"]!))
+    #expect(identical(latents, try averaged.encode(excerpt)), "the average encodes otherwise")
+    #expect(averaged.config.name == original.config.name && averaged.config.equalizationDb == nil)
+    let otherEncoders = try runMusika(["codec", "average", codecFolder, anew.appendingPathComponent("codec").path,
+                                       "--out", runs.appendingPathComponent("mixed").path])
+    #expect(otherEncoders.status != 0 && otherEncoders.stderr.contains("encodes otherwise"), "\(otherEncoders.stderr)")
+    let alone = try runMusika(["codec", "average", codecFolder, "--out", runs.appendingPathComponent("alone").path])
+    #expect(alone.status != 0 && alone.stderr.contains("at least two"), "\(alone.stderr)")
   }
 
   /// Stage 3 lowers the loss through both levels of a briefly trained codec.
