@@ -26,12 +26,17 @@ extension MusikaCommand.Codec {
 
     func validate() throws {
       guard codecs.count >= 2 else { throw ValidationError("give at least two codec or checkpoint folders to average (got \(codecs.count)).") }
-      let standardized = codecs.map(\.standardizedFileURL.path)
-      guard Set(standardized).count == standardized.count else {
+      let inputs = codecs.map { $0.resolvingSymlinksInPath().standardizedFileURL.path }
+      guard Set(inputs).count == inputs.count else {
         throw ValidationError("a folder is given twice: each checkpoint counts once in the mean.")
       }
-      if standardized.contains(out.standardizedFileURL.path) {
-        throw ValidationError("--out \(out.path) is one of the inputs: write the average to a new folder.")
+      // The output folder is written whole (atomically): an existing one, a run's folder say, would be replaced.
+      if FileManager.default.fileExists(atPath: out.path) {
+        throw ValidationError("--out \(out.path) already exists: write the average to a new folder.")
+      }
+      let output = out.resolvingSymlinksInPath().standardizedFileURL.path
+      if let inside = inputs.first(where: { $0.hasPrefix(output + "/") }) {
+        throw ValidationError("--out \(out.path) would hold the input \(inside): write the average to a new folder.")
       }
     }
 

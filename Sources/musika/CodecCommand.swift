@@ -89,7 +89,8 @@ extension MusikaCommand.Codec {
       "Start from all the weights of this trained codec folder and train every stage again as the step options say.",
       discussion: "Level 1 trained further changes the latents, so the result is a new codec (its name gets "
         + "'-retrained'): data encoded with the old one must be encoded again, and GANs retrained. The architecture, "
-        + "rate and spectrogram normalisation come from that codec."),
+        + "rate and spectrogram normalisation come from that codec; --latent-channels, --vector-channels and --level2-scale "
+        + "may widen it (its new channels start unused)."),
       transform: { URL(fileURLWithPath: $0) })
     var initFrom: URL?
 
@@ -258,9 +259,10 @@ extension MusikaCommand.Codec {
       }
       if let level2Scale {
         let scaled = CodecConfig.musika44k.scaled(by: level2Scale, name: "")
+        let changed = (scaled.latentEncoderWidths, scaled.latentDecoderWidths) != (preset.latentEncoderWidths, preset.latentDecoderWidths)
         preset.latentEncoderWidths = scaled.latentEncoderWidths
         preset.latentDecoderWidths = scaled.latentDecoderWidths
-        preset.name += String(format: "-l2x%g", level2Scale)
+        if changed || initial == nil { preset.name += String(format: "-l2x%g", level2Scale) }
       }
       if let latentChannels, latentChannels != preset.latentChannels {
         preset.latentChannels = latentChannels
@@ -275,14 +277,18 @@ extension MusikaCommand.Codec {
       // DEC2 and level 2 would learn to carry noise), level 2 for the vectors and ENC2's and DEC2's widths.
       if let initial, let initFrom, savedConfig == nil {
         let level2Widths = { (c: CodecConfig) in c.latentEncoderWidths + c.latentDecoderWidths }
-        for (option, ours, theirs, steps, stage) in [
-          ("--latent-channels \(preset.latentChannels)", [preset.latentChannels], [initial.config.latentChannels], options.level1Steps, 1),
-          ("--vector-channels \(preset.vectorChannels)", [preset.vectorChannels], [initial.config.vectorChannels], options.level2Steps, 2),
-          (String(format: "--level2-scale %g", level2Scale ?? 0), level2Widths(preset), level2Widths(initial.config), options.level2Steps, 2),
+        let show = { (c: CodecConfig) in "ENC2 \(c.latentEncoderWidths.map(String.init).joined(separator: ", ")); "
+          + "DEC2 \(c.latentDecoderWidths.map(String.init).joined(separator: ", "))" }
+        for (option, ours, theirs, steps, stage, shown) in [
+          ("--latent-channels \(preset.latentChannels)", [preset.latentChannels], [initial.config.latentChannels], options.level1Steps, 1,
+           (ours: "\(preset.latentChannels)", theirs: "\(initial.config.latentChannels)")),
+          ("--vector-channels \(preset.vectorChannels)", [preset.vectorChannels], [initial.config.vectorChannels], options.level2Steps, 2,
+           (ours: "\(preset.vectorChannels)", theirs: "\(initial.config.vectorChannels)")),
+          (level2Scale.map { String(format: "--level2-scale %g", $0) } ?? "--level2-scale", level2Widths(preset),
+           level2Widths(initial.config), options.level2Steps, 2, (ours: show(preset), theirs: show(initial.config))),
         ] {
-          let show = { (widths: [Int]) in widths.map(String.init).joined(separator: ", ") }
           if zip(ours, theirs).contains(where: { $0 < $1 }) {
-            throw ValidationError("\(option): a codec can only be widened (\(initFrom.path) has \(show(theirs)) where this asks for \(show(ours))).")
+            throw ValidationError("\(option): a codec can only be widened (\(initFrom.path) has \(shown.theirs) where this asks for \(shown.ours)).")
           }
           if ours != theirs, steps == 0 {
             throw ValidationError("\(option) widens level \(stage), which then needs --level\(stage)-steps above 0.")

@@ -195,25 +195,64 @@ struct CodecTrainerTests {
     // The same name as the codec it came from: it encodes to the same latents.
     #expect(tuned.config.name == original.config.name)
 
-    // `codec average`: the decoders' mean of two folders of one decoders' stage, the encoders as they were.
-    let averagedFolder = runs.appendingPathComponent("averaged")
-    let averaging = try runMusika(["codec", "average", codecFolder, straight.appendingPathComponent("codec").path,
-                                   "--out", averagedFolder.path])
+  }
+
+  /// `codec average` takes the mean of the decoders of one decoders' stage's checkpoints: the encoders stay
+  /// bit for bit (the same latents), the name stays, a calibrated input's equalisation is dropped; other
+  /// encoders, the same weights twice, one folder, and an existing output folder are refused.
+  @Test func averagedDecodersKeepTheLatents() throws {
+    let (_, folder) = try Self.makeCorpus()
+    let runs = FileManager.default.temporaryDirectory.appendingPathComponent("musika-average-\(UUID())")
+    defer {
+      try? FileManager.default.removeItem(at: folder)
+      try? FileManager.default.removeItem(at: runs)
+    }
+    let common = ["--audio", folder.path, "--batch", "2", "--threads", "1", "--sample-every", "100"]
+    func train(_ name: String, _ extra: [String]) throws -> URL {
+      let out = runs.appendingPathComponent(name)
+      let r = try runMusika(["codec", "train", "--out", out.path] + extra + common)
+      #expect(r.status == 0, "\(r.stderr)")
+      return out
+    }
+    let base = try train("base", ["--config", "micro", "--level1-steps", "2", "--level2-steps", "2"])
+    let other = try train("other", ["--config", "micro", "--level1-steps", "2", "--level2-steps", "2", "--seed", "5"])
+    let stage = try train("stage", ["--decoders-from", base.appendingPathComponent("codec").path, "--decoder-steps", "4",
+                                    "--checkpoint-every", "2", "--milestone-every", "2"])
+    let milestone = stage.appendingPathComponent("checkpoints/step-0000002"), last = stage.appendingPathComponent("codec")
+    // A calibrated copy of the last: its equalisation is a decoding setting, not part of what is averaged.
+    let calibrated = runs.appendingPathComponent("calibrated")
+    try FileManager.default.copyItem(at: last, to: calibrated)
+    let tuned = try SpectralCodec.load(from: calibrated)
+    try tuned.setEqualization([Double](repeating: 1, count: tuned.config.bins))
+    try tuned.writeConfig(into: calibrated)
+
+    let out = runs.appendingPathComponent("averaged")
+    let averaging = try runMusika(["codec", "average", milestone.path, calibrated.path, "--out", out.path])
     #expect(averaging.status == 0, "\(averaging.stderr)")
-    let averaged = try SpectralCodec.load(from: averagedFolder)
-    let mean = averaged.stateDict()
-    for (key, value) in before {
-      let expected = (value.to(dtype: .float64) + after[key]!.to(dtype: .float64)) / 2
+    let (first, second, averaged) = (try SpectralCodec.load(from: milestone), tuned, try SpectralCodec.load(from: out))
+    let (a, b, mean) = (first.stateDict(), second.stateDict(), averaged.stateDict())
+    for (key, value) in a {
+      let expected = (value.to(dtype: .float64) + b[key]!.to(dtype: .float64)) / 2
       #expect((mean[key]!.to(dtype: .float64) - expected).abs().amax().item() <= 1e-6, "\(key) is not the mean")
     }
-    #expect(!identical(mean["decoder.mag.weight"]!, after["decoder.mag.weight"]!))
-    #expect(identical(latents, try averaged.encode(excerpt)), "the average encodes otherwise")
-    #expect(averaged.config.name == original.config.name && averaged.config.equalizationDb == nil)
-    let otherEncoders = try runMusika(["codec", "average", codecFolder, anew.appendingPathComponent("codec").path,
-                                       "--out", runs.appendingPathComponent("mixed").path])
-    #expect(otherEncoders.status != 0 && otherEncoders.stderr.contains("encodes otherwise"), "\(otherEncoders.stderr)")
-    let alone = try runMusika(["codec", "average", codecFolder, "--out", runs.appendingPathComponent("alone").path])
-    #expect(alone.status != 0 && alone.stderr.contains("at least two"), "\(alone.stderr)")
+    #expect(!identical(mean["decoder.mag.weight"]!, b["decoder.mag.weight"]!), "the two inputs did not differ")
+    let excerpt = Tensor.randn([2, first.sampleCount(vectors: 3)], generator: Generator(seed: 2), std: 0.1)
+    #expect(identical(try first.encode(excerpt), try averaged.encode(excerpt)), "the average encodes otherwise")
+    #expect(averaged.config.name == first.config.name && averaged.config.equalizationDb == nil)
+
+    let refusals: [([String], String)] = [
+      ([base.appendingPathComponent("codec").path, other.appendingPathComponent("codec").path], "encodes otherwise"),
+      ([last.path, stage.appendingPathComponent("checkpoints/latest").path], "hold the same weights"),
+      ([last.path], "at least two"),
+      ([milestone.path, last.path, milestone.path], "given twice"),
+    ]
+    for (inputs, message) in refusals {
+      let r = try runMusika(["codec", "average"] + inputs + ["--out", runs.appendingPathComponent("refused").path])
+      #expect(r.status != 0 && r.stderr.contains(message), "\(inputs): \(r.stderr)")
+    }
+    let existing = try runMusika(["codec", "average", milestone.path, last.path, "--out", stage.path])
+    #expect(existing.status != 0 && existing.stderr.contains("already exists"), "\(existing.stderr)")
+    #expect(FileManager.default.fileExists(atPath: milestone.path), "a refused average touched the run")
   }
 
   /// Stage 3 lowers the loss through both levels of a briefly trained codec.
@@ -285,8 +324,9 @@ struct CodecTrainerTests {
     #expect { try other.start(from: first.codec) } throws: { "\($0)".contains("another architecture") }
   }
 
-  /// `--init-from` with `--latent-channels` and `--vector-channels`: a codec with wider latents starts
-  /// from a trained one's exact output (level 1 and both levels), and training then uses the new channels.
+  /// `--init-from` with `--latent-channels`, `--vector-channels` and `--level2-scale`: a codec with wider
+  /// latents and a wider ENC2 and DEC2 starts from a trained one's exact output (level 1 and both levels),
+  /// its new channels live, and training then uses them.
   @Test func aWiderLatentStartsFromTheTrainedCodecsOutput() throws {
     let (corpus, folder) = try Self.makeCorpus()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -321,6 +361,17 @@ struct CodecTrainerTests {
               "level 2 decodes otherwise")
       #expect(new.latentEncoder(zNew).size(1) == wider.vectorChannels)
     }
+    // New output channels of ENC2 and DEC2 keep their fresh weights (rows of a Conv1d, columns of a
+    // ConvTranspose1d): were they zero, silu(0) would feed zero weights and neither would ever learn.
+    let grown = new.stateDict()
+    let encoderRows = grown["latentEncoder.layers.1.conv.weight"]!  // (out, in, k)
+    let decoderColumns = grown["latentDecoder.layers.1.conv.weight"]!  // (in, out, k), transposed
+    let (e1, d1) = (Self.config.latentEncoderWidths[1], Self.config.latentDecoderWidths[1])
+    #expect(encoderRows.narrow(dim: 0, start: e1, length: e1).abs().amax().item() > 0)
+    #expect(decoderColumns.narrow(dim: 1, start: d1, length: d1).abs().amax().item() > 0)
+    let zeroBlock = { (t: Tensor) in t.narrow(dim: 0, start: 0, length: e1).narrow(dim: 1, start: Self.config.latentEncoderWidths[0],
+                                                                                  length: Self.config.latentEncoderWidths[0]) }
+    #expect(zeroBlock(encoderRows).abs().amax().item() == 0)
     new.train()
     let before = new.stateDict()["decoder.g0.conv.weight"]!.clone()
     for _ in 0..<3 { #expect(try second.trainStep()["level1/magnitude_l1"]!.isFinite) }
@@ -328,6 +379,9 @@ struct CodecTrainerTests {
     let added = { (t: Tensor) in t.narrow(dim: 1, start: Self.config.latentChannels, length: Self.config.latentChannels) }
     #expect(added(before).abs().amax().item() == 0)
     #expect(added(after).abs().amax().item() > 0, "DEC does not learn to read the new channels")
+    for _ in 3..<10 { _ = try second.trainStep() }  // into level 2
+    #expect(zeroBlock(new.stateDict()["latentEncoder.layers.1.conv.weight"]!).abs().amax().item() > 0,
+            "ENC2 does not learn to read its new channels")
     var narrower = Self.config
     narrower.latentChannels = Self.config.latentChannels / 2
     let third = try CodecTrainer(config: narrower, options: o, corpus: corpus, output: folder.appendingPathComponent("c"))

@@ -32,9 +32,10 @@ enum CodecWidening {
       let isBias = key.hasSuffix(".bias")
       let outputDim: Int
       switch modules[path] {
-      case is Conv1d: outputDim = 0
-      case is ConvTranspose1d: outputDim = isBias ? 0 : 1
-      default: throw MusikaError.invalidConfig("cannot widen \(key) from \(tensor.shape) to \(target.shape): only convolutions grow")
+      case let conv as Conv1d where conv.config.groups == 1: outputDim = 0
+      case let conv as ConvTranspose1d where conv.config.groups == 1: outputDim = isBias ? 0 : 1
+      default:
+        throw MusikaError.invalidConfig("cannot widen \(key) from \(tensor.shape) to \(target.shape): only ungrouped convolutions grow")
       }
       let initialised = target.to(dtype: tensor.dtype)
       let (from, to) = (tensor.size(outputDim), target.size(outputDim))
@@ -46,7 +47,8 @@ enum CodecWidening {
       guard tensor.size(2) == target.size(2) else {
         throw MusikaError.invalidConfig("cannot widen \(key) from \(tensor.shape) to \(target.shape): kernels differ")
       }
-      // The old output channels: their weights, then zeros for the new inputs.
+      // Zeros where old output channels meet new inputs: what the new channels carry reaches nothing until
+      // training moves these weights, so the wider codec starts with the trained one's output.
       var kept = tensor
       let addedInputs = target.size(inputDim) - tensor.size(inputDim)
       if addedInputs > 0 {
