@@ -259,10 +259,11 @@ extension MusikaCommand.Codec {
       }
       if let level2Scale {
         let scaled = CodecConfig.musika44k.scaled(by: level2Scale, name: "")
-        let changed = (scaled.latentEncoderWidths, scaled.latentDecoderWidths) != (preset.latentEncoderWidths, preset.latentDecoderWidths)
-        preset.latentEncoderWidths = scaled.latentEncoderWidths
-        preset.latentDecoderWidths = scaled.latentDecoderWidths
-        if changed || initial == nil { preset.name += String(format: "-l2x%g", level2Scale) }
+        if (scaled.latentEncoderWidths, scaled.latentDecoderWidths) != (preset.latentEncoderWidths, preset.latentDecoderWidths) {
+          preset.latentEncoderWidths = scaled.latentEncoderWidths
+          preset.latentDecoderWidths = scaled.latentDecoderWidths
+          preset.name += String(format: "-l2x%g", level2Scale)
+        }
       }
       if let latentChannels, latentChannels != preset.latentChannels {
         preset.latentChannels = latentChannels
@@ -276,19 +277,18 @@ extension MusikaCommand.Codec {
       // channels are random until the stage that makes them trains: level 1 for the level-1 latent (else
       // DEC2 and level 2 would learn to carry noise), level 2 for the vectors and ENC2's and DEC2's widths.
       if let initial, let initFrom, savedConfig == nil {
-        let level2Widths = { (c: CodecConfig) in c.latentEncoderWidths + c.latentDecoderWidths }
-        let show = { (c: CodecConfig) in "ENC2 \(c.latentEncoderWidths.map(String.init).joined(separator: ", ")); "
-          + "DEC2 \(c.latentDecoderWidths.map(String.init).joined(separator: ", "))" }
-        for (option, ours, theirs, steps, stage, shown) in [
-          ("--latent-channels \(preset.latentChannels)", [preset.latentChannels], [initial.config.latentChannels], options.level1Steps, 1,
-           (ours: "\(preset.latentChannels)", theirs: "\(initial.config.latentChannels)")),
-          ("--vector-channels \(preset.vectorChannels)", [preset.vectorChannels], [initial.config.vectorChannels], options.level2Steps, 2,
-           (ours: "\(preset.vectorChannels)", theirs: "\(initial.config.vectorChannels)")),
-          (level2Scale.map { String(format: "--level2-scale %g", $0) } ?? "--level2-scale", level2Widths(preset),
-           level2Widths(initial.config), options.level2Steps, 2, (ours: show(preset), theirs: show(initial.config))),
-        ] {
+        let list = { (widths: [Int]) in widths.map(String.init).joined(separator: ", ") }
+        let widenable: [(option: String, widths: (CodecConfig) -> [Int], show: (CodecConfig) -> String, steps: Int, stage: Int)] = [
+          ("--latent-channels", { [$0.latentChannels] }, { "\($0.latentChannels)" }, options.level1Steps, 1),
+          ("--vector-channels", { [$0.vectorChannels] }, { "\($0.vectorChannels)" }, options.level2Steps, 2),
+          ("--level2-scale", { $0.latentEncoderWidths + $0.latentDecoderWidths },
+           { "ENC2 \(list($0.latentEncoderWidths)); DEC2 \(list($0.latentDecoderWidths))" }, options.level2Steps, 2),
+        ]
+        for (option, widths, show, steps, stage) in widenable {
+          let (ours, theirs) = (widths(preset), widths(initial.config))
           if zip(ours, theirs).contains(where: { $0 < $1 }) {
-            throw ValidationError("\(option): a codec can only be widened (\(initFrom.path) has \(shown.theirs) where this asks for \(shown.ours)).")
+            throw ValidationError("\(option): a codec can only be widened (\(initFrom.path) has \(show(initial.config)) "
+              + "where this asks for \(show(preset))).")
           }
           if ours != theirs, steps == 0 {
             throw ValidationError("\(option) widens level \(stage), which then needs --level\(stage)-steps above 0.")

@@ -71,6 +71,15 @@ public struct CodecConfig: Codable, Sendable, Equatable {
   /// that many frames ahead of what it plays: 16 iterations would be 48 frames.
   public static let maximumPhaseIterations = 16
 
+  /// This config without its name and decoding settings (equalisation, phase source and iterations, which
+  /// `codec calibrate` writes into a codec folder): two codecs whose `networks` are equal have the same
+  /// networks and signal constants, so one's weights load into the other.
+  public var networks: CodecConfig {
+    var copy = self
+    (copy.name, copy.equalizationDb, copy.phaseSource, copy.phaseIterations) = ("", nil, nil, nil)
+    return copy
+  }
+
   /// ENC2's valid convolutions map exactly 16 frames to one vector.
   public var framesPerVector: Int { 16 }
   public var bins: Int { nFFT / 2 + 1 }

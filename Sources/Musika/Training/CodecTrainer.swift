@@ -165,12 +165,11 @@ public final class CodecTrainer: TrainingTask {
   }
 
   /// Every weight of `trained`, whose architecture and signal constants must be this run's (its name and
-  /// output equalisation may differ: this run's codec has none until calibrated).
+  /// decoding settings may differ: this run's codec has no equalisation until calibrated).
   /// With `widening`, this run's latents and level-2 networks may be wider than `trained`'s.
   private func loadAllWeights(of trained: SpectralCodec, widening: Bool = false) throws {
-    var theirs = trained.config, ours = codec.config
-    theirs.name = ""; ours.name = ""
-    theirs.equalizationDb = nil
+    var theirs = trained.config.networks
+    let ours = codec.config.networks
     if widening {
       (theirs.latentChannels, theirs.vectorChannels) = (ours.latentChannels, ours.vectorChannels)
       (theirs.latentEncoderWidths, theirs.latentDecoderWidths) = (ours.latentEncoderWidths, ours.latentDecoderWidths)

@@ -37,7 +37,6 @@ enum CodecWidening {
       default:
         throw MusikaError.invalidConfig("cannot widen \(key) from \(tensor.shape) to \(target.shape): only ungrouped convolutions grow")
       }
-      let initialised = target.to(dtype: tensor.dtype)
       let (from, to) = (tensor.size(outputDim), target.size(outputDim))
       if isBias {
         widened[key] = Tensor.cat([tensor, Tensor.zeros([to - from], dtype: tensor.dtype)], dim: 0)
@@ -56,7 +55,10 @@ enum CodecWidening {
         zerosShape[inputDim] = addedInputs
         kept = Tensor.cat([tensor, Tensor.zeros(zerosShape, dtype: tensor.dtype)], dim: inputDim)
       }
-      widened[key] = to > from ? Tensor.cat([kept, initialised.narrow(dim: outputDim, start: from, length: to - from)], dim: outputDim) : kept
+      // The new output channels: the wider codec's fresh initialisation.
+      widened[key] = to > from
+        ? Tensor.cat([kept, target.narrow(dim: outputDim, start: from, length: to - from).to(dtype: tensor.dtype)], dim: outputDim)
+        : kept
     }
     return widened
   }

@@ -13,12 +13,9 @@ public enum DecoderAveraging {
   /// Tensors of the encoders, which must be the same in every checkpoint averaged.
   static func isEncoder(_ key: String) -> Bool { key.hasPrefix("encoder.") || key.hasPrefix("latentEncoder.") }
 
-  /// Bit for bit (a NaN equals itself here; two unreadable tensors are not equal).
+  /// Equal element for element (a NaN anywhere makes them differ).
   static func same(_ a: Tensor, _ b: Tensor) -> Bool {
-    guard a.shape == b.shape, a.dtype == b.dtype, let x = try? a.contiguous().bytes(), let y = try? b.contiguous().bytes() else {
-      return false
-    }
-    return x == y
+    a.shape == b.shape && a.dtype == b.dtype && (a - b).abs().amax().item() == 0
   }
 
   /// The mean of `codecs`' weights (at least two, of one architecture, with identical encoders and different
@@ -29,16 +26,10 @@ public enum DecoderAveraging {
     guard codecs.count >= 2 else {
       throw MusikaError.invalidInput("averaging needs at least two codecs (got \(codecs.count))")
     }
-    // What the networks are; the name and the decoding settings (equalisation, phase source and iterations,
-    // which `codec calibrate` writes into a codec folder) may differ, and the average takes the first one's.
-    func networks(_ config: CodecConfig) -> CodecConfig {
-      var c = config
-      (c.name, c.equalizationDb, c.phaseSource, c.phaseIterations) = ("", nil, nil, nil)
-      return c
-    }
+    // The name and decoding settings may differ (`CodecConfig.networks`); the average takes the first one's.
     let states = codecs.map { $0.stateDict() }
     for index in codecs.indices.dropFirst() {
-      guard networks(codecs[index].config) == networks(codecs[0].config) else {
+      guard codecs[index].config.networks == codecs[0].config.networks else {
         throw MusikaError.invalidInput("\(names[index]) has another architecture than \(names[0]): only checkpoints of one run can be averaged")
       }
       for (key, tensor) in states[0] where isEncoder(key) {
